@@ -1,0 +1,7 @@
+"""`python -m learnlab` is the `learnlab` command."""
+
+import sys
+
+from learnlab.cli import main
+
+sys.exit(main())

@@ -1,0 +1,256 @@
+"""The `learnlab` command.
+
+    learnlab train --dataset D --model M [--optimizer O] [--lr F] [--epochs N] ...
+    learnlab run NAME [--run-dir PATH] [--seed S] [--set key=value ...]
+    learnlab list [datasets|models|recipes|optimizers|schedules|inits]
+    learnlab runs
+
+Only argparse is imported at start-up: torch loads when a command needs it, so `--help` is
+instant. Human-readable output goes to stderr; the last line on stdout is the run directory.
+Errors in what the user gave exit with code 2 and a message of a few lines, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXAMPLES = """examples:
+  learnlab train --dataset mnist --model lenet5 --epochs 2
+  learnlab train --dataset digits --model mlp --set model_options.width=128 --epochs 20
+  learnlab train --dataset mnist --model my_net.py:build --lr 0.01 --optimizer momentum
+  learnlab train --resume runs/20261123-120000-mnist-lenet5
+  learnlab run quickstart
+  learnlab list models
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with 2 on bad usage already; this keeps its message short."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.print_usage(sys.stderr)
+        self.exit(2, f"error: {message}\nRun `{self.prog} --help` for the options.\n")
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run-dir", type=Path, help="where to write the run (default runs/<time>-...)")
+    p.add_argument("--seed", type=int, help="random seed (same seed, same numbers on the CPU)")
+    p.add_argument("--config", type=Path, help="a TOML file of settings")
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one setting, e.g. --set lr=0.1 --set model_options.width=64",
+    )
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="learnlab",
+        description="learnlab: a deep-learning course, executable.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    train = sub.add_parser(
+        "train",
+        help="train a model on a data set",
+        description="Train a model on a data set and write a run directory.",
+    )
+    train.add_argument("--dataset", help="data set name (learnlab list datasets)")
+    train.add_argument(
+        "--model", help="model name (learnlab list models) or path/to/file.py:factory"
+    )
+    train.add_argument(
+        "--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, lbfgs"
+    )
+    train.add_argument("--lr", type=float, help="learning rate")
+    train.add_argument("--epochs", type=int, help="number of passes over the training set")
+    train.add_argument("--batch-size", type=int, help="examples per minibatch")
+    train.add_argument(
+        "--resume",
+        type=Path,
+        metavar="PATH",
+        help="continue the run in this run directory (or checkpoint file)",
+    )
+    _add_run_options(train)
+
+    run = sub.add_parser(
+        "run",
+        help="run a registered recipe",
+        description="Run a registered recipe (learnlab list recipes).",
+    )
+    run.add_argument("name", help="recipe name")
+    run.add_argument("--resume", type=Path, metavar="PATH", help="continue an interrupted run")
+    _add_run_options(run)
+
+    lister = sub.add_parser("list", help="show data sets, models, recipes and more")
+    lister.add_argument(
+        "what",
+        nargs="?",
+        default="all",
+        choices=["all", "datasets", "models", "recipes", "optimizers", "schedules", "inits"],
+    )
+    sub.add_parser("runs", help="list finished runs from the run index")
+    return parser
+
+
+def _train(args) -> Path:
+    from learnlab import config as cfg
+    from learnlab.pipeline import run_training
+
+    flags = {
+        "dataset": args.dataset,
+        "model": args.model,
+        "optimizer": args.optimizer,
+        "lr": args.lr,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+    }
+    base = None
+    if args.resume is not None:
+        base = _config_of_run(args.resume)
+    config = cfg.build_config(
+        cfg.TrainConfig,
+        config_file=args.config,
+        flags=flags,
+        assignments=args.assignments,
+        base=base,
+    )
+    outcome = run_training(config, run_dir=args.run_dir, resume=args.resume)
+    return outcome.run_dir
+
+
+def _config_of_run(path: Path) -> dict:
+    """The resolved config saved in a run directory or checkpoint (what --resume continues)."""
+    from learnlab.errors import ConfigError
+    from learnlab.runs import CHECKPOINT_FILE
+    from learnlab.train.checkpoint import load_state
+
+    ckpt = path / CHECKPOINT_FILE if path.is_dir() else path
+    if not ckpt.exists():
+        raise ConfigError(
+            f"--resume {path}: no checkpoint there ({ckpt} does not exist).\n"
+            "Give the run directory of an earlier `learnlab train`."
+        )
+    return load_state(ckpt)["extra"]["config"]
+
+
+def _run(args) -> Path:
+    from learnlab import config as cfg
+    from learnlab.recipes import get_recipe
+
+    recipe = get_recipe(args.name)
+    flags = {"seed": args.seed} if args.seed is not None else {}
+    if flags and "seed" not in recipe.config_class.model_fields:
+        flags = {}
+    config = cfg.build_config(
+        recipe.config_class, config_file=args.config, flags=flags, assignments=args.assignments
+    )
+    from rich.console import Console
+
+    outcome = recipe.run(
+        config, run_dir=args.run_dir, resume=args.resume, console=Console(stderr=True)
+    )
+    return outcome.run_dir
+
+
+def _list(what: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    sections = ["datasets", "models", "recipes", "optimizers", "schedules", "inits"]
+    for section in sections if what == "all" else [what]:
+        table = Table(title=section, title_justify="left", show_header=False, box=None)
+        for name, text in _entries(section):
+            table.add_row(f"[bold]{name}[/]", text)
+        console.print(table)
+
+
+def _entries(section: str) -> list[tuple[str, str]]:
+    if section == "datasets":
+        from learnlab.data import dataset_names, get_dataset_spec
+
+        return [(n, get_dataset_spec(n).description) for n in dataset_names()]
+    if section == "models":
+        from learnlab.models import model_description, model_names
+
+        return [(n, model_description(n)) for n in model_names()]
+    if section == "recipes":
+        from learnlab.recipes import get_recipe, recipe_names
+
+        return [(n, get_recipe(n).description) for n in recipe_names()]
+    if section == "optimizers":
+        from learnlab.train.optimizers import OPTIMIZER_NAMES, optimizer_description
+
+        return [(n, optimizer_description(n)) for n in OPTIMIZER_NAMES]
+    if section == "schedules":
+        from learnlab.train.schedules import SCHEDULE_NAMES, schedule_description
+
+        return [(n, schedule_description(n)) for n in SCHEDULE_NAMES]
+    from learnlab.train.init import INIT_NAMES, init_description
+
+    return [(n, init_description(n)) for n in INIT_NAMES]
+
+
+def _runs() -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from learnlab.runs import read_index, runs_root
+
+    entries = read_index()
+    console = Console()
+    if not entries:
+        console.print(f"no finished runs in {runs_root()}/index.jsonl yet")
+        return
+    table = Table("run directory", "kind", "dataset", "model", "test accuracy")
+    for e in entries:
+        acc = e.get("test_accuracy")
+        table.add_row(
+            e["run_dir"],
+            str(e.get("kind", "")),
+            str(e.get("dataset", "")),
+            str(e.get("model", "")),
+            f"{100 * acc:.2f}%" if acc is not None else "",
+        )
+    console.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "list":
+            _list(args.what)
+            return 0
+        if args.command == "runs":
+            _runs()
+            return 0
+        run_dir = _train(args) if args.command == "train" else _run(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted; continue with --resume RUN_DIR", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from learnlab.errors import LearnlabError
+
+        if not isinstance(exc, LearnlabError):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(run_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Validated configuration: TOML files and `--set key=value` overrides into pydantic models.
+
+Precedence, lowest first: the model's defaults, the `--config` TOML file, the command's own
+flags (--lr, --epochs...), then each `--set` in order. Values of `--set` are read as TOML
+(`--set lr=0.1`, `--set model_options.width=128`, `--set grad_clip=1.0`); a value that is not
+valid TOML is taken as a string (`--set optimizer=sgd`). Every failure becomes a ConfigError
+whose message names the key, what was wrong and what is allowed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import tomllib
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from learnlab.errors import ConfigError
+
+
+class StrictModel(BaseModel):
+    """A config model that rejects unknown keys and re-validates on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, protected_namespaces=())
+
+
+def _known(name: str, kind: str, names) -> str:
+    if name not in names:
+        raise ValueError(f"unknown {kind} {name!r}; known: {', '.join(names)}")
+    return name
+
+
+class TrainConfig(StrictModel):
+    """Everything `learnlab train` needs; each field is a TOML key and a `--set` key."""
+
+    dataset: str = "mnist"
+    model: str = "lenet5"
+    model_options: dict[str, Any] = Field(default_factory=dict)
+    optimizer: str = "adam"
+    optimizer_options: dict[str, Any] = Field(default_factory=dict)
+    lr: float = Field(2e-3, gt=0, le=100)
+    momentum: float = Field(0.9, ge=0, lt=1)
+    weight_decay: float = Field(0.0, ge=0)
+    schedule: str = "cosine"
+    schedule_options: dict[str, Any] = Field(default_factory=dict)
+    init: str = "default"
+    epochs: int = Field(2, ge=1, le=100_000)
+    batch_size: int = Field(64, ge=1)
+    eval_batch_size: int = Field(1000, ge=1)
+    seed: int = Field(0, ge=0, lt=2**63)
+    val_fraction: float = Field(0.1, ge=0, lt=1)
+    limit_train: int | None = Field(None, ge=1)
+    augment_translate: int = Field(0, ge=0, le=8)
+    grad_clip: float | None = Field(None, gt=0)
+    early_stopping_patience: int | None = Field(None, ge=1)
+    checkpoint_every_batches: int | None = Field(None, ge=1)
+    checkpoint_every_seconds: float | None = Field(60.0, gt=0)
+    device: str = "auto"
+    data_root: str | None = None
+    progress: bool = True
+
+    @field_validator("dataset")
+    @classmethod
+    def _dataset(cls, v: str) -> str:
+        from learnlab.data import dataset_names
+
+        return _known(v, "dataset", dataset_names())
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: str) -> str:
+        if ":" in v and v.split(":", 1)[0].endswith(".py"):
+            return v  # path/to/file.py:factory, checked when the model is built
+        from learnlab.models import model_names
+
+        return _known(v, "model", model_names() + ["path/to/file.py:factory"])
+
+    @field_validator("optimizer")
+    @classmethod
+    def _optimizer(cls, v: str) -> str:
+        from learnlab.train.optimizers import OPTIMIZER_NAMES
+
+        return _known(v, "optimizer", OPTIMIZER_NAMES)
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, v: str) -> str:
+        from learnlab.train.schedules import SCHEDULE_NAMES
+
+        return _known(v, "schedule", SCHEDULE_NAMES)
+
+    @field_validator("init")
+    @classmethod
+    def _init(cls, v: str) -> str:
+        from learnlab.train.init import INIT_NAMES
+
+        return _known(v, "init", INIT_NAMES)
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, v: str) -> str:
+        if v in ("auto", "cpu", "cuda") or v.startswith("cuda:"):
+            return v
+        raise ValueError(f"unknown device {v!r}; use auto, cpu, cuda or cuda:N")
+
+
+# -- reading and merging ------------------------------------------------------------------
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist.\nGive the path of a TOML file.")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+
+
+def parse_assignment(text: str) -> tuple[list[str], Any]:
+    """`a.b=value` -> (["a", "b"], value read as TOML, else as the raw string)."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise ConfigError(
+            f"--set {text!r} is not of the form key=value.\n"
+            "Example: --set lr=0.1 --set model_options.width=128"
+        )
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.split("."), value
+
+
+def apply_assignments(data: dict[str, Any], assignments: list[str]) -> dict[str, Any]:
+    """A copy of `data` with every `key=value` of `assignments` applied in order."""
+    result = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    for text in assignments:
+        path, value = parse_assignment(text)
+        node = result
+        for part in path[:-1]:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            elif not isinstance(child, dict):
+                raise ConfigError(
+                    f"--set {text!r}: {part!r} holds a value, not a table of options."
+                )
+            node = child
+        node[path[-1]] = value
+    return result
+
+
+def validate(model: type[StrictModel], data: dict[str, Any], *, source: str = "config"):
+    """Build `model` from `data`, turning pydantic's errors into a short ConfigError."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, model, source)) from None
+
+
+def format_validation_error(exc: ValidationError, model: type[StrictModel], source: str) -> str:
+    lines = [f"invalid {source}:"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        kind: str = err["type"]
+        if kind == "extra_forbidden":
+            allowed = ", ".join(model.model_fields)
+            lines.append(f"  {key}: unknown key. Allowed keys: {allowed}")
+            continue
+        message = err["msg"].removeprefix("Value error, ")
+        lines.append(f"  {key}: {message} (got {err.get('input')!r})")
+    return "\n".join(lines)
+
+
+def build_config(
+    model: type[StrictModel],
+    *,
+    config_file: str | Path | None = None,
+    flags: dict[str, Any] | None = None,
+    assignments: list[str] | None = None,
+    base: dict[str, Any] | None = None,
+):
+    """Merge base < config file < flags (None values skipped) < --set, then validate."""
+    data: dict[str, Any] = dict(base or {})
+    if config_file is not None:
+        data.update(read_toml(config_file))
+    data.update({k: v for k, v in (flags or {}).items() if v is not None})
+    data = apply_assignments(data, assignments or [])
+    return validate(model, data)

@@ -1,0 +1,231 @@
+"""Built-in image data sets read from files: MNIST, Fashion-MNIST and USPS.
+
+- MNIST: Y. LeCun, L. Bottou, Y. Bengio, P. Haffner (1998), "Gradient-based learning applied
+  to document recognition". 60,000/10,000 grayscale 28x28 digits, IDX files.
+- Fashion-MNIST: H. Xiao, K. Rasul, R. Vollgraf (2017), "Fashion-MNIST: a Novel Image Dataset
+  for Benchmarking Machine Learning Algorithms". Same format, ten kinds of clothing.
+- USPS: J. J. Hull (1994), "A database for handwritten text recognition research".
+  7,291/2,007 16x16 digits, from the widely shared HDF5 file (values in [0, 1]).
+
+Images keep their stored dtype (uint8 for the IDX sets); `mean`/`std` are statistics of
+`train.x / scale`, computed when the set is built (exactly, from a histogram, for uint8).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from learnlab.data.dataset import Dataset, Split
+from learnlab.data.files import RemoteFile
+from learnlab.data.idx import read_idx
+from learnlab.data.registry import DatasetSpec, register_dataset
+from learnlab.errors import DataError
+
+DIGIT_NAMES = [str(d) for d in range(10)]
+FASHION_NAMES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+
+
+def pixel_stats(x: torch.Tensor, scale: float) -> tuple[float, float]:
+    """Mean and (population) standard deviation of `x / scale`, accumulated in float64."""
+    if x.dtype == torch.uint8:
+        # A 256-bin histogram gives exact moments without a float copy of the images.
+        counts = torch.bincount(x.reshape(-1), minlength=256).double()
+        values = torch.arange(256, dtype=torch.float64) / scale
+        n = counts.sum()
+        mean = (counts * values).sum() / n
+        var = (counts * (values - mean) ** 2).sum() / n
+    else:
+        v = x.double() / scale
+        mean = v.mean()
+        var = ((v - mean) ** 2).mean()
+    return float(mean), float(var.sqrt())
+
+
+def _idx_split(images: Path, labels: Path) -> Split:
+    x = read_idx(images)
+    y = read_idx(labels)
+    if x.dtype != torch.uint8 or x.dim() != 3 or y.dim() != 1 or len(x) != len(y):
+        raise DataError(
+            f"{images} and {labels} do not hold an image set: expected uint8 images (N, H, W) "
+            f"and N labels, got {x.dtype} {tuple(x.shape)} and {tuple(y.shape)}."
+        )
+    return Split(x=x.unsqueeze(1), y=y.long())
+
+
+def _idx_files(folder: str, base_urls: tuple[str, ...], sums: dict[str, tuple[str, int]]):
+    return tuple(
+        RemoteFile(f"{folder}/{fname}", tuple(u + fname for u in base_urls), sha, size)
+        for fname, (sha, size) in sums.items()
+    )
+
+
+def _idx_builder(name: str, folder: str, class_names: list[str]):
+    def build(paths: dict[str, Path]) -> Dataset:
+        train = _idx_split(
+            paths[f"{folder}/train-images-idx3-ubyte.gz"],
+            paths[f"{folder}/train-labels-idx1-ubyte.gz"],
+        )
+        test = _idx_split(
+            paths[f"{folder}/t10k-images-idx3-ubyte.gz"],
+            paths[f"{folder}/t10k-labels-idx1-ubyte.gz"],
+        )
+        mean, std = pixel_stats(train.x, 255.0)
+        return Dataset(
+            name=name,
+            train=train,
+            test=test,
+            task="classification",
+            input_shape=tuple(train.x.shape[1:]),
+            num_classes=10,
+            class_names=list(class_names),
+            scale=255.0,
+            mean=mean,
+            std=std,
+        )
+
+    return build
+
+
+MNIST = register_dataset(
+    DatasetSpec(
+        name="mnist",
+        description="Handwritten digits, 28x28 grayscale, 60,000 train / 10,000 test.",
+        citation=(
+            "Y. LeCun, L. Bottou, Y. Bengio, P. Haffner (1998). Gradient-based learning applied "
+            "to document recognition. Proc. IEEE 86(11):2278-2324. "
+            "http://yann.lecun.com/exdb/mnist/"
+        ),
+        files=_idx_files(
+            "mnist",
+            ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"),
+            {
+                "train-images-idx3-ubyte.gz": (
+                    "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+                    9_912_422,
+                ),
+                "train-labels-idx1-ubyte.gz": (
+                    "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+                    28_881,
+                ),
+                "t10k-images-idx3-ubyte.gz": (
+                    "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+                    1_648_877,
+                ),
+                "t10k-labels-idx1-ubyte.gz": (
+                    "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+                    4_542,
+                ),
+            },
+        ),
+        build=_idx_builder("mnist", "mnist", DIGIT_NAMES),
+    )
+)
+
+FASHION_MNIST = register_dataset(
+    DatasetSpec(
+        name="fashion-mnist",
+        description="Zalando article images, 28x28 grayscale, 10 classes, 60,000 / 10,000.",
+        citation=(
+            "H. Xiao, K. Rasul, R. Vollgraf (2017). Fashion-MNIST: a Novel Image Dataset for "
+            "Benchmarking Machine Learning Algorithms. arXiv:1708.07747."
+        ),
+        files=_idx_files(
+            "fashion-mnist",
+            ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+            {
+                "train-images-idx3-ubyte.gz": (
+                    "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+                    26_421_880,
+                ),
+                "train-labels-idx1-ubyte.gz": (
+                    "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+                    29_515,
+                ),
+                "t10k-images-idx3-ubyte.gz": (
+                    "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+                    4_422_102,
+                ),
+                "t10k-labels-idx1-ubyte.gz": (
+                    "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+                    5_148,
+                ),
+            },
+        ),
+        build=_idx_builder("fashion-mnist", "fashion-mnist", FASHION_NAMES),
+    )
+)
+
+USPS_FILE = RemoteFile(
+    path="usps/usps.h5",
+    urls=(),  # no public direct download is known; Kaggle needs a login
+    sha256="734f88c541104a956d88be2c95d03b4a463ffd74ccc2ba9c80841fb98e3fcb36",
+    size=2_913_522,
+    instructions=(
+        "get usps.h5 from https://www.kaggle.com/datasets/bistaumanga/usps-dataset "
+        "(needs a free Kaggle login)"
+    ),
+)
+
+
+def _usps_split(h5, group: str, label: str) -> Split:
+    try:
+        data = h5[f"{group}/data"][()]
+        target = h5[f"{group}/target"][()]
+    except KeyError as e:
+        raise DataError(f"{label} has no '{group}/data' and '{group}/target' arrays.") from e
+    if data.ndim != 2 or data.shape[1] != 256 or target.shape != (len(data),):
+        raise DataError(
+            f"{label}: '{group}' should hold (N, 256) images and N targets, got "
+            f"{data.shape} and {target.shape}."
+        )
+    x = torch.from_numpy(data.astype("float32")).reshape(-1, 1, 16, 16)
+    return Split(x=x, y=torch.from_numpy(target.astype("int64")))
+
+
+def _build_usps(paths: dict[str, Path]) -> Dataset:
+    import h5py  # lazy: only this data set needs it
+
+    path = paths[USPS_FILE.path]
+    with h5py.File(path, "r") as h5:
+        train = _usps_split(h5, "train", str(path))
+        test = _usps_split(h5, "test", str(path))
+    mean, std = pixel_stats(train.x, 1.0)
+    return Dataset(
+        name="usps",
+        train=train,
+        test=test,
+        task="classification",
+        input_shape=(1, 16, 16),
+        num_classes=10,
+        class_names=list(DIGIT_NAMES),
+        scale=1.0,
+        mean=mean,
+        std=std,
+    )
+
+
+USPS = register_dataset(
+    DatasetSpec(
+        name="usps",
+        description="US Postal Service envelope digits, 16x16 in [0, 1], 7,291 / 2,007.",
+        citation=(
+            "J. J. Hull (1994). A database for handwritten text recognition research. "
+            "IEEE Trans. Pattern Analysis and Machine Intelligence 16(5):550-554."
+        ),
+        files=(USPS_FILE,),
+        build=_build_usps,
+    )
+)

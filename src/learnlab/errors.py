@@ -1,0 +1,27 @@
+"""Errors that reach the user.
+
+A `LearnlabError` is a problem with what the user asked for or provided (a bad option, a
+missing file, a run that diverged). The CLI prints its message in a few lines, without a
+traceback, and exits with `exit_code`. Messages say what was wrong, what is allowed, and
+what to do.
+"""
+
+
+class LearnlabError(Exception):
+    """A problem the user can fix; the CLI reports it without a traceback."""
+
+    exit_code = 2
+
+
+class ConfigError(LearnlabError):
+    """Invalid configuration: unknown key or name, wrong type, out-of-range value."""
+
+
+class DataError(LearnlabError):
+    """A data file that is missing, corrupt, or cannot be parsed."""
+
+
+class TrainingDiverged(LearnlabError):
+    """The loss became NaN or infinite; the run stopped (its last checkpoint is kept)."""
+
+    exit_code = 1

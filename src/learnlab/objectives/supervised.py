@@ -1,0 +1,68 @@
+"""Supervised objectives: cross-entropy for classification, mean squared error for regression.
+
+Cross-entropy is the negative log-likelihood of the softmax output (the maximum-likelihood
+objective for a categorical label); MSE is the Gaussian negative log-likelihood up to constants.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Objective:
+    """Base class. Subclasses implement `__call__(model, batch) -> (loss, metrics)`."""
+
+    #: names of the metrics this objective reports (besides "loss")
+    metric_names: tuple[str, ...] = ()
+
+    def extra_modules(self) -> list[nn.Module]:
+        """Trainable modules the objective owns (a discriminator, a head); none here."""
+        return []
+
+    def __call__(
+        self, model: nn.Module, batch: tuple[torch.Tensor, ...]
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        raise NotImplementedError
+
+
+class CrossEntropy(Objective):
+    """Mean cross-entropy of the logits against integer labels; reports accuracy."""
+
+    metric_names = ("accuracy",)
+
+    def __init__(self, label_smoothing: float = 0.0) -> None:
+        self.label_smoothing = label_smoothing
+
+    def __call__(self, model, batch):
+        x, y = batch[0], batch[1]
+        logits = model(x)
+        loss = F.cross_entropy(logits, y, label_smoothing=self.label_smoothing)
+        with torch.no_grad():
+            accuracy = (logits.argmax(dim=1) == y).float().mean()
+        return loss, {"accuracy": accuracy}
+
+
+class MeanSquaredError(Objective):
+    """Mean squared error between outputs and real-valued targets (shapes must agree)."""
+
+    def __call__(self, model, batch):
+        x, y = batch[0], batch[1]
+        out = model(x)
+        return F.mse_loss(out, y.reshape(out.shape).to(out.dtype)), {}
+
+
+def objective_for_task(task: str) -> Objective:
+    """The default supervised objective of a data set's task."""
+    from learnlab.errors import ConfigError
+
+    if task == "classification":
+        return CrossEntropy()
+    if task == "regression":
+        return MeanSquaredError()
+    raise ConfigError(
+        f"no supervised objective for a {task!r} data set yet.\n"
+        "`learnlab train` handles classification and regression data sets "
+        "(mnist, fashion-mnist, usps, digits, mnist1d)."
+    )

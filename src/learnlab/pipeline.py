@@ -1,0 +1,293 @@
+"""The end-to-end supervised pipeline behind `learnlab train` (and the quickstart recipe):
+
+data -> normalise and split -> model -> objective -> optimizer and schedule -> Trainer with
+callbacks -> test metrics and confusion matrix -> run directory (weights, checkpoint, metrics,
+summary, HTML report) -> run index.
+
+A fresh run and a resumed one build everything in the same order from the same seed; the
+checkpoint then overwrites weights, optimizer, schedule, loader position and RNG states, so a
+run resumed after SIGKILL ends bit-identical to one that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from learnlab import runs
+from learnlab.config import TrainConfig
+from learnlab.data.dataset import Dataset, Split
+from learnlab.errors import ConfigError, LearnlabError
+
+
+@dataclass
+class PreparedData:
+    dataset: Dataset
+    train: Split
+    val: Split | None
+    test: Split
+
+
+@dataclass
+class Outcome:
+    run_dir: Path
+    summary: dict[str, Any]
+    history: list[dict[str, float]]
+
+
+def prepare_data(config: TrainConfig) -> PreparedData:
+    """Load the data set, normalise inputs to float32, hold out a seeded validation split."""
+    from learnlab.data import load_dataset, normalize
+
+    ds = load_dataset(config.dataset, root=config.data_root)
+
+    def convert(split: Split) -> Split:
+        x = normalize(split.x, scale=ds.scale, mean=ds.mean, std=ds.std)
+        return Split(x, split.y)
+
+    train, test = convert(ds.train), convert(ds.test)
+    val = convert(ds.val) if ds.val is not None else None
+    if val is None and config.val_fraction > 0:
+        # its own generator: the split depends on the seed only, not on what ran before
+        order = torch.randperm(len(train), generator=torch.Generator().manual_seed(config.seed))
+        n_val = max(1, round(config.val_fraction * len(train)))
+        val = Split(train.x[order[:n_val]], train.y[order[:n_val]])
+        train = Split(train.x[order[n_val:]], train.y[order[n_val:]])
+    if config.limit_train is not None:
+        train = Split(train.x[: config.limit_train], train.y[: config.limit_train])
+    return PreparedData(ds, train, val, test)
+
+
+def build_model_for(config: TrainConfig, ds: Dataset) -> torch.nn.Module:
+    from learnlab.models import build_model
+    from learnlab.train.init import initialize
+
+    model = build_model(config.model, ds.input_shape, ds.num_outputs, **config.model_options)
+    return initialize(model, config.init)
+
+
+def _loaders(config: TrainConfig, data: PreparedData, device: torch.device):
+    from learnlab.data import TensorLoader, random_translate
+
+    transform = None
+    if config.augment_translate > 0:
+        if len(data.dataset.input_shape) != 3:
+            raise ConfigError(
+                f"augment_translate shifts images, but {config.dataset} examples have shape "
+                f"{data.dataset.input_shape}; set augment_translate=0."
+            )
+        background = (0.0 - data.dataset.mean) / data.dataset.std
+        transform = random_translate(config.augment_translate, fill=background)
+    train = TensorLoader(
+        data.train.x,
+        data.train.y,
+        batch_size=config.batch_size,
+        shuffle=True,
+        seed=config.seed,
+        device=device,
+        transform=transform,
+    )
+
+    def fixed(split: Split | None):
+        if split is None:
+            return None
+        return TensorLoader(
+            split.x, split.y, batch_size=config.eval_batch_size, shuffle=False, device=device
+        )
+
+    return train, fixed(data.val), fixed(data.test)
+
+
+@torch.no_grad()
+def predict_classes(model: torch.nn.Module, loader) -> tuple[torch.Tensor, torch.Tensor]:
+    """(true labels, predicted labels) over a loader, in eval mode; the mode is restored."""
+    was_training = model.training
+    model.eval()
+    ys, preds = [], []
+    try:
+        for x, y in loader:
+            ys.append(y.cpu())
+            preds.append(model(x).argmax(dim=1).cpu())
+    finally:
+        model.train(was_training)
+    return torch.cat(ys), torch.cat(preds)
+
+
+def run_training(
+    config: TrainConfig,
+    *,
+    run_dir: str | Path | None = None,
+    resume: str | Path | None = None,
+    console=None,
+    title: str | None = None,
+    notes: list[str] | None = None,
+) -> Outcome:
+    """Train as `config` says, write the run directory, and return where it is."""
+    from rich.console import Console
+
+    from learnlab.objectives.supervised import objective_for_task
+    from learnlab.train.callbacks import (
+        Checkpointer,
+        EarlyStopping,
+        GradientClipping,
+        MetricsLog,
+        NanGuard,
+        ProgressBar,
+    )
+    from learnlab.train.checkpoint import load_state
+    from learnlab.train.optimizers import build_optimizer
+    from learnlab.train.schedules import build_schedule
+    from learnlab.train.seeding import seed_everything, select_device
+    from learnlab.train.trainer import Trainer
+
+    console = console or Console(stderr=True)
+    checkpoint_state = None
+    if resume is not None:
+        resume = Path(resume)
+        ckpt = resume / runs.CHECKPOINT_FILE if resume.is_dir() else resume
+        checkpoint_state = load_state(ckpt)
+        run_path = ckpt.parent
+    else:
+        run_path = runs.new_run_dir(f"{config.dataset}-{Path(config.model).stem}", run_dir)
+
+    device = select_device(config.device)
+    seed_everything(config.seed)
+    data = prepare_data(config)
+    objective = objective_for_task(data.dataset.task)
+    model = build_model_for(config, data.dataset).to(device)
+    train_loader, val_loader, test_loader = _loaders(config, data, device)
+    params = list(model.parameters())
+    for module in objective.extra_modules():
+        params += list(module.parameters())
+    optimizer = build_optimizer(
+        config.optimizer,
+        params,
+        lr=config.lr,
+        weight_decay=config.weight_decay,
+        momentum=config.momentum,
+        options=config.optimizer_options,
+    )
+    schedule = build_schedule(
+        config.schedule,
+        optimizer,
+        total_steps=config.epochs * len(train_loader),
+        options=config.schedule_options,
+    )
+    resolved = config.model_dump()
+    callbacks = [NanGuard(), MetricsLog(run_path / runs.METRICS_FILE)]
+    if config.grad_clip is not None:
+        callbacks.append(GradientClipping(config.grad_clip))
+    if config.early_stopping_patience is not None:
+        if val_loader is None:
+            raise ConfigError(
+                "early_stopping_patience needs a validation split; set val_fraction > 0."
+            )
+        callbacks.append(EarlyStopping("val_loss", patience=config.early_stopping_patience))
+    callbacks.append(
+        Checkpointer(
+            run_path / runs.CHECKPOINT_FILE,
+            every_batches=config.checkpoint_every_batches,
+            every_seconds=config.checkpoint_every_seconds,
+            extra=lambda: {"config": resolved},
+        )
+    )
+    if config.progress:
+        callbacks.append(ProgressBar(console))
+    trainer = Trainer(model, objective, optimizer, schedule=schedule, callbacks=callbacks)
+    if checkpoint_state is not None:
+        trainer.load_state_dict(checkpoint_state["trainer"], train_loader=train_loader)
+        console.print(
+            f"resuming {run_path} at epoch {trainer.epoch + 1}, batch {trainer.batch_in_epoch}"
+        )
+    runs.write_json(run_path / runs.CONFIG_FILE, resolved)
+    console.print(
+        f"[bold]{title or 'train'}[/]: {config.model} on {config.dataset} "
+        f"({len(data.train)} training examples, "
+        f"{sum(p.numel() for p in model.parameters()):,} parameters, {device})"
+    )
+    try:
+        trainer.fit(train_loader, config.epochs, val_loader)
+    except LearnlabError as exc:
+        runs.write_json(run_path / runs.SUMMARY_FILE, {"status": "failed", "error": str(exc)})
+        raise type(exc)(f"{exc}\nThe last good checkpoint is in {run_path}.") from None
+    return _finish(config, data, trainer, test_loader, run_path, console, title, notes)
+
+
+def _finish(config, data, trainer, test_loader, run_path: Path, console, title, notes) -> Outcome:
+    from safetensors.torch import save
+
+    from learnlab.fileio import atomic_write_bytes
+    from learnlab.practice.metrics import confusion_matrix, macro_scores
+    from learnlab.report.html import write_report
+    from learnlab.train.callbacks import EarlyStopping
+
+    model, ds = trainer.model, data.dataset
+    test = {f"test_{k}": v for k, v in trainer.evaluate(test_loader).items()}
+    last = trainer.history[-1] if trainer.history else {}
+    early = trainer.callback(EarlyStopping)
+    summary: dict[str, Any] = {
+        "status": "stopped early" if early and early.stopped_epoch else "completed",
+        "dataset": config.dataset,
+        "model": config.model,
+        "epochs_completed": trainer.epoch,
+        **test,
+        **{k: v for k, v in last.items() if k.startswith(("train_", "val_"))},
+        "train_seconds": trainer.train_seconds,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "seed": config.seed,
+    }
+    confusion = None
+    if ds.task == "classification":
+        y_true, y_pred = predict_classes(model, test_loader)
+        confusion = confusion_matrix(y_true, y_pred, ds.num_classes)
+        summary.update(macro_scores(confusion))
+    metadata = {
+        "learnlab_model": json.dumps(
+            {
+                "model": config.model,
+                "options": config.model_options,
+                "input_shape": list(ds.input_shape),
+                "num_outputs": ds.num_outputs,
+                "dataset": config.dataset,
+                "mean": ds.mean,
+                "std": ds.std,
+                "scale": ds.scale,
+            }
+        )
+    }
+    weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    atomic_write_bytes(run_path / runs.MODEL_FILE, save(weights, metadata=metadata))
+    runs.write_json(run_path / runs.SUMMARY_FILE, summary)
+    report = write_report(
+        run_path,
+        title=title or f"{config.model} on {config.dataset}",
+        summary=summary,
+        history=trainer.history,
+        config=config.model_dump(),
+        confusion=confusion,
+        class_names=ds.class_names,
+        notes=notes,
+    )
+    runs.append_to_index(
+        run_path,
+        {
+            "kind": title or "train",
+            "dataset": config.dataset,
+            "model": config.model,
+            **{k: summary[k] for k in ("test_accuracy", "test_loss") if k in summary},
+        },
+    )
+    shown = {k: v for k, v in summary.items() if k.startswith("test_")}
+    console.print(
+        "  ".join(
+            f"{k} {100 * v:.2f}%" if k.endswith("accuracy") else f"{k} {v:.4f}"
+            for k, v in shown.items()
+        )
+        + f"  train_seconds {trainer.train_seconds:.1f}"
+    )
+    console.print(f"report: {report}")
+    return Outcome(run_path, summary, trainer.history)

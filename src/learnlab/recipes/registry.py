@@ -1,0 +1,64 @@
+"""The recipe registry.
+
+A recipe is a function `(config, run_dir, resume, console) -> Outcome` with a pydantic config
+class. Recipes live one per module in `learnlab.recipes`; the registry imports the modules
+listed in `RECIPE_MODULES` on first use, so that `learnlab --help` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from learnlab.errors import ConfigError
+
+# modules that register recipes when imported
+RECIPE_MODULES: tuple[str, ...] = ("learnlab.recipes.quickstart",)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    description: str
+    config_class: type
+    run: Callable
+
+
+_RECIPES: dict[str, Recipe] = {}
+_loaded = False
+
+
+def register_recipe(name: str, description: str, config_class: type) -> Callable:
+    """Decorator: register `run(config, *, run_dir, resume, console)` under `name`."""
+
+    def decorate(run: Callable) -> Callable:
+        if name in _RECIPES:
+            raise ValueError(f"recipe {name!r} is already registered")
+        _RECIPES[name] = Recipe(name, description, config_class, run)
+        return run
+
+    return decorate
+
+
+def _load_all() -> None:
+    global _loaded
+    if not _loaded:
+        for module in RECIPE_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+
+
+def recipe_names() -> list[str]:
+    _load_all()
+    return sorted(_RECIPES)
+
+
+def get_recipe(name: str) -> Recipe:
+    _load_all()
+    if name not in _RECIPES:
+        raise ConfigError(
+            f"unknown recipe {name!r}; known: {', '.join(sorted(_RECIPES))}\n"
+            "`learnlab list` shows them with a description."
+        )
+    return _RECIPES[name]

@@ -1,0 +1,356 @@
+"""The run report: one self-contained HTML page with a run's metrics, figures and configuration.
+
+The page needs nothing but a browser: CSS is inline, figures are PNG images embedded as base64
+`data:` URLs, there is no JavaScript and no external resource. Every piece of text that comes
+from the caller (title, notes, keys, values, class names) goes through `html.escape`. The file
+is written atomically (temporary file, fsync, `os.replace`), so an existing report survives a
+failed write.
+
+Sections, each present only when its input is: title and notes; test metrics (accuracies in
+[0, 1] shown as %, durations in seconds); training curves; confusion matrix with per-class
+precision, recall and F1 and their macro average; extra tables (e.g. paper vs ours); extra
+figures; the configuration, nested keys flattened with dots.
+
+Example:
+    >>> import tempfile
+    >>> run_dir = Path(tempfile.mkdtemp())
+    >>> path = write_report(run_dir, title="MLP on MNIST", summary={"test_accuracy": 0.981},
+    ...                     history=[{"epoch": 1, "train_loss": 0.3, "val_loss": 0.2}])
+    >>> path.name
+    'report.html'
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import re
+import struct
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from learnlab import __version__
+from learnlab.errors import DataError
+from learnlab.fileio import atomic_write_bytes
+
+if TYPE_CHECKING:
+    import numpy as np
+    from matplotlib.figure import Figure
+    from torch import Tensor
+
+REPORT_NAME = "report.html"
+# Figures are rasterised at twice the resolution they are displayed at, for sharp text on
+# high-density screens; at 100 CSS px per figure inch a 9.6-inch figure fills the page.
+_DISPLAY_DPI = 100
+_RENDER_DPI = 2 * _DISPLAY_DPI
+_MAX_LIST_ITEMS = 20
+
+_CSS = """
+body { margin: 0; background: #fff; color: #1f2328; line-height: 1.5;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 960px; margin: 0 auto; padding: 24px 16px 48px; }
+h1 { font-size: 1.7rem; margin: 0 0 0.4rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 0.6rem; padding-bottom: 0.2rem;
+  border-bottom: 1px solid #d0d7de; }
+h3 { font-size: 1.05rem; margin: 1.2rem 0 0.4rem; }
+ul.notes { color: #57606a; margin: 0.2rem 0; padding-left: 1.2rem; }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; margin: 0.4rem 0 1rem; font-size: 0.92rem; }
+th, td { border: 1px solid #d0d7de; padding: 3px 10px; text-align: left; vertical-align: top; }
+thead th { background: #f6f8fa; }
+tfoot td { background: #f6f8fa; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.88em; }
+figure { margin: 0.4rem 0 1rem; }
+img { max-width: 100%; height: auto; }
+figcaption { color: #57606a; font-size: 0.9rem; }
+footer { margin-top: 3rem; color: #8c959f; font-size: 0.85rem; }
+"""
+
+
+# ---- formatting values -------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """Tensors and numpy values as Python scalars or lists; everything else unchanged."""
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        return value.tolist()
+    return value
+
+
+def format_number(value: float | int) -> str:
+    """A number as a person reads it: 4 significant digits, thousands separators, no noise."""
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    if not math.isfinite(value):
+        return str(value)
+    magnitude = abs(value)
+    if value == 0:
+        return "0"
+    if magnitude >= 1e6 or magnitude < 1e-3:
+        return f"{value:.3g}"
+    if magnitude >= 100:
+        return f"{value:,.1f}"
+    return f"{value:.4g}"
+
+
+def format_value(value: Any) -> str:
+    """Any value of a summary, table or config as short text (not yet escaped)."""
+    value = _plain(value)
+    if value is None:
+        return "\u2014"
+    if isinstance(value, (bool, str)):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return format_number(value)
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(format_value(v) for v in value[:_MAX_LIST_ITEMS])
+        more = f", \u2026 ({len(value)} items)" if len(value) > _MAX_LIST_ITEMS else ""
+        return f"[{shown}{more}]"
+    return str(value)
+
+
+def _tokens(key: str) -> list[str]:
+    return [t for t in re.split(r"[^a-z0-9]+", key.lower()) if t]
+
+
+def format_metric(key: str, value: Any) -> str:
+    """Like `format_value`, but accuracies in [0, 1] become % and durations get seconds."""
+    value = _plain(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return format_value(value)
+    tokens = _tokens(key)
+    if {"accuracy", "acc"} & set(tokens) and 0.0 <= value <= 1.0:
+        return f"{100.0 * value:.2f}%"
+    if {"seconds", "sec", "time"} & set(tokens) or (tokens and tokens[-1] == "s"):
+        return f"{value:.2f} s" if abs(value) < 10 else f"{value:,.1f} s"
+    return format_number(value)
+
+
+def flatten(mapping: Mapping, prefix: str = "") -> dict[str, Any]:
+    """{"a": {"b": 1}} -> {"a.b": 1}; an empty nested mapping stays as {}."""
+    flat: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten(value, prefix=f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+# ---- HTML pieces ---------------------------------------------------------------------------
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+Cell = tuple[str, str]  # (text, kind): kind "num" right-aligns, "code" sets in monospace
+
+
+def _cell(cell: Cell) -> str:
+    text, kind = cell
+    if kind == "num":
+        return f'<td class="num">{_e(text)}</td>'
+    if kind == "code":
+        return f"<td><code>{_e(text)}</code></td>"
+    return f"<td>{_e(text)}</td>"
+
+
+def _kind(value: Any) -> str:
+    value = _plain(value)
+    return "num" if isinstance(value, (int, float)) and not isinstance(value, bool) else "text"
+
+
+def _table(header: list[str], rows: list[list[Cell]], foot: list[Cell] | None = None) -> str:
+    """An HTML table; all text is escaped here."""
+    parts = ['<div class="table-wrap"><table>', "<thead><tr>"]
+    parts += [f"<th>{_e(h)}</th>" for h in header]
+    parts.append("</tr></thead><tbody>")
+    for row in rows:
+        parts.append("<tr>" + "".join(_cell(c) for c in row) + "</tr>")
+    parts.append("</tbody>")
+    if foot:
+        parts.append("<tfoot><tr>" + "".join(_cell(c) for c in foot) + "</tr></tfoot>")
+    parts.append("</table></div>")
+    return "".join(parts)
+
+
+def _key_value_table(items: dict[str, Any], metric: bool) -> str:
+    rows = []
+    for key, value in items.items():
+        text = format_metric(key, value) if metric else format_value(value)
+        rows.append([(key, "code"), (text, _kind(value))])
+    return _table(["name", "value"], rows)
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk follows the signature
+    return width, height
+
+
+def _figure_html(fig: Figure, caption: str) -> str:
+    from learnlab.report.plots import figure_to_png_bytes
+
+    png = figure_to_png_bytes(fig, dpi=_RENDER_DPI)
+    width, height = _png_size(png)
+    scale = _DISPLAY_DPI / _RENDER_DPI
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{_e(caption)}" '
+        f'width="{round(width * scale)}" height="{round(height * scale)}">'
+        f"<figcaption>{_e(caption)}</figcaption></figure>"
+    )
+
+
+def _confusion_html(confusion: np.ndarray | Tensor, class_names: list[str] | None) -> str:
+    import torch
+
+    from learnlab.practice.metrics import macro_scores, per_class_scores
+    from learnlab.report.plots import MAX_ANNOTATED_CLASSES, confusion_matrix_figure
+
+    counts = torch.as_tensor(confusion).detach().cpu()
+    figure = confusion_matrix_figure(counts, class_names=class_names, normalize=True)
+    names = class_names if class_names is not None else [str(i) for i in range(len(counts))]
+    scores = per_class_scores(counts)
+    macro = macro_scores(counts)
+    total = int(scores["support"].sum())
+    correct = float(counts.double().diagonal().sum())
+
+    def pct(x: float) -> str:
+        return f"{100.0 * x:.1f}%"
+
+    rows = [
+        [(str(name), "text")]
+        + [(pct(float(scores[s][i])), "num") for s in ("precision", "recall", "f1")]
+        + [(format_number(int(scores["support"][i])), "num")]
+        for i, name in enumerate(names)
+    ]
+    foot = [("macro average", "text")]
+    foot += [(pct(macro[f"macro_{s}"]), "num") for s in ("precision", "recall", "f1")]
+    foot += [(format_number(total), "num")]
+    accuracy = f"{100.0 * correct / total:.2f}%" if total else "\u2014"
+    caption = "Rows: true class; columns: predicted class; colour: fraction of the row"
+    caption += "; cells: counts." if len(names) <= MAX_ANNOTATED_CLASSES else "."
+    return (
+        '<section id="confusion"><h2>Confusion matrix</h2>'
+        + _figure_html(figure, caption)
+        + "<h3>Per-class scores</h3>"
+        + _table(["class", "precision", "recall", "F1", "support"], rows, foot)
+        + f"<p>Accuracy from the confusion matrix: {_e(accuracy)} of {_e(format_number(total))}"
+        " examples. Scores of a class that is never predicted (or never present) count as 0.</p>"
+        "</section>"
+    )
+
+
+def _rows_table(name: str, rows: list[dict[str, object]]) -> str:
+    if not isinstance(rows, (list, tuple)) or not all(isinstance(r, Mapping) for r in rows):
+        raise DataError(f"table {name!r} must be a list of dicts (one per row), got {type(rows)}")
+    columns: list[str] = []
+    for row in rows:
+        columns += [str(k) for k in row if str(k) not in columns]
+    rows = [{str(k): v for k, v in row.items()} for row in rows]
+    cells = [[(format_value(r.get(c, "")), _kind(r.get(c))) for c in columns] for r in rows]
+    return f"<h3>{_e(name)}</h3>" + _table(columns, cells)
+
+
+# ---- the report ------------------------------------------------------------------------------
+
+
+def render_report(
+    *,
+    title: str,
+    summary: dict[str, object],
+    history: list[dict[str, float]],
+    config: dict | None = None,
+    confusion: np.ndarray | Tensor | None = None,
+    class_names: list[str] | None = None,
+    notes: list[str] | None = None,
+    extra_figures: dict[str, Figure] | None = None,
+    tables: dict[str, list[dict[str, object]]] | None = None,
+) -> str:
+    """The report page as a string; see `write_report`."""
+    body = [f"<header><h1>{_e(title)}</h1>"]
+    if notes:
+        body.append('<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
+    body.append("</header>")
+
+    if summary:
+        body.append('<section id="metrics"><h2>Test metrics</h2>')
+        body.append(_key_value_table(flatten(summary), metric=True) + "</section>")
+
+    if history:
+        from learnlab.report.plots import training_curves_figure
+
+        figure = training_curves_figure(history)
+        caption = f"Training curves over {len(history)} epoch{'s' if len(history) != 1 else ''}."
+        body.append('<section id="curves"><h2>Training curves</h2>')
+        body.append(_figure_html(figure, caption) + "</section>")
+
+    if confusion is not None:
+        body.append(_confusion_html(confusion, class_names))
+
+    if tables:
+        body.append('<section id="tables"><h2>Tables</h2>')
+        body += [_rows_table(str(name), rows) for name, rows in tables.items()]
+        body.append("</section>")
+
+    if extra_figures:
+        body.append('<section id="figures"><h2>Figures</h2>')
+        for name, figure in extra_figures.items():
+            body.append(f"<h3>{_e(name)}</h3>" + _figure_html(figure, str(name)))
+        body.append("</section>")
+
+    if config is not None:
+        if hasattr(config, "model_dump"):  # a pydantic configuration model
+            config = config.model_dump()
+        body.append('<section id="config"><h2>Configuration</h2>')
+        body.append(_key_value_table(flatten(config), metric=False) + "</section>")
+
+    body.append(f"<footer>Made by learnlab {_e(__version__)}.</footer>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        "<body>\n<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
+    )
+
+
+def write_report(
+    run_dir: Path,
+    *,
+    title: str,
+    summary: dict[str, object],
+    history: list[dict[str, float]],
+    config: dict | None = None,
+    confusion: np.ndarray | Tensor | None = None,
+    class_names: list[str] | None = None,
+    notes: list[str] | None = None,
+    extra_figures: dict[str, Figure] | None = None,
+    tables: dict[str, list[dict[str, object]]] | None = None,
+) -> Path:
+    """Write `run_dir/report.html` atomically and return its path.
+
+    `summary` holds the test metrics (keys with `accuracy` and a value in [0, 1] are shown as
+    %, keys with `seconds`/`time` as durations); `history` one dict per epoch (may be empty);
+    `tables` maps a title to a list of row dicts (columns: the union of the keys, in order).
+    """
+    page = render_report(
+        title=title,
+        summary=summary,
+        history=history,
+        config=config,
+        confusion=confusion,
+        class_names=class_names,
+        notes=notes,
+        extra_figures=extra_figures,
+        tables=tables,
+    )
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / REPORT_NAME
+    atomic_write_bytes(path, page.encode("utf-8"))
+    return path

@@ -1,0 +1,60 @@
+"""Early stopping: end training when a validation metric has not improved for `patience`
+epochs (the model selection by held-out error of Goodfellow, Bengio, Courville 2016, 7.8)."""
+
+from __future__ import annotations
+
+import math
+
+from learnlab.train.events import Callback, CancelFit
+
+
+class EarlyStopping(Callback):
+    order = 60
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 3,
+        min_delta: float = 0.0,
+        mode: str = "min",
+    ) -> None:
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', not {mode!r}")
+        self.monitor, self.patience, self.min_delta, self.mode = monitor, patience, min_delta, mode
+        self.best = math.inf if mode == "min" else -math.inf
+        self.best_epoch = 0
+        self.wait = 0
+        self.stopped_epoch: int | None = None
+
+    def _improved(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def after_epoch(self, trainer) -> None:
+        record = trainer.history[-1]
+        if self.monitor not in record:
+            raise KeyError(
+                f"early stopping monitors {self.monitor!r}, which this run does not record; "
+                f"recorded: {', '.join(sorted(record))}"
+            )
+        value = record[self.monitor]
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, int(record["epoch"]), 0
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = int(record["epoch"])
+            raise CancelFit
+
+    def state_dict(self) -> dict:
+        return {
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "wait": self.wait,
+            "stopped_epoch": self.stopped_epoch,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        for key, value in state.items():
+            setattr(self, key, value)

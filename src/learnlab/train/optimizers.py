@@ -1,0 +1,206 @@
+"""Optimizers by name: the lecture's "main algorithms", built on torch.optim.
+
+Papers: Robbins & Monro (1951) "A stochastic approximation method" (SGD); Polyak (1964)
+"Some methods of speeding up the convergence of iteration methods" (momentum); Nesterov (1983)
+"A method for solving the convex programming problem with convergence rate O(1/k^2)" and
+Sutskever et al. (2013) "On the importance of initialization and momentum in deep learning";
+Duchi, Hazan & Singer (2011) "Adaptive subgradient methods for online learning and stochastic
+optimization" (AdaGrad); Hinton (2012) "Neural networks for machine learning", lecture 6e
+(RMSProp); Kingma & Ba (2015) "Adam: a method for stochastic optimization"; Loshchilov &
+Hutter (2019) "Decoupled weight decay regularization" (AdamW); Liu & Nocedal (1989) "On the
+limited memory BFGS method for large scale optimization" (L-BFGS).
+
+With gradient g, learning rate eps and velocity v (the lecture's notation):
+
+    sgd        theta <- theta - eps g
+    momentum   v <- alpha v - eps g;                  theta <- theta + v
+    nesterov   v <- alpha v - eps g(theta + alpha v); theta <- theta + v
+    adagrad    r <- r + g*g;                          theta <- theta - eps g / (sqrt(r) + delta)
+    rmsprop    r <- rho r + (1 - rho) g*g;            theta <- theta - eps g / (sqrt(r) + delta)
+    adam       RMSProp's r plus a moving mean of g, both bias-corrected
+    adamw      Adam, and theta <- (1 - eps lambda) theta, decoupled from the gradient
+    lbfgs      quasi-Newton steps from the last `history_size` curvature pairs
+
+The update rules are torch's; tests/train/test_train_optimizers.py checks each against an
+independent float64 implementation of the formulas above. torch's Nesterov stores the
+look-ahead point theta + alpha v instead of theta (same sequence of iterates, shifted).
+
+Weight decay lambda adds the L2 term lambda * theta to the gradient (the gradient of
+lambda/2 ||theta||^2) for every optimizer except adamw, where it shrinks the weights directly.
+L-BFGS has no weight decay in torch: put an L2 term in the loss or choose another optimizer.
+
+The `momentum` argument is the alpha of "momentum" and "nesterov" only. RMSProp runs without
+momentum, as in the lecture, unless `options={"momentum": ...}` asks for it.
+
+Example:
+    >>> import torch
+    >>> w = torch.nn.Parameter(torch.zeros(3))
+    >>> opt = build_optimizer("adam", [w], lr=1e-3, options={"betas": (0.9, 0.99)})
+    >>> needs_closure(opt)
+    False
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+
+from learnlab.errors import ConfigError
+
+OPTIMIZER_NAMES: tuple[str, ...] = (
+    "sgd",
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "rmsprop",
+    "adam",
+    "adamw",
+    "lbfgs",
+)
+
+# Extra keyword arguments each optimizer accepts through `options` (torch's own names).
+_OPTIONS: dict[str, tuple[str, ...]] = {
+    "sgd": (),
+    "momentum": ("dampening",),
+    "nesterov": (),
+    "adagrad": ("eps", "lr_decay", "initial_accumulator_value"),
+    "rmsprop": ("alpha", "eps", "momentum", "centered"),
+    "adam": ("betas", "eps", "amsgrad"),
+    "adamw": ("betas", "eps", "amsgrad"),
+    "lbfgs": (
+        "max_iter",
+        "max_eval",
+        "tolerance_grad",
+        "tolerance_change",
+        "history_size",
+        "line_search_fn",
+    ),
+}
+
+_DESCRIPTIONS: dict[str, str] = {
+    "sgd": "stochastic gradient descent: theta <- theta - lr * g",
+    "momentum": "SGD with (Polyak) momentum: v <- alpha v - lr g, theta <- theta + v",
+    "nesterov": "SGD with Nesterov momentum: the gradient is taken at the look-ahead point",
+    "adagrad": "AdaGrad (Duchi et al. 2011): per-parameter lr ~ 1/sqrt(sum of squared grads)",
+    "rmsprop": "RMSProp (Hinton 2012): per-parameter lr ~ 1/sqrt(moving average of g^2)",
+    "adam": "Adam (Kingma & Ba 2015): RMSProp plus momentum, with bias correction",
+    "adamw": "AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay",
+    "lbfgs": "L-BFGS (Liu & Nocedal 1989): limited-memory quasi-Newton; needs a closure",
+}
+
+
+def _check_name(name: str) -> None:
+    if name not in OPTIMIZER_NAMES:
+        raise ConfigError(
+            f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZER_NAMES)}"
+        )
+
+
+def optimizer_description(name: str) -> str:
+    """One line describing optimizer `name` (for `learnlab list`)."""
+    _check_name(name)
+    return _DESCRIPTIONS[name]
+
+
+def needs_closure(optimizer: torch.optim.Optimizer) -> bool:
+    """True when `optimizer.step` must be given a closure that re-evaluates the loss (L-BFGS)."""
+    return isinstance(optimizer, torch.optim.LBFGS)
+
+
+def _check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    allowed = _OPTIONS[name]
+    for key in options:
+        if key not in allowed:
+            shown = ", ".join(allowed) if allowed else "none"
+            raise ConfigError(
+                f"unknown option {key!r} for optimizer {name!r}; allowed options: {shown}"
+                " (lr, weight_decay and momentum are separate arguments)"
+            )
+    options = dict(options)
+    if "betas" in options:
+        betas = options["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ConfigError(
+                f"option 'betas' of optimizer {name!r} must be two numbers (beta1, beta2) in"
+                f" [0, 1), got {betas!r}"
+            )
+        options["betas"] = (float(betas[0]), float(betas[1]))  # TOML/JSON give lists
+    if name == "lbfgs" and options.get("line_search_fn") not in (None, "strong_wolfe"):
+        raise ConfigError(
+            f"option 'line_search_fn' of optimizer 'lbfgs' must be None or 'strong_wolfe', got"
+            f" {options['line_search_fn']!r}"
+        )
+    return options
+
+
+def _check_values(name: str, lr: float, weight_decay: float, momentum: float) -> None:
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        raise ConfigError(f"lr must be a finite number > 0, got {lr!r}")
+    if not isinstance(weight_decay, (int, float)) or not (0 <= weight_decay < math.inf):
+        raise ConfigError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}")
+    if not isinstance(momentum, (int, float)) or not (0 <= momentum < 1):
+        raise ConfigError(f"momentum must be in [0, 1), got {momentum!r}")
+    if name == "lbfgs" and weight_decay > 0:
+        raise ConfigError(
+            "optimizer 'lbfgs' has no weight_decay (torch.optim.LBFGS lacks it); set"
+            " weight_decay=0 and add an L2 term to the loss, or choose another optimizer"
+        )
+
+
+def build_optimizer(
+    name: str,
+    params: Iterable[torch.Tensor] | Iterable[dict[str, Any]],
+    *,
+    lr: float,
+    weight_decay: float = 0.0,
+    momentum: float = 0.9,
+    options: dict[str, Any] | None = None,
+) -> torch.optim.Optimizer:
+    """Build the torch optimizer called `name` over `params`.
+
+    Args:
+        name: one of OPTIMIZER_NAMES.
+        params: parameters or parameter groups, as torch.optim accepts them.
+        lr: the learning rate eps (> 0).
+        weight_decay: L2 coefficient lambda (>= 0); decoupled for "adamw", refused by "lbfgs".
+        momentum: alpha in [0, 1), used by "momentum" and "nesterov" only.
+        options: extra torch keyword arguments for this optimizer (see `_OPTIONS`), e.g.
+            {"betas": (0.9, 0.999), "eps": 1e-8} for adam, {"history_size": 10} for lbfgs.
+
+    Raises:
+        ConfigError: unknown name or option, or an out-of-range value.
+    """
+    _check_name(name)
+    _check_values(name, lr, weight_decay, momentum)
+    opts = _check_options(name, options or {})
+    lr, weight_decay = float(lr), float(weight_decay)
+    optim = torch.optim
+    try:
+        if name == "sgd":
+            return optim.SGD(params, lr=lr, momentum=0.0, weight_decay=weight_decay, **opts)
+        if name == "momentum":
+            return optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay, **opts)
+        if name == "nesterov":
+            if momentum == 0:
+                raise ConfigError("optimizer 'nesterov' needs momentum in (0, 1), got 0")
+            return optim.SGD(
+                params, lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay, **opts
+            )
+        if name == "adagrad":
+            return optim.Adagrad(params, lr=lr, weight_decay=weight_decay, **opts)
+        if name == "rmsprop":
+            return optim.RMSprop(params, lr=lr, weight_decay=weight_decay, **opts)
+        if name == "adam":
+            return optim.Adam(params, lr=lr, weight_decay=weight_decay, **opts)
+        if name == "adamw":
+            return optim.AdamW(params, lr=lr, weight_decay=weight_decay, **opts)
+        return optim.LBFGS(params, lr=lr, **opts)
+    except (ValueError, TypeError) as err:
+        # torch validates the option values (betas, eps, history_size...); say which input.
+        raise ConfigError(
+            f"invalid settings for optimizer {name!r} (lr={lr}, weight_decay={weight_decay},"
+            f" options={opts}): {err}"
+        ) from err
