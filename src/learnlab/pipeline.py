@@ -134,6 +134,7 @@ def run_training(
         Checkpointer,
         EarlyStopping,
         GradientClipping,
+        LossCurve,
         MetricsLog,
         NanGuard,
         ProgressBar,
@@ -178,7 +179,7 @@ def run_training(
         options=config.schedule_options,
     )
     resolved = config.model_dump()
-    callbacks = [NanGuard(), MetricsLog(run_path / runs.METRICS_FILE)]
+    callbacks = [NanGuard(), MetricsLog(run_path / runs.METRICS_FILE), LossCurve()]
     if config.grad_clip is not None:
         callbacks.append(GradientClipping(config.grad_clip))
     if config.early_stopping_patience is not None:
@@ -223,7 +224,8 @@ def _finish(config, data, trainer, test_loader, run_path: Path, console, title, 
     from learnlab.fileio import atomic_write_bytes
     from learnlab.practice.metrics import confusion_matrix, macro_scores
     from learnlab.report.html import write_report
-    from learnlab.train.callbacks import EarlyStopping
+    from learnlab.report.plots import step_loss_figure
+    from learnlab.train.callbacks import EarlyStopping, LossCurve
 
     model, ds = trainer.model, data.dataset
     test = {f"test_{k}": v for k, v in trainer.evaluate(test_loader).items()}
@@ -262,6 +264,11 @@ def _finish(config, data, trainer, test_loader, run_path: Path, console, title, 
     weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     atomic_write_bytes(run_path / runs.MODEL_FILE, save(weights, metadata=metadata))
     runs.write_json(run_path / runs.SUMMARY_FILE, summary)
+    curve = trainer.callback(LossCurve)
+    figures = {}
+    if curve is not None and curve.losses:
+        steps_per_epoch = len(trainer.train_loader)
+        figures["Training loss at every step"] = step_loss_figure(curve.losses, steps_per_epoch)
     report = write_report(
         run_path,
         title=title or f"{config.model} on {config.dataset}",
@@ -271,6 +278,7 @@ def _finish(config, data, trainer, test_loader, run_path: Path, console, title, 
         confusion=confusion,
         class_names=ds.class_names,
         notes=notes,
+        extra_figures=figures,
     )
     runs.append_to_index(
         run_path,

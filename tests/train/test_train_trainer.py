@@ -193,3 +193,31 @@ def test_state_dict_resume_is_bit_identical(stop_after):
         return [{k: v for k, v in h.items() if k != "seconds"} for h in history]
 
     assert without_time(full.history) == without_time(second.history)
+
+
+def test_loss_curve_keeps_every_step_loss_and_resumes():
+    from learnlab.train.callbacks import LossCurve
+
+    class Spy(Callback):
+        def __init__(self):
+            self.losses = []
+
+        def after_step(self, trainer):
+            self.losses.append(float(trainer.loss.detach()))
+
+    curve, spy = LossCurve(), Spy()
+    x, y = toy_problem()
+    make_trainer([curve, spy]).fit(TensorLoader(x, y, batch_size=16, seed=0), epochs=2)
+    assert curve.losses == spy.losses and len(curve.losses) == 12
+    copy = LossCurve()
+    copy.load_state_dict(curve.state_dict())
+    assert copy.losses == curve.losses
+
+
+def test_step_loss_figure_draws_raw_and_smoothed_curves():
+    from learnlab.report.plots import figure_to_png_bytes, step_loss_figure
+
+    fig = step_loss_figure([2.0 / (1 + i) for i in range(300)], steps_per_epoch=100)
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 2 and lines[0].get_xdata()[-1] == 3.0
+    assert figure_to_png_bytes(fig).startswith(b"\x89PNG")

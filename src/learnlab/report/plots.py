@@ -137,6 +137,39 @@ def training_curves_figure(history: list[dict[str, float]]) -> Figure:
     return fig
 
 
+def step_loss_figure(losses: list[float], steps_per_epoch: int) -> Figure:
+    """The training loss at every optimizer step (light) and its moving average (dark),
+    against the epoch (step / steps_per_epoch): the shape of training within epochs."""
+    import numpy as np
+
+    if not losses:
+        raise DataError("no step losses to plot; train for at least one step")
+    values = np.array([_as_number(v) for v in losses], dtype=float)
+    x = np.arange(1, len(values) + 1) / max(1, steps_per_epoch)
+    fig = _new_figure(6.5, 3.1)
+    ax = fig.add_subplot()
+    ax.plot(x, values, color="tab:blue", alpha=0.3, linewidth=0.8, label="every step")
+    window = max(1, min(len(values) // 20, 200))
+    if window > 1:
+        finite = np.where(np.isfinite(values), values, np.nan)
+        kernel = np.ones(window) / window
+        smooth = np.convolve(np.nan_to_num(finite, nan=np.nanmean(finite)), kernel, mode="valid")
+        ax.plot(
+            x[window - 1 :],
+            smooth,
+            color="tab:blue",
+            linewidth=1.6,
+            label=f"mean of {window} steps",
+        )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    if np.nanmin(values) > 0 and np.nanmax(values) / np.nanmin(values) > 30:
+        ax.set_yscale("log")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
 def _to_numpy(matrix: np.ndarray | Tensor) -> np.ndarray:
     import numpy as np
 

@@ -74,7 +74,9 @@ class ProgressBar(Callback):
         if now - self._last >= self.refresh_seconds and trainer.loss is not None:
             self._last = now
             self._progress.update(
-                self._task, completed=trainer.batch_in_epoch, loss=f"{float(trainer.loss.detach()):.4f}"
+                self._task,
+                completed=trainer.batch_in_epoch,
+                loss=f"{float(trainer.loss.detach()):.4f}",
             )
         else:
             self._progress.update(self._task, completed=trainer.batch_in_epoch)
