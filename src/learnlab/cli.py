@@ -115,6 +115,10 @@ def _train(args) -> Path:
     }
     base = None
     if args.resume is not None:
+        if args.run_dir is not None:
+            from learnlab.errors import ConfigError
+
+            raise ConfigError("--resume continues a run in its own directory; drop --run-dir.")
         base = _config_of_run(args.resume)
     config = cfg.build_config(
         cfg.TrainConfig,

@@ -57,6 +57,7 @@ class TrainConfig(StrictModel):
     checkpoint_every_seconds: float | None = Field(60.0, gt=0)
     device: str = "auto"
     data_root: str | None = None
+    download: bool = True
     progress: bool = True
 
     @field_validator("dataset")

@@ -21,6 +21,10 @@ class DataError(LearnlabError):
     """A data file that is missing, corrupt, or cannot be parsed."""
 
 
+class DataNotFound(DataError):
+    """A data file that is not in any place looked and could not be downloaded."""
+
+
 class TrainingDiverged(LearnlabError):
     """The loss became NaN or infinite; the run stopped (its last checkpoint is kept)."""
 

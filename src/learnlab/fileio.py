@@ -34,9 +34,14 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX only)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename inside `folder` durable (POSIX only; best effort elsewhere)."""
+    if hasattr(os, "O_DIRECTORY"):
         with contextlib.suppress(OSError):
-            directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+            directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
             try:
                 os.fsync(directory)
             finally:

@@ -11,7 +11,6 @@ run resumed after SIGKILL ends bit-identical to one that was never interrupted.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ def prepare_data(config: TrainConfig) -> PreparedData:
     """Load the data set, normalise inputs to float32, hold out a seeded validation split."""
     from learnlab.data import load_dataset, normalize
 
-    ds = load_dataset(config.dataset, root=config.data_root)
+    ds = load_dataset(config.dataset, root=config.data_root, download=config.download)
 
     def convert(split: Split) -> Split:
         x = normalize(split.x, scale=ds.scale, mean=ds.mean, std=ds.std)
@@ -130,15 +129,6 @@ def run_training(
     from rich.console import Console
 
     from learnlab.objectives.supervised import objective_for_task
-    from learnlab.train.callbacks import (
-        Checkpointer,
-        EarlyStopping,
-        GradientClipping,
-        LossCurve,
-        MetricsLog,
-        NanGuard,
-        ProgressBar,
-    )
     from learnlab.train.checkpoint import load_state
     from learnlab.train.optimizers import build_optimizer
     from learnlab.train.schedules import build_schedule
@@ -153,7 +143,8 @@ def run_training(
         checkpoint_state = load_state(ckpt)
         run_path = ckpt.parent
     else:
-        run_path = runs.new_run_dir(f"{config.dataset}-{Path(config.model).stem}", run_dir)
+        # checked now, created only once everything else has been built without error
+        run_path = runs.choose_run_dir(f"{config.dataset}-{Path(config.model).stem}", run_dir)
 
     device = select_device(config.device)
     seed_everything(config.seed)
@@ -178,15 +169,55 @@ def run_training(
         total_steps=config.epochs * len(train_loader),
         options=config.schedule_options,
     )
+    if config.early_stopping_patience is not None and val_loader is None:
+        raise ConfigError("early_stopping_patience needs a validation split; set val_fraction > 0.")
+    run_path.mkdir(parents=True, exist_ok=True)
+    trainer = Trainer(
+        model,
+        objective,
+        optimizer,
+        schedule=schedule,
+        callbacks=_callbacks(config, run_path, console),
+    )
+    if checkpoint_state is not None:
+        trainer.load_state_dict(checkpoint_state["trainer"], train_loader=train_loader)
+        console.print(
+            f"resuming {run_path} at epoch {trainer.epoch + 1}, batch {trainer.batch_in_epoch}"
+        )
+    runs.write_json(run_path / runs.CONFIG_FILE, config.model_dump())
+    console.print(
+        f"[bold]{title or 'train'}[/]: {config.model} on {config.dataset} "
+        f"({len(data.train)} training examples, "
+        f"{sum(p.numel() for p in model.parameters()):,} parameters, {device})"
+    )
+    try:
+        trainer.fit(train_loader, config.epochs, val_loader)
+    except LearnlabError as exc:
+        runs.write_json(run_path / runs.SUMMARY_FILE, {"status": "failed", "error": str(exc)})
+        raise type(exc)(f"{exc}\nThe last good checkpoint is in {run_path}.") from None
+    except KeyboardInterrupt:
+        console.print(f"interrupted; continue with: learnlab train --resume {run_path}")
+        raise
+    return _finish(config, data, trainer, test_loader, run_path, console, title, notes)
+
+
+def _callbacks(config: TrainConfig, run_path: Path, console) -> list:
+    """The callbacks of `learnlab train`, in the documented order of learnlab.train.events."""
+    from learnlab.train.callbacks import (
+        Checkpointer,
+        EarlyStopping,
+        GradientClipping,
+        LossCurve,
+        MetricsLog,
+        NanGuard,
+        ProgressBar,
+    )
+
     resolved = config.model_dump()
     callbacks = [NanGuard(), MetricsLog(run_path / runs.METRICS_FILE), LossCurve()]
     if config.grad_clip is not None:
         callbacks.append(GradientClipping(config.grad_clip))
     if config.early_stopping_patience is not None:
-        if val_loader is None:
-            raise ConfigError(
-                "early_stopping_patience needs a validation split; set val_fraction > 0."
-            )
         callbacks.append(EarlyStopping("val_loss", patience=config.early_stopping_patience))
     callbacks.append(
         Checkpointer(
@@ -198,30 +229,10 @@ def run_training(
     )
     if config.progress:
         callbacks.append(ProgressBar(console))
-    trainer = Trainer(model, objective, optimizer, schedule=schedule, callbacks=callbacks)
-    if checkpoint_state is not None:
-        trainer.load_state_dict(checkpoint_state["trainer"], train_loader=train_loader)
-        console.print(
-            f"resuming {run_path} at epoch {trainer.epoch + 1}, batch {trainer.batch_in_epoch}"
-        )
-    runs.write_json(run_path / runs.CONFIG_FILE, resolved)
-    console.print(
-        f"[bold]{title or 'train'}[/]: {config.model} on {config.dataset} "
-        f"({len(data.train)} training examples, "
-        f"{sum(p.numel() for p in model.parameters()):,} parameters, {device})"
-    )
-    try:
-        trainer.fit(train_loader, config.epochs, val_loader)
-    except LearnlabError as exc:
-        runs.write_json(run_path / runs.SUMMARY_FILE, {"status": "failed", "error": str(exc)})
-        raise type(exc)(f"{exc}\nThe last good checkpoint is in {run_path}.") from None
-    return _finish(config, data, trainer, test_loader, run_path, console, title, notes)
+    return callbacks
 
 
 def _finish(config, data, trainer, test_loader, run_path: Path, console, title, notes) -> Outcome:
-    from safetensors.torch import save
-
-    from learnlab.fileio import atomic_write_bytes
     from learnlab.practice.metrics import confusion_matrix, macro_scores
     from learnlab.report.html import write_report
     from learnlab.report.plots import step_loss_figure
@@ -247,22 +258,20 @@ def _finish(config, data, trainer, test_loader, run_path: Path, console, title, 
         y_true, y_pred = predict_classes(model, test_loader)
         confusion = confusion_matrix(y_true, y_pred, ds.num_classes)
         summary.update(macro_scores(confusion))
-    metadata = {
-        "learnlab_model": json.dumps(
-            {
-                "model": config.model,
-                "options": config.model_options,
-                "input_shape": list(ds.input_shape),
-                "num_outputs": ds.num_outputs,
-                "dataset": config.dataset,
-                "mean": ds.mean,
-                "std": ds.std,
-                "scale": ds.scale,
-            }
-        )
-    }
-    weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    atomic_write_bytes(run_path / runs.MODEL_FILE, save(weights, metadata=metadata))
+    runs.save_model(
+        run_path / runs.MODEL_FILE,
+        model,
+        {
+            "model": config.model,
+            "options": config.model_options,
+            "input_shape": list(ds.input_shape),
+            "num_outputs": ds.num_outputs,
+            "dataset": config.dataset,
+            "scale": ds.scale,
+            "mean": ds.mean,
+            "std": ds.std,
+        },
+    )
     runs.write_json(run_path / runs.SUMMARY_FILE, summary)
     curve = trainer.callback(LossCurve)
     figures = {}

@@ -39,6 +39,8 @@ CASES = {
     "unknown model option": (["--set", "model_options.widht=3"], ["widht", "width"]),
     "missing model file": (["--model", "nothere.py:build"], ["nothere.py"]),
     "resume without checkpoint": (["--resume", "."], ["no checkpoint"]),
+    "resume with --run-dir": (["--resume", ".", "--run-dir", "x"], ["drop --run-dir"]),
+    "unknown optimizer option": (["--set", "optimizer_options.bettas=1"], ["bettas"]),
 }
 
 

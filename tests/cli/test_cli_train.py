@@ -178,3 +178,35 @@ def test_sigkill_mid_epoch_then_resume_gives_bit_identical_weights(tmp_path):
     assert strip == [
         {k: v for k, v in json.loads(line).items() if k != "seconds"} for line in new_history
     ]
+
+
+def test_load_model_rebuilds_the_trained_network(tmp_path, capsys):
+    import torch
+
+    from learnlab.data import load_dataset, normalize
+    from learnlab.runs import load_model
+
+    run = tmp_path / "run"
+    assert main(QUICK + ["--epochs", "3", "--run-dir", str(run)]) == 0
+    model, recipe = load_model(run)
+    ds = load_dataset("digits")
+    x = normalize(ds.test.x, scale=recipe["scale"], mean=recipe["mean"], std=recipe["std"])
+    with torch.no_grad():
+        accuracy = (model(x).argmax(1) == ds.test.y).float().mean().item()
+    summary = json.loads((run / "summary.json").read_text())
+    assert accuracy == pytest.approx(summary["test_accuracy"], abs=1e-6)
+
+
+def test_quickstart_falls_back_to_digits_without_mnist(tmp_path, monkeypatch, capsys):
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    monkeypatch.setenv("LEARNLAB_DATA", str(empty))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    run = tmp_path / "quick"
+    assert main(["run", "quickstart", "--run-dir", str(run), "--set", "download=false"]) == 0
+    out = capsys.readouterr()
+    assert "8x8 digits instead" in out.err
+    assert out.out.strip().splitlines()[-1] == str(run)
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["dataset"] == "digits" and summary["test_accuracy"] > 0.85
+    assert (run / "report.html").is_file()

@@ -27,7 +27,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from learnlab.errors import DataError
+from learnlab.errors import DataError, DataNotFound
+from learnlab.fileio import fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +117,9 @@ def fetch_file(remote: RemoteFile, root: str | Path | None = None, download: boo
             return candidate
     if not download:
         why = "downloading is off (download=False)"
-        raise DataError(_missing_message(remote, locations, why, offer_download=True))
+        raise DataNotFound(_missing_message(remote, locations, why, offer_download=True))
     if not remote.urls:
-        raise DataError(_missing_message(remote, locations, "it has no public download URL"))
+        raise DataNotFound(_missing_message(remote, locations, "it has no public download URL"))
     return download_file(remote, cache_dir(), locations)
 
 
@@ -144,7 +145,7 @@ def download_file(
             failures.append(f"  - {url}: {e}")
             log.info("download of %s from %s failed: %s", remote.path, url, e)
     why = "every download failed:\n" + "\n".join(failures)
-    raise DataError(_missing_message(remote, locations or search_locations(), why))
+    raise DataNotFound(_missing_message(remote, locations or search_locations(), why))
 
 
 def _download_verified(url: str, remote: RemoteFile, dest: Path) -> None:
@@ -167,23 +168,9 @@ def _download_verified(url: str, remote: RemoteFile, dest: Path) -> None:
                 f"expected {remote.sha256} ({remote.size:,} bytes)"
             )
         os.replace(tmp, dest)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable; not possible on every platform, so best effort."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _verify(remote: RemoteFile, path: Path, loc: Location, looked: list[Location]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnlab.config import StrictModel, TrainConfig
-from learnlab.errors import DataError
+from learnlab.errors import DataNotFound
 from learnlab.recipes.registry import register_recipe
 
 
@@ -21,6 +21,7 @@ class QuickstartConfig(StrictModel):
     lr: float = Field(2e-3, gt=0)
     seed: int = Field(0, ge=0)
     data_root: str | None = None
+    download: bool = True
 
 
 @register_recipe(
@@ -30,33 +31,32 @@ class QuickstartConfig(StrictModel):
     QuickstartConfig,
 )
 def run(config: QuickstartConfig, *, run_dir=None, resume=None, console=None):
-    from learnlab.data import load_dataset
     from learnlab.pipeline import run_training
 
     common = dict(
-        epochs=config.epochs,
         batch_size=config.batch_size,
         lr=config.lr,
         seed=config.seed,
         data_root=config.data_root,
+        download=config.download,
         optimizer="adam",
+        schedule="cosine",
     )
     notes = ["The learnlab quickstart: the first model of the course, trained end to end."]
+    lenet = TrainConfig(dataset="mnist", model="lenet5", epochs=config.epochs, **common)
     try:
-        load_dataset("mnist", root=config.data_root)
-        train = TrainConfig(dataset="mnist", model="lenet5", **common)
-    except DataError:
-        if console is not None:
-            console.print(
-                "[yellow]MNIST not found and not downloadable: "
-                "training an MLP on scikit-learn's 8x8 digits instead.[/]"
-            )
-        notes.append("MNIST was not available, so this run uses scikit-learn's 8x8 digits.")
-        train = TrainConfig(
-            dataset="digits",
-            model="mlp",
-            **{**common, "epochs": 20 * config.epochs, "batch_size": 32},
+        return run_training(
+            lenet, run_dir=run_dir, resume=resume, console=console, title="quickstart", notes=notes
         )
+    except DataNotFound:
+        pass  # a corrupt MNIST file is an error worth showing; only absence falls back
+    if console is not None:
+        console.print(
+            "[yellow]MNIST is not here and could not be downloaded: "
+            "training an MLP on scikit-learn's 8x8 digits instead.[/]"
+        )
+    notes.append("MNIST was not available, so this run uses scikit-learn's 8x8 digits.")
+    mlp = TrainConfig(dataset="digits", model="mlp", epochs=20 * config.epochs, **common)
     return run_training(
-        train, run_dir=run_dir, resume=resume, console=console, title="quickstart", notes=notes
+        mlp, run_dir=run_dir, resume=resume, console=console, title="quickstart", notes=notes
     )
