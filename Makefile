@@ -18,9 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# progress goes to stderr; stdout's last line is the run directory
 demo: $(STAMP)
 	@run_dir=$$($(BIN)/learnlab run quickstart) && \
-	  echo "Report: $$run_dir/report.html"
+	  echo "Report (open it in a browser): $$(cd "$$run_dir" && pwd)/report.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

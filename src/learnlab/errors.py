@@ -29,3 +29,14 @@ class TrainingDiverged(LearnlabError):
     """The loss became NaN or infinite; the run stopped (its last checkpoint is kept)."""
 
     exit_code = 1
+
+
+def unknown_name(kind: str, name: str, names, hint: str = "") -> ConfigError:
+    """The error for a name that is not registered: what exists, and the closest match."""
+    import difflib
+
+    names = list(names)
+    close = difflib.get_close_matches(str(name), names, n=1)
+    guess = f" Did you mean {close[0]!r}?" if close else ""
+    listing = f" You can choose one of: {', '.join(names)}."
+    return ConfigError(f"unknown {kind} {name!r}.{guess}{listing}{hint}")

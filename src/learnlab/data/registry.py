@@ -7,14 +7,13 @@ Generated data sets (digits, mnist1d) have no files and are built from `{}`.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from learnlab.data.dataset import Dataset
 from learnlab.data.files import RemoteFile, fetch_file
-from learnlab.errors import ConfigError
+from learnlab.errors import ConfigError, unknown_name
 
 
 @dataclass(frozen=True)
@@ -65,11 +64,7 @@ def get_dataset_spec(name: str) -> DatasetSpec:
     key = _canonical(name)
     if key in _REGISTRY:
         return _REGISTRY[key]
-    close = difflib.get_close_matches(key, list(_REGISTRY), n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise ConfigError(
-        f"Unknown data set {name!r}.{hint} Known data sets: {', '.join(dataset_names())}."
-    )
+    raise unknown_name("data set", name, dataset_names())
 
 
 def build_dataset(

@@ -33,7 +33,7 @@ from typing import Any
 
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.errors import ConfigError, unknown_name
 
 # Modules whose import registers the built-in models. They are imported on first use, so that
 # they can import `register_model` from here without a circular import.
@@ -107,16 +107,10 @@ def _entry(name: str) -> _Entry:
     _load_builtins()
     if name in _REGISTRY:
         return _REGISTRY[name]
-    hint = ""
-    close = difflib.get_close_matches(name, _REGISTRY, n=1)
-    if close:
-        hint = f" Did you mean {close[0]!r}?"
-    elif name.endswith(".py"):
+    hint = f" Or give {USER_FORM}."
+    if name.endswith(".py"):
         hint = f" To use a factory in {name}, name the function too: '{name}:factory'."
-    raise ConfigError(
-        f"unknown model {name!r}.{hint} Registered models: {', '.join(sorted(_REGISTRY))}; "
-        f"or give {USER_FORM}."
-    )
+    raise unknown_name("model", name, sorted(_REGISTRY), hint)
 
 
 def build_model(

@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from learnlab.errors import ConfigError
+from learnlab.errors import unknown_name
 
 # modules that register recipes when imported
 RECIPE_MODULES: tuple[str, ...] = ("learnlab.recipes.quickstart",)
@@ -57,8 +57,6 @@ def recipe_names() -> list[str]:
 def get_recipe(name: str) -> Recipe:
     _load_all()
     if name not in _RECIPES:
-        raise ConfigError(
-            f"unknown recipe {name!r}; known: {', '.join(sorted(_RECIPES))}\n"
-            "`learnlab list` shows them with a description."
-        )
+        hint = " `learnlab list recipes` describes them."
+        raise unknown_name("recipe", name, sorted(_RECIPES), hint)
     return _RECIPES[name]

@@ -31,7 +31,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.errors import ConfigError, unknown_name
 
 INIT_NAMES: tuple[str, ...] = (
     "default",
@@ -67,9 +67,7 @@ _SAMPLERS: dict[str, Sampler] = {
 
 def _check_name(name: str) -> None:
     if name not in INIT_NAMES:
-        raise ConfigError(
-            f"unknown initialisation {name!r}; choose one of: {', '.join(INIT_NAMES)}"
-        )
+        raise unknown_name("initialisation", name, INIT_NAMES)
 
 
 def init_description(name: str) -> str:

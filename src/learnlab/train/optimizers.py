@@ -48,7 +48,7 @@ from typing import Any
 
 import torch
 
-from learnlab.errors import ConfigError
+from learnlab.errors import ConfigError, unknown_name
 
 OPTIMIZER_NAMES: tuple[str, ...] = (
     "sgd",
@@ -94,9 +94,7 @@ _DESCRIPTIONS: dict[str, str] = {
 
 def _check_name(name: str) -> None:
     if name not in OPTIMIZER_NAMES:
-        raise ConfigError(
-            f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZER_NAMES)}"
-        )
+        raise unknown_name("optimizer", name, OPTIMIZER_NAMES)
 
 
 def optimizer_description(name: str) -> str:

@@ -36,7 +36,7 @@ from typing import Any
 import torch
 from torch.optim import lr_scheduler
 
-from learnlab.errors import ConfigError
+from learnlab.errors import ConfigError, unknown_name
 
 SCHEDULE_NAMES: tuple[str, ...] = ("constant", "linear", "step", "cosine", "onecycle")
 
@@ -68,7 +68,7 @@ _DESCRIPTIONS: dict[str, str] = {
 
 def _check_name(name: str) -> None:
     if name not in SCHEDULE_NAMES:
-        raise ConfigError(f"unknown schedule {name!r}; choose one of: {', '.join(SCHEDULE_NAMES)}")
+        raise unknown_name("schedule", name, SCHEDULE_NAMES)
 
 
 def schedule_description(name: str) -> str:

@@ -35,6 +35,7 @@ from learnlab.train.events import (
     CancelFit,
     callbacks_for,
 )
+from learnlab.train.optimizers import needs_closure
 from learnlab.train.seeding import rng_state, set_rng_state
 
 
@@ -77,7 +78,7 @@ class Trainer:
         self._count = 0
         self._rng_to_restore: dict | None = None
         self._handlers = {event: callbacks_for(event, self.callbacks) for event in EVENTS}
-        self._needs_closure = isinstance(optimizer, torch.optim.LBFGS)
+        self._needs_closure = needs_closure(optimizer)
 
     # -- events -------------------------------------------------------------------------
     def fire(self, event: str) -> None:
