@@ -194,7 +194,12 @@ def run_training(
         trainer.fit(train_loader, config.epochs, val_loader)
     except LearnlabError as exc:
         runs.write_json(run_path / runs.SUMMARY_FILE, {"status": "failed", "error": str(exc)})
-        raise type(exc)(f"{exc}\nThe last good checkpoint is in {run_path}.") from None
+        where = (
+            f"The last good checkpoint is in {run_path}."
+            if (run_path / runs.CHECKPOINT_FILE).exists()
+            else f"It stopped before its first checkpoint; {run_path} holds its config."
+        )
+        raise type(exc)(f"{exc}\n{where}") from None
     except KeyboardInterrupt:
         console.print(f"interrupted; continue with: learnlab train --resume {run_path}")
         raise

@@ -1,7 +1,7 @@
 """quickstart: the main job of `make demo`.
 
 LeNet-5 (LeCun, Bottou, Bengio, Haffner 1998, "Gradient-based learning applied to document
-recognition") on MNIST for one epoch with Adam (Kingma & Ba 2015); when MNIST cannot be found or
+recognition") on MNIST for two epochs with Adam (Kingma & Ba 2015); when MNIST cannot be found or
 downloaded, an MLP on scikit-learn's 8x8 digits instead, with a one-line notice. Either way it
 ends with a run directory holding the weights, the metrics and an HTML report.
 """
@@ -16,7 +16,7 @@ from learnlab.recipes.registry import register_recipe
 
 
 class QuickstartConfig(StrictModel):
-    epochs: int = Field(1, ge=1, le=50)
+    epochs: int = Field(2, ge=1, le=50)
     batch_size: int = Field(64, ge=1)
     lr: float = Field(2e-3, gt=0)
     seed: int = Field(0, ge=0)
@@ -26,7 +26,7 @@ class QuickstartConfig(StrictModel):
 
 @register_recipe(
     "quickstart",
-    "LeNet-5 on MNIST for one epoch (an MLP on the 8x8 digits when MNIST is absent); "
+    "LeNet-5 on MNIST for two epochs (an MLP on the 8x8 digits when MNIST is absent); "
     "writes an HTML report",
     QuickstartConfig,
 )
