@@ -153,7 +153,9 @@ def _run(args) -> Path:
     recipe = get_recipe(args.name)
     flags = {"seed": args.seed} if args.seed is not None else {}
     if flags and "seed" not in recipe.config_class.model_fields:
-        flags = {}
+        from learnlab.errors import ConfigError
+
+        raise ConfigError(f"recipe {args.name!r} takes no seed; drop --seed.")
     config = cfg.build_config(
         recipe.config_class, config_file=args.config, flags=flags, assignments=args.assignments
     )

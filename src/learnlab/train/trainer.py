@@ -206,13 +206,16 @@ class Trainer:
         return {k: float(v) / count for k, v in sums.items()} if count else {}
 
     # -- state ----------------------------------------------------------------------------
+    def _objective_modules(self) -> list[nn.Module]:
+        """Trainable modules the objective owns (a plain function objective owns none)."""
+        extra = getattr(self.objective, "extra_modules", None)
+        return list(extra()) if extra is not None else []
+
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue this fit exactly where it is."""
         return {
             "model": self.model.state_dict(),
-            "objective_modules": [m.state_dict() for m in self.objective.extra_modules()]
-            if hasattr(self.objective, "extra_modules")
-            else [],
+            "objective_modules": [m.state_dict() for m in self._objective_modules()],
             "optimizer": self.optimizer.state_dict(),
             "schedule": self.schedule.state_dict() if self.schedule is not None else None,
             "loader": self.train_loader.state_dict() if self.train_loader is not None else None,
@@ -230,7 +233,7 @@ class Trainer:
     def load_state_dict(self, state: dict[str, Any], train_loader=None) -> None:
         """Restore a `state_dict()`; the loader's position is restored into `train_loader`."""
         self.model.load_state_dict(state["model"])
-        modules = self.objective.extra_modules() if hasattr(self.objective, "extra_modules") else []
+        modules = self._objective_modules()
         for module, module_state in zip(modules, state["objective_modules"], strict=True):
             module.load_state_dict(module_state)
         self.optimizer.load_state_dict(state["optimizer"])
