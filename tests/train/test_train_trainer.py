@@ -221,3 +221,40 @@ def test_step_loss_figure_draws_raw_and_smoothed_curves():
     lines = fig.axes[0].get_lines()
     assert len(lines) == 2 and lines[0].get_xdata()[-1] == 3.0
     assert figure_to_png_bytes(fig).startswith(b"\x89PNG")
+
+
+def test_lean_path_and_full_path_with_every_callback_give_identical_weights(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from learnlab.train.callbacks import Checkpointer, LossCurve, MetricsLog, ProgressBar
+
+    x, y = toy_problem()
+
+    def run(callbacks):
+        trainer = make_trainer(callbacks, dropout=0.2, seed=4)
+        trainer.fit(
+            TensorLoader(x, y, batch_size=16, seed=2),
+            epochs=3,
+            val_loader=TensorLoader(x, y, batch_size=32, shuffle=False),
+        )
+        return trainer
+
+    lean = run([])
+    full = run(
+        [
+            NanGuard(),
+            MetricsLog(tmp_path / "metrics.jsonl"),
+            LossCurve(),
+            GradientClipping(1e9),
+            EarlyStopping("val_loss", patience=100),
+            Checkpointer(tmp_path / "ckpt.safetensors", every_batches=2),
+            ProgressBar(Console(file=io.StringIO())),
+        ]
+    )
+    for a, b in zip(
+        lean.model.state_dict().values(), full.model.state_dict().values(), strict=True
+    ):
+        assert torch.equal(a, b)
+    assert [h["train_loss"] for h in lean.history] == [h["train_loss"] for h in full.history]

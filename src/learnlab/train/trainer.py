@@ -1,8 +1,8 @@
 """The Trainer: minibatch stochastic gradient descent with declared events and callbacks.
 
 For each batch: forward through the objective, backward, optimizer step, schedule step
-(schedules count optimizer steps). Metrics are accumulated as tensors and read once per epoch,
-so the loop has no per-batch host synchronisation of its own. Validation runs at the end of
+(schedules count optimizer steps). Metrics are kept as tensors and reduced once per epoch, so
+the loop has no per-batch host synchronisation of its own. Validation runs at the end of
 every epoch. Everything needed to continue a run bit for bit (weights, optimizer, schedule,
 loader position, RNG states, partial-epoch metric sums, callbacks) is in `state_dict()`.
 
@@ -74,8 +74,9 @@ class Trainer:
         self.loss: torch.Tensor | None = None
         self.metrics: dict[str, torch.Tensor] = {}
         self.error: BaseException | None = None
-        self._sums: dict[str, torch.Tensor] = {}
-        self._count = 0
+        # this epoch's per-batch loss and metrics, kept as tensors and reduced once per epoch
+        self._batch_values: dict[str, list[torch.Tensor]] = {}
+        self._batch_sizes: list[int] = []
         self._rng_to_restore: dict | None = None
         self._handlers = {event: callbacks_for(event, self.callbacks) for event in EVENTS}
         self._needs_closure = needs_closure(optimizer)
@@ -137,7 +138,7 @@ class Trainer:
         self.history.append(record)
         self.epoch += 1
         self.batch_in_epoch = 0
-        self._sums, self._count = {}, 0
+        self._batch_values, self._batch_sizes = {}, []
         self.fire("after_epoch")
 
     def _train_step(self, batch: tuple[torch.Tensor, ...]) -> None:
@@ -176,16 +177,24 @@ class Trainer:
         self.optimizer.step(closure)
 
     def _accumulate(self, n: int, loss: torch.Tensor, metrics: dict[str, torch.Tensor]) -> None:
-        sums = self._sums
-        for name, value in (("loss", loss), *metrics.items()):
-            value = value.detach() * n
-            sums[name] = sums[name] + value if name in sums else value
-        self._count += n
+        values = self._batch_values
+        values.setdefault("loss", []).append(loss.detach())
+        for name, value in metrics.items():
+            values.setdefault(name, []).append(value.detach())
+        self._batch_sizes.append(n)
 
     def _read_sums(self) -> dict[str, float]:
-        if self._count == 0:
+        """Epoch means weighted by batch size, in float64: one host read per metric."""
+        if not self._batch_sizes:
             return {}
-        return {k: float(v) / self._count for k, v in self._sums.items()}
+        sizes = torch.tensor(self._batch_sizes, dtype=torch.float64)
+        means = {}
+        for name, values in self._batch_values.items():
+            if len(values) != len(sizes):
+                raise ValueError(f"the objective reported {name!r} for only some batches")
+            batch_means = torch.stack(values).to("cpu", torch.float64)
+            means[name] = float((batch_means * sizes).sum() / sizes.sum())
+        return means
 
     @torch.no_grad()
     def evaluate(self, loader) -> dict[str, float]:
@@ -225,8 +234,8 @@ class Trainer:
             "step": self.step,
             "history": self.history,
             "train_seconds": self.train_seconds,
-            "sums": dict(self._sums),
-            "count": self._count,
+            "batch_values": {k: torch.stack(v) for k, v in self._batch_values.items() if v},
+            "batch_sizes": list(self._batch_sizes),
             "callbacks": {type(cb).__name__: cb.state_dict() for cb in self.callbacks},
         }
 
@@ -246,8 +255,8 @@ class Trainer:
         self.step = state["step"]
         self.history = [dict(h) for h in state["history"]]
         self.train_seconds = state["train_seconds"]
-        self._sums = dict(state["sums"])
-        self._count = state["count"]
+        self._batch_values = {k: list(v.unbind()) for k, v in state["batch_values"].items()}
+        self._batch_sizes = list(state["batch_sizes"])
         for cb in self.callbacks:
             cb.load_state_dict(state["callbacks"].get(type(cb).__name__, {}))
         # applied when fit starts, after anything else (building loaders) consumed randomness
