@@ -11,6 +11,7 @@ export LEARNLAB_DATA ?= $(SHARED_DATA)
 endif
 
 .PHONY: demo test test-slow lint bench clean
+BENCH_STAMP := $(VENV)/.installed-bench
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +29,17 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+# side-by-side measurements; tables on stdout, JSON in benchmarks/results/
+bench: $(BENCH_STAMP)
+	cd benchmarks && ../$(BIN)/python throughput.py
+	cd benchmarks && ../$(BIN)/python roofline.py
+	cd benchmarks && ../$(BIN)/python ensembles.py
+	cd benchmarks && ../$(BIN)/python time_to_99.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

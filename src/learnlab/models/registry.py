@@ -37,7 +37,7 @@ from learnlab.errors import ConfigError, unknown_name
 
 # Modules whose import registers the built-in models. They are imported on first use, so that
 # they can import `register_model` from here without a circular import.
-BUILTIN_FAMILIES = ("learnlab.models.mlp", "learnlab.models.convnets")
+BUILTIN_FAMILIES = ("learnlab.models.mlp", "learnlab.models.convnets", "learnlab.models.speedrun")
 
 # Arguments that `build_model` passes itself; they are not options.
 RESERVED = ("input_shape", "num_outputs")

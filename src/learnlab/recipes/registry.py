@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from learnlab.errors import unknown_name
 
 # modules that register recipes when imported
-RECIPE_MODULES: tuple[str, ...] = ("learnlab.recipes.quickstart",)
+RECIPE_MODULES: tuple[str, ...] = ("learnlab.recipes.quickstart", "learnlab.recipes.mnist_speedrun")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,107 @@
+"""Shared pieces of the benchmarks: interleaved timing, the data, machine facts, JSON output.
+
+Every comparison in a benchmark is measured side by side in one run: the ways being compared
+are run in turn, `repeats` times, so that drift of the machine (other load, frequency) hits
+them alike; each reports the median and the spread (min and max) of its repeats.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> dict:
+    """What the numbers were measured on."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu or platform.processor(),
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def interleaved(ways: dict[str, Callable[[], float]], repeats: int, warmup: bool = True):
+    """Run each way `repeats` times in turn; each call returns the seconds it measured.
+
+    Returns {name: {"median": s, "min": s, "max": s, "all": [...]}}.
+    """
+    if warmup:
+        for way in ways.values():
+            way()
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    for _ in range(repeats):
+        for name, way in ways.items():
+            times[name].append(way())
+    return {
+        name: {"median": statistics.median(v), "min": min(v), "max": max(v), "all": v}
+        for name, v in times.items()
+    }
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def mnist_tensors(n: int | None = None, flat: bool = False):
+    """Normalised MNIST training tensors (and the test split), float32, in memory."""
+    from learnlab.data import load_dataset, normalize
+
+    ds = load_dataset("mnist")
+    x = normalize(ds.train.x, scale=ds.scale, mean=ds.mean, std=ds.std)
+    xt = normalize(ds.test.x, scale=ds.scale, mean=ds.mean, std=ds.std)
+    if flat:
+        x, xt = x.flatten(1), xt.flatten(1)
+    if n is not None:
+        x, y = x[:n], ds.train.y[:n]
+    else:
+        y = ds.train.y
+    return x, y, xt, ds.test.y
+
+
+def mnist1d_tensors():
+    from learnlab.data import load_dataset, normalize
+
+    ds = load_dataset("mnist1d")
+    x = normalize(ds.train.x, scale=ds.scale, mean=ds.mean, std=ds.std)
+    return x, ds.train.y
+
+
+def write_results(name: str, payload: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    body = {"benchmark": name, "machine": machine(), **payload}
+    path.write_text(json.dumps(body, indent=2) + "\n")
+    return path
+
+
+def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for i, column in enumerate(header):
+        table.add_column(column, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*row)
+    Console(width=140).print(table)
