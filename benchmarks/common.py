@@ -95,6 +95,22 @@ def write_results(name: str, payload: dict) -> Path:
     return path
 
 
+def quiet_peers() -> None:
+    """Keep the peers' banners, tips and warnings out of the tables.
+
+    Lightning sets its loggers to INFO when imported, so it is imported here first."""
+    import importlib.util
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    if importlib.util.find_spec("pytorch_lightning") is not None:
+        import pytorch_lightning  # noqa: F401
+
+    for name in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
     from rich.console import Console
     from rich.table import Table

@@ -12,14 +12,19 @@ give the same weights as the sequential Trainer runs (max abs difference reporte
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import warnings
 from contextlib import redirect_stderr, redirect_stdout
 
 import torch
 import torch.nn.functional as F
-from common import interleaved, mnist1d_tensors, print_table, timed, write_results
+from common import (
+    interleaved,
+    mnist1d_tensors,
+    print_table,
+    quiet_peers,
+    timed,
+    write_results,
+)
 
 BATCH = 64
 
@@ -116,8 +121,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    warnings.filterwarnings("ignore")
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    quiet_peers()
     x, y = mnist1d_tensors()
     seeds = list(range(args.members))
     weights: dict = {}

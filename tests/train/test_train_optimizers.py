@@ -361,3 +361,34 @@ def test_every_optimizer_builds_steps_and_describes(name):
     assert any(not torch.equal(b, p) for b, p in zip(before, model.parameters(), strict=True))
     line = optimizer_description(name)
     assert line and "\n" not in line
+
+
+@pytest.mark.parametrize(
+    ("name", "kernel"),
+    [
+        ("sgd", "fused"),
+        ("nesterov", "fused"),
+        ("adam", "fused"),
+        ("adamw", "fused"),
+        ("adagrad", "fused"),
+        ("rmsprop", "foreach"),
+    ],
+)
+def test_fastest_kernel_is_chosen(name, kernel):
+    model = torch.nn.Linear(3, 2)
+    group = build_optimizer(name, model.parameters(), lr=0.01).param_groups[0]
+    assert group[kernel] is True
+    other = "foreach" if kernel == "fused" else "fused"
+    assert not group.get(other)
+
+
+def test_parameter_groups_given_as_generators_are_read_once_and_kept():
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2))
+    groups = (
+        {"params": model[0].parameters(), "lr": 0.1},
+        {"params": (p for p in model[1].parameters())},
+    )
+    opt = build_optimizer("adam", groups, lr=0.01)
+    assert [len(g["params"]) for g in opt.param_groups] == [2, 2]
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.01]
+    assert opt.param_groups[0]["fused"] is True

@@ -1,6 +1,8 @@
 """Training objectives: callables `(model, batch) -> (loss, metrics)`.
 
-`loss` is the scalar to minimise (a mean over the batch); `metrics` maps names to 0-dim
-tensors that are also means over the batch (the Trainer weights them by batch size and reads
-them once per epoch). An objective may own trainable modules (`extra_modules`).
+`loss` is the scalar to minimise (a mean over the batch); `metrics` maps names to tensors
+without a graph, each either 0-dim (the batch's mean, weighted by batch size) or 1-dim with one
+value per example (cheaper: no reduction per batch). The Trainer keeps them as tensors and
+reads their means over the epoch's examples once per epoch (`learnlab.train.epoch_metrics`).
+An objective may own trainable modules (`extra_modules`).
 """

@@ -134,6 +134,44 @@ def _check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+# Optimizers with a fused kernel (one kernel per parameter for the whole update) on the CPU and
+# CUDA in torch 2.13; the others get the multi-tensor ("foreach") implementation.
+_FUSED = ("sgd", "momentum", "nesterov", "adagrad", "adam", "adamw")
+_FUSED_DEVICES = ("cpu", "cuda")
+
+
+def _materialize(params) -> list:
+    """Parameters or parameter groups as lists, so that they can be inspected and then passed
+    on (a generator such as `model.parameters()` could be read only once)."""
+    if isinstance(params, torch.Tensor):
+        return [params]
+    return [
+        {**entry, "params": _materialize(entry["params"])} if isinstance(entry, dict) else entry
+        for entry in params
+    ]
+
+
+def _kernel_choice(name: str, params: list) -> dict[str, bool]:
+    """The fastest of torch's update kernels that fits `params`: fused, else foreach.
+
+    torch defaults to the per-tensor loop on the CPU, and its foreach kernels there still loop
+    over the tensors op by op. On the 2-core CPU a fused Adam step took 143 us against 332 us
+    (foreach) and 359 us (loop) for an MNIST-1D MLP (40-100-100-10), and 362 us against 1060 us
+    and 2998 us for the 784-512-512-10 MLP (`benchmarks/optimizer_kernels.py`). Fused kernels
+    need floating-point parameters on a CPU or CUDA device.
+    """
+    if name == "lbfgs":
+        return {}
+    tensors = [
+        t for entry in params for t in (entry["params"] if isinstance(entry, dict) else [entry])
+    ]
+    fusable = name in _FUSED and all(
+        isinstance(t, torch.Tensor) and t.is_floating_point() and t.device.type in _FUSED_DEVICES
+        for t in tensors
+    )
+    return {"fused": True} if fusable else {"foreach": True}
+
+
 def _check_values(name: str, lr: float, weight_decay: float, momentum: float) -> None:
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise ConfigError(f"lr must be a finite number > 0, got {lr!r}")
@@ -174,10 +212,8 @@ def build_optimizer(
     _check_name(name)
     _check_values(name, lr, weight_decay, momentum)
     opts = _check_options(name, options or {})
-    if name != "lbfgs":
-        # torch uses its multi-tensor ("foreach") kernels by default only on CUDA; on the CPU
-        # they cut the optimizer step of a small MLP by 20% (Adam) to 50% (SGD + momentum)
-        opts["foreach"] = True
+    params = _materialize(params)
+    opts.update(_kernel_choice(name, params))
     lr, weight_decay = float(lr), float(weight_decay)
     optim = torch.optim
     try:
@@ -195,10 +231,15 @@ def build_optimizer(
             return optim.Adagrad(params, lr=lr, weight_decay=weight_decay, **opts)
         if name == "rmsprop":
             return optim.RMSprop(params, lr=lr, weight_decay=weight_decay, **opts)
-        if name == "adam":
-            return optim.Adam(params, lr=lr, weight_decay=weight_decay, **opts)
-        if name == "adamw":
-            return optim.AdamW(params, lr=lr, weight_decay=weight_decay, **opts)
+        if name in ("adam", "adamw"):
+            # with fused kernels, lean_optim's subclasses: bit-identical, less per-step Python
+            from learnlab.train.lean_optim import LeanAdam, LeanAdamW
+
+            if opts.get("fused"):
+                cls = LeanAdam if name == "adam" else LeanAdamW
+            else:
+                cls = optim.Adam if name == "adam" else optim.AdamW
+            return cls(params, lr=lr, weight_decay=weight_decay, **opts)
         return optim.LBFGS(params, lr=lr, **opts)
     except (ValueError, TypeError) as err:
         # torch validates the option values (betas, eps, history_size...); say which input.

@@ -27,6 +27,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from learnlab.train.epoch_metrics import (
+    epoch_mean,
+    example_sum,
+    pack_batch_values,
+    unpack_batch_values,
+)
 from learnlab.train.events import (
     EVENTS,
     Callback,
@@ -80,6 +86,7 @@ class Trainer:
         self._rng_to_restore: dict | None = None
         self._handlers = {event: callbacks_for(event, self.callbacks) for event in EVENTS}
         self._needs_closure = needs_closure(optimizer)
+        self._plain_zero_grad = type(optimizer).zero_grad is torch.optim.Optimizer.zero_grad
 
     # -- events -------------------------------------------------------------------------
     def fire(self, event: str) -> None:
@@ -148,7 +155,7 @@ class Trainer:
             loss, metrics = self.objective(self.model, batch)
             self.loss, self.metrics = loss, metrics
             self.fire("after_loss")
-            self.optimizer.zero_grad(set_to_none=True)
+            self._zero_grad()
             loss.backward()
             self.fire("after_backward")
             self.optimizer.step()
@@ -157,6 +164,17 @@ class Trainer:
         self.step += 1
         self.fire("after_step")
         self._accumulate(len(batch[0]), self.loss, self.metrics)
+
+    def _zero_grad(self) -> None:
+        """`optimizer.zero_grad(set_to_none=True)`, directly when it is torch's own method: the
+        same effect (every gradient becomes None) without its profiler label and per-call
+        set-up, which cost about 35 us per step on the 2-core CPU, 5% of an MNIST-1D MLP step."""
+        if not self._plain_zero_grad:
+            self.optimizer.zero_grad(set_to_none=True)
+            return
+        for group in self.optimizer.param_groups:
+            for p in group["params"]:
+                p.grad = None
 
     def _closure_step(self, batch: tuple[torch.Tensor, ...]) -> None:
         """L-BFGS evaluates the objective several times per step; the first evaluation is
@@ -180,20 +198,19 @@ class Trainer:
         values = self._batch_values
         values.setdefault("loss", []).append(loss.detach())
         for name, value in metrics.items():
-            values.setdefault(name, []).append(value.detach())
+            # metrics carry no graph (argmax, comparisons, no_grad): detach only if needed
+            values.setdefault(name, []).append(value.detach() if value.requires_grad else value)
         self._batch_sizes.append(n)
 
     def _read_sums(self) -> dict[str, float]:
-        """Epoch means weighted by batch size, in float64: one host read per metric."""
+        """Epoch means over the examples, in float64: one host read per metric."""
         if not self._batch_sizes:
             return {}
-        sizes = torch.tensor(self._batch_sizes, dtype=torch.float64)
         means = {}
         for name, values in self._batch_values.items():
-            if len(values) != len(sizes):
+            if len(values) != len(self._batch_sizes):
                 raise ValueError(f"the objective reported {name!r} for only some batches")
-            batch_means = torch.stack(values).to("cpu", torch.float64)
-            means[name] = float((batch_means * sizes).sum() / sizes.sum())
+            means[name] = epoch_mean(name, values, self._batch_sizes)
         return means
 
     @torch.no_grad()
@@ -208,7 +225,7 @@ class Trainer:
                 loss, metrics = self.objective(self.model, batch)
                 n = len(batch[0])
                 for name, value in (("loss", loss), *metrics.items()):
-                    sums[name] = sums.get(name, 0.0) + value.detach() * n
+                    sums[name] = sums.get(name, 0.0) + example_sum(value, n)
                 count += n
         finally:
             self.model.train(was_training)
@@ -234,7 +251,7 @@ class Trainer:
             "step": self.step,
             "history": self.history,
             "train_seconds": self.train_seconds,
-            "batch_values": {k: torch.stack(v) for k, v in self._batch_values.items() if v},
+            "batch_values": {k: pack_batch_values(v) for k, v in self._batch_values.items() if v},
             "batch_sizes": list(self._batch_sizes),
             "callbacks": {type(cb).__name__: cb.state_dict() for cb in self.callbacks},
         }
@@ -255,8 +272,10 @@ class Trainer:
         self.step = state["step"]
         self.history = [dict(h) for h in state["history"]]
         self.train_seconds = state["train_seconds"]
-        self._batch_values = {k: list(v.unbind()) for k, v in state["batch_values"].items()}
         self._batch_sizes = list(state["batch_sizes"])
+        self._batch_values = {
+            k: unpack_batch_values(v, self._batch_sizes) for k, v in state["batch_values"].items()
+        }
         for cb in self.callbacks:
             cb.load_state_dict(state["callbacks"].get(type(cb).__name__, {}))
         # applied when fit starts, after anything else (building loaders) consumed randomness

@@ -14,7 +14,7 @@ class NanGuard(Callback):
     order = 10
 
     def after_loss(self, trainer) -> None:
-        value = float(trainer.loss.detach())
+        value = trainer.loss.item()  # no detach needed: item() reads the number only
         if math.isfinite(value):
             return
         lr = trainer.optimizer.param_groups[0]["lr"]
