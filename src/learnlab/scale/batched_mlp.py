@@ -16,8 +16,9 @@ dispatch, one kernel and one (K, B, d') temporary fewer per layer. Other models 
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
+
+from learnlab.scale.batched_linear import BatchedLinear
 
 # Modules that act elementwise, so that they apply unchanged to a (K, B, d) tensor.
 ELEMENTWISE = (nn.Tanh, nn.Sigmoid, nn.GELU, nn.LeakyReLU, nn.SiLU, nn.ELU, nn.Identity)
@@ -60,16 +61,13 @@ def mlp_forward(plan: Plan, tensors: dict[str, Tensor], x: Tensor, shared: bool)
             weight, bias = tensors[f"{detail}.weight"], tensors.get(f"{detail}.bias")
             shape = h.shape  # (K, B, d) normally; Linear also takes (K, B, T, d)
             flat = h if h.dim() == 3 else h.reshape(k, -1, shape[-1])
-            if bias is None:
-                h = torch.bmm(flat, weight.transpose(1, 2))
-            else:
-                h = torch.baddbmm(bias.unsqueeze(1), flat, weight.transpose(1, 2))
+            h = BatchedLinear.apply(flat, weight, bias)
             fresh = len(shape) == 3  # in place on a view, autograd would copy the base
             if not fresh:
                 h = h.view(*shape[:-1], weight.shape[1])
             continue
         elif kind == "relu":
-            # baddbmm's backward does not need its output; never modify the caller's x
+            # BatchedLinear's backward does not need its output; never modify the caller's x
             h = h.relu_() if fresh else h.relu()
         else:
             h = detail(h)

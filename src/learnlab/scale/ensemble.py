@@ -4,7 +4,7 @@ Member k is exactly what learnlab trains for one seed s_k, with its own hyperpar
 
     torch.manual_seed(s_k); model = build()
     loader = TensorLoader(x, y, batch_size=B, seed=s_k, drop_last=drop_last)
-    opt = torch.optim.SGD / Adam / AdamW(model.parameters(), lr=lr_k, momentum=m_k, ...)
+    opt = build_optimizer("sgd" / "momentum" / "adam" / "adamw", model.parameters(), lr=lr_k, ...)
     Trainer(model, CrossEntropy(), opt, callbacks=[MaskCallback(mask_k)]).fit(loader, epochs=E)
 
 Here the K members' parameters are stacked along a new first dimension
@@ -14,14 +14,16 @@ Here the K members' parameters are stacked along a new first dimension
     logits = vmap(functional_call)(model, (params, buffers), x[idx])          (K, B, C)
     loss_k = cross_entropy(logits[k], y[idx[k]])    (mean over the batch, per member)
     grads = d(sum_k loss_k) / d params              (member k's gradient is that of its loss_k)
-    BatchedOptimizer.step(grads); params *= mask    (torch's SGD/Adam/AdamW, per-member numbers)
+    BatchedOptimizer.step(grads); params *= mask    (torch's fused kernels, per-member numbers)
 
-(plain MLPs skip vmap for the equivalent batched matrix multiplies of batched_mlp.py), with
-`perm` holding, per epoch, each member's `torch.randperm(n, generator=g_k)` from a CPU
-generator seeded once with s_k, as TensorLoader draws it. The results equal the sequential runs
-up to float rounding: the tests check 1e-5 in float32 and 1e-12 in float64. (Rounding can be
-amplified: over hundreds of steps at a large learning rate a float32 member may drift further
-from its float32 sequential run, by as much as that run drifts from its float64 twin.) The
+(plain MLPs skip vmap for batched_linear.py's products, which are nn.Linear's bit for bit),
+with `perm` holding, per epoch, each member's `torch.randperm(n, generator=g_k)` from a CPU
+generator seeded once with s_k, as TensorLoader draws it. For plain MLPs on the CPU the weights
+are then bit-identical to the sequential runs' (the tests check torch.equal for SGD, momentum,
+Adam and AdamW). Bits matter because float32 training can be chaotic: a one-ulp change of an
+MNIST-1D MLP's initial weights grew to 5e-2 in 3 epochs of Adam (seed 3), so a computation
+that merely rounds differently drifts away from the sequential run by far more than 1e-5.
+Through vmap (other models) the numbers agree up to rounding (1e-5 in the tests). The
 optimizers (Kingma & Ba 2015 for Adam, Loshchilov & Hutter 2019 for AdamW) are in
 batched_optim.py. Vectorising a per-model function over stacked parameters is the `vmap`
 transform of JAX (Bradbury et al. 2018) as torch.func provides it.
@@ -58,6 +60,7 @@ import numbers
 from collections.abc import Callable, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import functional_call, stack_module_state, vmap
 
@@ -249,26 +252,29 @@ class BatchedEnsemble:
     def _member_losses(self, logits: Tensor, y: Tensor) -> Tensor:
         """(K,) mean cross-entropy of (K, B, C) logits against (K, B) labels.
 
-        Computed outside vmap as logsumexp(z) - z_y: on (K * B, 10) logits on the CPU this is
-        2x faster forward and backward than F.cross_entropy (whose log_softmax kernel is slow
-        for short rows), and equal to it up to float rounding.
+        F.cross_entropy on all K * B rows at once, then the mean of each member's rows: the
+        gradient of each row is the one that the member's own F.cross_entropy gives, bit for
+        bit (the kernels work row by row, and d(mean)/d(row) is the same 1/B), which keeps
+        chaotic float32 runs with the sequential ones (see batched_linear.py). A formula such
+        as logsumexp(z) - z_y is faster on short rows but rounds differently.
         """
         if logits.dim() != 3:
             raise ConfigError(
                 "BatchedEnsemble trains classifiers: the model must map (N, ...) inputs to "
                 f"(N, C) logits; it gave shape {tuple(logits.shape[1:])} for one member."
             )
-        picked = logits.gather(2, y.unsqueeze(2)).squeeze(2)
-        return (torch.logsumexp(logits, dim=2) - picked).mean(1)
+        k, b, c = logits.shape
+        rows = F.cross_entropy(logits.reshape(k * b, c), y.reshape(k * b), reduction="none")
+        return rows.view(k, b).mean(1)
 
     def fit(
         self, x: Tensor, y: Tensor, *, epochs: int, batch_size: int, drop_last: bool = False
     ) -> list[dict[str, Tensor]]:
         """Train every member for `epochs` epochs from its initialisation.
 
-        Returns one dict per epoch, {"train_loss": (K,), "train_accuracy": (K,)}: the means
-        over the epoch's examples (batches weighted by their size, as the Trainer does), read
-        from the device once per epoch.
+        Returns one dict per epoch, {"train_loss": (K,), "train_accuracy": (K,)} in float64:
+        the means over the epoch's examples (batches weighted by their size, as the Trainer
+        does), read from the device once per epoch.
         """
         hyper = self._check_arguments()
         x, y = self._check_data(x, y)
@@ -297,8 +303,9 @@ class BatchedEnsemble:
         self.history_: list[dict[str, Tensor]] = []
         for _ in range(epochs):
             perm = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(device)
-            loss_sum = torch.zeros(self.K, device=device, dtype=trainable[0].dtype)
-            correct = torch.zeros(self.K, device=device, dtype=trainable[0].dtype)
+            # float64 sums and exact counts, as the Trainer reduces its epoch metrics
+            loss_sum = torch.zeros(self.K, device=device, dtype=torch.float64)
+            correct = torch.zeros(self.K, device=device, dtype=torch.int64)
             for i in range(num_batches):
                 index = perm[:, i * batch_size : (i + 1) * batch_size]  # (K, B)
                 # one gather per tensor (index_select: 4x faster than x[index] here)
@@ -312,10 +319,10 @@ class BatchedEnsemble:
                 optimizer.step(grads)
                 self._apply_masks()
                 with torch.no_grad():  # summed on the device, read once per epoch
-                    loss_sum.add_(losses, alpha=index.shape[1])
+                    loss_sum.add_(losses.to(torch.float64), alpha=index.shape[1])
                     correct.add_((logits.argmax(-1) == yb).sum(1))
             count = num_batches * batch_size if drop_last else n
-            sums = torch.stack([loss_sum, correct]).cpu() / count
+            sums = torch.stack([loss_sum, correct.to(torch.float64)]).cpu() / count
             self.history_.append({"train_loss": sums[0], "train_accuracy": sums[1]})
         return self.history_
 
