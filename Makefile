@@ -37,6 +37,7 @@ $(BENCH_STAMP): $(STAMP)
 # side-by-side measurements; tables on stdout, JSON in benchmarks/results/
 bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(BIN)/python throughput.py
+	cd benchmarks && ../$(BIN)/python optimizer_kernels.py
 	cd benchmarks && ../$(BIN)/python roofline.py
 	cd benchmarks && ../$(BIN)/python ensembles.py
 	cd benchmarks && ../$(BIN)/python time_to_99.py

@@ -85,7 +85,7 @@ def speedrun(seed: int) -> dict:
     config = recipe.config_class(seeds=[seed])
     with tempfile.TemporaryDirectory() as folder:
         outcome = recipe.run(config, run_dir=f"{folder}/run", console=None)
-    seed_result = outcome.summary["seeds"][0]
+    seed_result = outcome.summary["per_seed"][0]
     accuracy, seconds = seed_result["test_accuracy"], seed_result["train_seconds"]
     print(f"  mnist-speedrun seed {seed}: {100 * accuracy:.2f}% after {seconds:.1f} s")
     return {
