@@ -9,7 +9,12 @@ from sklearn.metrics import accuracy_score
 
 from learnlab.data.loader import TensorLoader
 from learnlab.objectives.supervised import CrossEntropy
-from learnlab.train.epoch_metrics import epoch_mean, pack_batch_values, unpack_batch_values
+from learnlab.train.epoch_metrics import (
+    PerExample,
+    epoch_mean,
+    pack_batch_values,
+    unpack_batch_values,
+)
 from learnlab.train.events import Callback
 from learnlab.train.trainer import Trainer
 
@@ -76,3 +81,44 @@ def test_trainer_train_accuracy_equals_sklearn_on_the_predictions_it_trained_on(
     want = accuracy_score(torch.cat(record.y).numpy(), torch.cat(record.pred).numpy())
     assert history[0]["train_accuracy"] == pytest.approx(want, abs=1e-15)
     assert 0 < want < 1
+
+
+def test_per_example_metrics_computed_once_equal_the_eager_forms():
+    sizes, correct, _ = ragged_batches()
+    g = torch.Generator().manual_seed(3)
+    labels = [torch.randint(0, 4, (n,), generator=g) for n in sizes]
+    logits = [torch.randn(n, 4, generator=g) for n in sizes]
+    calls = []
+
+    def top1(z, y):
+        calls.append(len(y))
+        return z.argmax(1) == y
+
+    deferred = [PerExample(top1, z, y) for z, y in zip(logits, labels, strict=True)]
+    eager = [z.argmax(1) == y for z, y in zip(logits, labels, strict=True)]
+    assert epoch_mean("accuracy", deferred, sizes) == epoch_mean("accuracy", eager, sizes)
+    assert calls == [sum(sizes)]  # one call for the whole epoch
+    # a resumed epoch mixes restored per-example tensors with new PerExample batches
+    restored = unpack_batch_values(pack_batch_values(deferred[:2]), sizes[:2])
+    mixed = [*restored, deferred[2]]
+    assert epoch_mean("accuracy", mixed, sizes) == epoch_mean("accuracy", eager, sizes)
+
+
+def test_per_example_compute_must_give_one_value_per_example():
+    bad = PerExample(lambda z: z.sum(), torch.ones(3, 2))
+    with pytest.raises(ValueError, match="one value per example"):
+        epoch_mean("odd", [bad, bad], [3, 3])
+
+
+@pytest.mark.parametrize("classes", [3, 40])
+def test_cross_entropy_accuracy_is_right_with_few_and_many_classes(classes):
+    g = torch.Generator().manual_seed(classes)
+    x, y = torch.randn(50, 6, generator=g), torch.randint(0, classes, (50,), generator=g)
+    torch.manual_seed(0)
+    model = torch.nn.Linear(6, classes)
+    _, metrics = CrossEntropy()(model, (x, y))
+    form = metrics["accuracy"]
+    assert isinstance(form, PerExample) == (classes <= 32)
+    with torch.no_grad():
+        want = accuracy_score(y.numpy(), model(x).argmax(1).numpy())
+    assert epoch_mean("accuracy", [form], [50]) == pytest.approx(want, abs=1e-15)

@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from learnlab.train.epoch_metrics import PerExample
+
 
 class Objective:
     """Base class. Subclasses implement `__call__(model, batch) -> (loss, metrics)`."""
@@ -39,9 +41,25 @@ class CrossEntropy(Objective):
         x, y = batch[0], batch[1]
         logits = model(x)
         loss = F.cross_entropy(logits, y, label_smoothing=self.label_smoothing)
-        # per example (bool): two ops, no graph (argmax is not differentiable), no reduction;
-        # the Trainer averages over the epoch (learnlab.train.epoch_metrics)
-        return loss, {"accuracy": logits.argmax(dim=1) == y}
+        return loss, {"accuracy": accuracy_metric(logits, y)}
+
+
+# Up to this many classes the logits are kept for the epoch's accuracy (N x C floats).
+KEEP_LOGITS_UP_TO = 32
+
+
+def correct(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per example: is the top class the label? (bool; argmax takes the first of ties)"""
+    return logits.argmax(dim=1) == y
+
+
+def accuracy_metric(logits: torch.Tensor, y: torch.Tensor):
+    """The accuracy of a batch in the cheapest form for the training loop (epoch_metrics):
+    with few classes the detached logits are kept and their argmax taken once per epoch (no op
+    per batch); with many, `argmax == y` per batch (two ops, N booleans kept)."""
+    if logits.dim() == 2 and logits.shape[1] <= KEEP_LOGITS_UP_TO:
+        return PerExample(correct, logits.detach(), y)
+    return correct(logits, y)
 
 
 class MeanSquaredError(Objective):

@@ -199,7 +199,9 @@ class Trainer:
         values.setdefault("loss", []).append(loss.detach())
         for name, value in metrics.items():
             # metrics carry no graph (argmax, comparisons, no_grad): detach only if needed
-            values.setdefault(name, []).append(value.detach() if value.requires_grad else value)
+            if isinstance(value, torch.Tensor) and value.requires_grad:
+                value = value.detach()
+            values.setdefault(name, []).append(value)
         self._batch_sizes.append(n)
 
     def _read_sums(self) -> dict[str, float]:
