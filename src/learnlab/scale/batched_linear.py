@@ -94,10 +94,22 @@ def _calibrate(key: tuple) -> None:
             _AGREES[(product, *key[1:])] = bool(torch.equal(got, want))
 
 
-def product(name: str, h: Tensor, weight: Tensor, bias: Tensor | None, grad: Tensor | None):
-    """One of PRODUCTS for all members: batched where that agrees with nn.Linear, else looped."""
+def product(
+    name: str,
+    h: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    grad: Tensor | None,
+    has_bias: bool | None = None,
+):
+    """One of PRODUCTS for all members: batched where that agrees with nn.Linear, else looped.
+
+    `has_bias` (default: whether `bias` is given) picks the shape's entry: the layer's
+    gradients are calibrated with or without its bias, and only the forward needs its values.
+    """
     k, b, n_in = h.shape
-    key = (name, k, b, n_in, weight.shape[1], bias is not None, h.dtype, h.device)
+    has_bias = bias is not None if has_bias is None else has_bias
+    key = (name, k, b, n_in, weight.shape[1], has_bias, h.dtype, h.device)
     if key not in _AGREES:
         _calibrate(key)
     compute = _batched if _AGREES[key] else _member_by_member
@@ -126,12 +138,12 @@ class BatchedLinear(torch.autograd.Function):
     def backward(ctx, grad: Tensor):
         h, weight = ctx.saved_tensors
         need_h, need_weight, need_bias = ctx.needs_input_grad
-        # a placeholder bias tells product() which shape key to use; its values are unused
-        bias = weight[:, :, 0] if ctx.has_bias else None
         grad = grad.contiguous()
-        grad_h = product("grad_input", h, weight, bias, grad) if need_h else None
-        grad_weight = product("grad_weight", h, weight, bias, grad) if need_weight else None
-        grad_bias = None
-        if ctx.has_bias and need_bias:
-            grad_bias = product("grad_bias", h, weight, bias, grad)
+
+        def gradient(name: str) -> Tensor:
+            return product(name, h, weight, None, grad, has_bias=ctx.has_bias)
+
+        grad_h = gradient("grad_input") if need_h else None
+        grad_weight = gradient("grad_weight") if need_weight else None
+        grad_bias = gradient("grad_bias") if ctx.has_bias and need_bias else None
         return grad_h, grad_weight, grad_bias

@@ -52,17 +52,12 @@ class PerExample:
         """This batch's per-example values, now."""
         return self.compute(*self.tensors)
 
-    def __len__(self) -> int:
-        return len(self.tensors[0])
-
 
 def _as_tensor(value) -> Tensor:
     return value.values() if isinstance(value, PerExample) else value
 
 
-def _is_per_example(name: str, value, n: int) -> bool:
-    if isinstance(value, PerExample):
-        value = value.values()
+def _is_per_example(name: str, value: Tensor, n: int) -> bool:
     if value.dim() == 0:
         return False
     if value.dim() == 1 and len(value) == n:
@@ -100,7 +95,7 @@ def epoch_mean(name: str, values: list, sizes: list[int]) -> float:
 
 
 def _concatenated(name: str, values: list[PerExample], sizes: list[int]) -> Tensor:
-    """The per-example values of whole epoch's PerExample batches, in one call of compute."""
+    """The per-example values of an epoch of PerExample batches, from one call of compute."""
     columns = zip(*(v.tensors for v in values), strict=True)
     merged = values[0].compute(*(torch.cat(column) for column in columns))
     if merged.shape != (sum(sizes),):
