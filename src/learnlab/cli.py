@@ -3,7 +3,7 @@
     learnlab train --dataset D --model M [--optimizer O] [--lr F] [--epochs N] ...
     learnlab run NAME [--run-dir PATH] [--seed S] [--set key=value ...]
     learnlab list [datasets|models|recipes|optimizers|schedules|inits]
-    learnlab runs
+    learnlab runs | doctor | search | report | reproduce ...   (learnlab.commands)
 
 Only argparse is imported at start-up: torch loads when a command needs it, so `--help` is
 instant. Human-readable output goes to stderr; the last line on stdout is the run directory.
@@ -13,8 +13,12 @@ Errors in what the user gave exit with code 2 and a message of a few lines, no t
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
+
+from learnlab.commands import COMMAND_MODULES
+from learnlab.commands.options import add_run_options
 
 EXAMPLES = """examples:
   learnlab train --dataset mnist --model lenet5 --epochs 2
@@ -32,20 +36,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # noqa: D401 - argparse API
         self.print_usage(sys.stderr)
         self.exit(2, f"error: {message}\nRun `{self.prog} --help` for the options.\n")
-
-
-def _add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--run-dir", type=Path, help="where to write the run (default runs/<time>-...)")
-    p.add_argument("--seed", type=int, help="random seed (same seed, same numbers on the CPU)")
-    p.add_argument("--config", type=Path, help="a TOML file of settings")
-    p.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one setting, e.g. --set lr=0.1 --set model_options.width=64",
-    )
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -78,7 +68,7 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="continue the run in this run directory (or checkpoint file)",
     )
-    _add_run_options(train)
+    add_run_options(train)
 
     run = sub.add_parser(
         "run",
@@ -87,7 +77,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("name", help="recipe name")
     run.add_argument("--resume", type=Path, metavar="PATH", help="continue an interrupted run")
-    _add_run_options(run)
+    add_run_options(run)
 
     lister = sub.add_parser("list", help="show data sets, models, recipes and more")
     lister.add_argument(
@@ -96,7 +86,16 @@ def make_parser() -> argparse.ArgumentParser:
         default="all",
         choices=["all", "datasets", "models", "recipes", "optimizers", "schedules", "inits"],
     )
-    sub.add_parser("runs", help="list finished runs from the run index")
+    for module_name in COMMAND_MODULES:
+        command = importlib.import_module(module_name)
+        p = sub.add_parser(
+            command.NAME,
+            help=command.HELP,
+            description=command.DESCRIPTION,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        command.add_arguments(p)
+        p.set_defaults(command_module=command)
     return parser
 
 
@@ -206,30 +205,6 @@ def _entries(section: str) -> list[tuple[str, str]]:
     return [(n, init_description(n)) for n in INIT_NAMES]
 
 
-def _runs() -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from learnlab.runs import read_index, runs_root
-
-    entries = read_index()
-    console = Console()
-    if not entries:
-        console.print(f"no finished runs in {runs_root()}/index.jsonl yet")
-        return
-    table = Table("run directory", "kind", "dataset", "model", "test accuracy")
-    for e in entries:
-        acc = e.get("test_accuracy")
-        table.add_row(
-            e["run_dir"],
-            str(e.get("kind", "")),
-            str(e.get("dataset", "")),
-            str(e.get("model", "")),
-            f"{100 * acc:.2f}%" if acc is not None else "",
-        )
-    console.print(table)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
@@ -240,9 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             _list(args.what)
             return 0
-        if args.command == "runs":
-            _runs()
-            return 0
+        command = getattr(args, "command_module", None)
+        if command is not None:
+            return command.run(args)
         run_dir = _train(args) if args.command == "train" else _run(args)
     except KeyboardInterrupt:
         print("\ninterrupted; continue with --resume RUN_DIR", file=sys.stderr)

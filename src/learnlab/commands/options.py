@@ -1,0 +1,20 @@
+"""Options shared by the commands that start a run."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run-dir", type=Path, help="where to write the run (default runs/<time>-...)")
+    p.add_argument("--seed", type=int, help="random seed (same seed, same numbers on the CPU)")
+    p.add_argument("--config", type=Path, help="a TOML file of settings")
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one setting, e.g. --set lr=0.1 --set model_options.width=64",
+    )
