@@ -124,8 +124,15 @@ def run_training(
     console=None,
     title: str | None = None,
     notes: list[str] | None = None,
+    extra_callbacks: list | None = None,
+    index: bool = True,
 ) -> Outcome:
-    """Train as `config` says, write the run directory, and return where it is."""
+    """Train as `config` says, write the run directory, and return where it is.
+
+    `extra_callbacks` join the built-in ones (e.g. a search's pruning callback; a CancelFit
+    from one ends training, and the run is finished and reported as far as it got).
+    `index=False` keeps the run out of the run index (a search's trials, say).
+    """
     from rich.console import Console
 
     from learnlab.objectives.supervised import objective_for_task
@@ -177,7 +184,7 @@ def run_training(
         objective,
         optimizer,
         schedule=schedule,
-        callbacks=_callbacks(config, run_path, console),
+        callbacks=_callbacks(config, run_path, console) + list(extra_callbacks or []),
     )
     if checkpoint_state is not None:
         trainer.load_state_dict(checkpoint_state["trainer"], train_loader=train_loader)
@@ -203,7 +210,7 @@ def run_training(
     except KeyboardInterrupt:
         console.print(f"interrupted; continue with: learnlab train --resume {run_path}")
         raise
-    return _finish(config, data, trainer, test_loader, run_path, console, title, notes)
+    return _finish(config, data, trainer, test_loader, run_path, console, title, notes, index)
 
 
 def _callbacks(config: TrainConfig, run_path: Path, console) -> list:
@@ -237,7 +244,9 @@ def _callbacks(config: TrainConfig, run_path: Path, console) -> list:
     return callbacks
 
 
-def _finish(config, data, trainer, test_loader, run_path: Path, console, title, notes) -> Outcome:
+def _finish(
+    config, data, trainer, test_loader, run_path: Path, console, title, notes, index
+) -> Outcome:
     from learnlab.practice.metrics import confusion_matrix, macro_scores
     from learnlab.report.html import write_report
     from learnlab.report.plots import step_loss_figure
@@ -294,15 +303,16 @@ def _finish(config, data, trainer, test_loader, run_path: Path, console, title, 
         notes=notes,
         extra_figures=figures,
     )
-    runs.append_to_index(
-        run_path,
-        {
-            "kind": title or "train",
-            "dataset": config.dataset,
-            "model": config.model,
-            **{k: summary[k] for k in ("test_accuracy", "test_loss") if k in summary},
-        },
-    )
+    if index:
+        runs.append_to_index(
+            run_path,
+            {
+                "kind": title or "train",
+                "dataset": config.dataset,
+                "model": config.model,
+                **{k: summary[k] for k in ("test_accuracy", "test_loss") if k in summary},
+            },
+        )
     shown = {k: v for k, v in summary.items() if k.startswith("test_")}
     console.print(
         "  ".join(
