@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from learnlab.errors import unknown_name
 
 # modules that register recipes when imported
-RECIPE_MODULES: tuple[str, ...] = ("learnlab.recipes.quickstart", "learnlab.recipes.mnist_speedrun")
+RECIPE_MODULES: tuple[str, ...] = (
+    "learnlab.recipes.quickstart",
+    "learnlab.recipes.mnist_speedrun",
+    "learnlab.recipes.learning_curve",
+)
 
 
 @dataclass(frozen=True)

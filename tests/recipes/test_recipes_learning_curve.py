@@ -1,0 +1,64 @@
+"""The learning-curve recipe: a small curve on the 8x8 digits end to end from the CLI (each
+point a real run, the fit recomputed from the points, the report with its figure), the
+steps-per-size rule, and the config checks."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from learnlab import config as cfg
+from learnlab.cli import main
+from learnlab.errors import ConfigError
+from learnlab.practice.learning_curve import fit_power_law
+from learnlab.recipes.learning_curve import LearningCurveConfig, epochs_for, point_config, run
+
+
+@pytest.fixture(autouse=True)
+def isolated_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path / "runs"))
+
+
+def test_small_curve_from_the_cli(tmp_path, capsys):
+    run_dir = tmp_path / "curve"
+    argv = ["run", "learning-curve", "--run-dir", str(run_dir), "--set", "dataset=digits"]
+    argv += ["--set", "sizes=[60, 150, 400, 1000]", "--set", "min_steps=40"]
+    argv += ["--set", "model_options={width = 32, depth = 1}", "--set", "target_error=0.05"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == str(run_dir)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    points = summary["points"]
+    assert [p["n"] for p in points] == [60, 150, 400, 1000]
+    for p in points:  # each point is a full run directory, trained on exactly n examples
+        point = json.loads((run_dir / p["run_dir"] / "summary.json").read_text())
+        assert point["test_accuracy"] == pytest.approx(1 - p["test_error"])
+        config = json.loads((run_dir / p["run_dir"] / "config.json").read_text())
+        assert config["limit_train"] == p["n"]
+    # more data helps here: the largest subset beats the smallest clearly
+    assert points[-1]["val_error"] < points[0]["val_error"] - 0.03
+    fit = fit_power_law([p["n"] for p in points], [p["val_error"] for p in points])
+    assert (summary["fit_a"], summary["fit_b"], summary["fit_c"]) == (fit.a, fit.b, fit.c)
+    needed = fit.size_for_error(0.05)
+    expected = None if math.isinf(needed) else needed
+    assert summary["size_for_target_error"] == expected
+    page = (run_dir / "report.html").read_text()
+    assert "Learning curve" in page and "data:image/png;base64," in page
+    assert "Error against training-set size" in page
+
+
+def test_every_size_gets_at_least_min_steps_within_the_epoch_bounds():
+    config = LearningCurveConfig(batch_size=100, min_steps=1000, min_epochs=2, max_epochs=50)
+    assert epochs_for(config, 100_000) == 2  # 1000 steps per epoch already: min_epochs
+    assert epochs_for(config, 10_000) == 10  # 100 steps per epoch
+    assert epochs_for(config, 1_000) == 50  # would need 100 epochs: capped
+    assert point_config(config, 5000).limit_train == 5000
+
+
+def test_bad_settings_are_refused_before_any_training(tmp_path):
+    with pytest.raises(ConfigError, match="at least 4 distinct sizes"):
+        cfg.build_config(LearningCurveConfig, assignments=["sizes=[10, 20, 20, 10]"])
+    with pytest.raises(ConfigError, match="training examples"):
+        run(LearningCurveConfig(dataset="digits", sizes=[10, 20, 40, 100_000]), run_dir=tmp_path)
+    assert not any(tmp_path.iterdir())  # nothing written
