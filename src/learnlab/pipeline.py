@@ -102,18 +102,19 @@ def _loaders(config: TrainConfig, data: PreparedData, device: torch.device):
 
 
 @torch.no_grad()
-def predict_classes(model: torch.nn.Module, loader) -> tuple[torch.Tensor, torch.Tensor]:
-    """(true labels, predicted labels) over a loader, in eval mode; the mode is restored."""
+def predict_probabilities(model: torch.nn.Module, loader) -> tuple[torch.Tensor, torch.Tensor]:
+    """(true labels, class probabilities: softmax of the logits, float32) over a loader, on
+    the CPU, in eval mode; the mode is restored."""
     was_training = model.training
     model.eval()
-    ys, preds = [], []
+    ys, probabilities = [], []
     try:
         for x, y in loader:
             ys.append(y.cpu())
-            preds.append(model(x).argmax(dim=1).cpu())
+            probabilities.append(torch.softmax(model(x).float(), dim=1).cpu())
     finally:
         model.train(was_training)
-    return torch.cat(ys), torch.cat(preds)
+    return torch.cat(ys), torch.cat(probabilities)
 
 
 def run_training(
@@ -244,12 +245,36 @@ def _callbacks(config: TrainConfig, run_path: Path, console) -> list:
     return callbacks
 
 
+def _baseline_outputs(config: TrainConfig, data: PreparedData) -> dict[str, torch.Tensor]:
+    """Test probabilities (float32) of the trivial baselines fitted on the training split."""
+    from learnlab.practice.baselines import fit_baselines
+
+    fitted = fit_baselines(
+        data.train.x, data.train.y, data.test.x, data.dataset.num_classes, seed=config.seed
+    )
+    prefix = runs.BASELINE_PROBABILITIES_PREFIX
+    return {prefix + name: p.to(torch.float32) for name, p in fitted.items()}
+
+
+def _classification_scalars(y_true, probabilities, outputs) -> dict[str, float]:
+    """ECE, macro AUC, accuracy at 90% coverage... and the baselines' scores, for summary.json;
+    from the same stored tensors as the report's classification section."""
+    from learnlab.practice.classification_report import classification_report
+    from learnlab.report.classification_section import stored_baselines, summary_scalars
+
+    report = classification_report(
+        y_true, probabilities, baselines=stored_baselines(outputs), figures=False
+    )
+    return summary_scalars(report.scalars)
+
+
 def _finish(
     config, data, trainer, test_loader, run_path: Path, console, title, notes, index
 ) -> Outcome:
+    """Evaluate on the test split, write the run's files, and build the report from them
+    (`learnlab.report.run_report`, which `learnlab report` calls too)."""
     from learnlab.practice.metrics import confusion_matrix, macro_scores
-    from learnlab.report.html import write_report
-    from learnlab.report.plots import step_loss_figure
+    from learnlab.report.run_report import build_run_report
     from learnlab.train.callbacks import EarlyStopping, LossCurve
 
     model, ds = trainer.model, data.dataset
@@ -267,11 +292,19 @@ def _finish(
         "parameters": sum(p.numel() for p in model.parameters()),
         "seed": config.seed,
     }
-    confusion = None
+    curve = trainer.callback(LossCurve)
+    outputs = {
+        runs.STEP_LOSSES_KEY: torch.tensor(curve.losses if curve else [], dtype=torch.float32)
+    }
     if ds.task == "classification":
-        y_true, y_pred = predict_classes(model, test_loader)
-        confusion = confusion_matrix(y_true, y_pred, ds.num_classes)
+        y_true, probabilities = predict_probabilities(model, test_loader)
+        # the report derives its confusion matrix from the stored probabilities the same way
+        confusion = confusion_matrix(y_true, probabilities.argmax(dim=1), ds.num_classes)
         summary.update(macro_scores(confusion))
+        outputs[runs.TEST_LABELS_KEY] = y_true.long()
+        outputs[runs.TEST_PROBABILITIES_KEY] = probabilities
+        outputs.update(_baseline_outputs(config, data))
+        summary.update(_classification_scalars(y_true, probabilities, outputs))
     runs.save_model(
         run_path / runs.MODEL_FILE,
         model,
@@ -281,28 +314,24 @@ def _finish(
             "input_shape": list(ds.input_shape),
             "num_outputs": ds.num_outputs,
             "dataset": config.dataset,
+            "task": ds.task,
+            "class_names": ds.class_names,
             "scale": ds.scale,
             "mean": ds.mean,
             "std": ds.std,
         },
     )
-    runs.write_json(run_path / runs.SUMMARY_FILE, summary)
-    curve = trainer.callback(LossCurve)
-    figures = {}
-    if curve is not None and curve.losses:
-        steps_per_epoch = len(trainer.train_loader)
-        figures["Training loss at every step"] = step_loss_figure(curve.losses, steps_per_epoch)
-    report = write_report(
+    runs.save_outputs(
         run_path,
-        title=title or f"{config.model} on {config.dataset}",
-        summary=summary,
-        history=trainer.history,
-        config=config.model_dump(),
-        confusion=confusion,
-        class_names=ds.class_names,
-        notes=notes,
-        extra_figures=figures,
+        outputs,
+        {
+            "title": title or f"{config.model} on {config.dataset}",
+            "notes": list(notes or []),
+            "steps_per_epoch": len(trainer.train_loader),
+        },
     )
+    runs.write_json(run_path / runs.SUMMARY_FILE, summary)
+    report = build_run_report(run_path)
     if index:
         runs.append_to_index(
             run_path,

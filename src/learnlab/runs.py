@@ -7,17 +7,22 @@ A run directory holds everything one run produced:
     checkpoint.safetensors the resumable state (weights, optimizer, schedule, loader, RNG)
     model.safetensors      the final weights (metadata: how to rebuild the model)
     summary.json           final metrics under flat keys (test_accuracy, train_seconds, ...)
-    report.html            curves, test metrics, confusion matrix; opens offline
+    outputs.safetensors    what the report needs beyond those: test labels and class
+                           probabilities, the training loss at every step; JSON metadata
+                           (title, notes, steps per epoch)
+    tables.json            optional: tables a recipe adds to the report (paper vs measured)
+    report.html            curves, test metrics, confusion matrix; opens offline; rebuilt
+                           from the files above by `learnlab.report.run_report`
 
-The index (`index.jsonl` in the runs folder: $LEARNLAB_RUNS, else ./runs) gets one line per
-finished run, so that `learnlab runs` can list them.
+The run index (`index.sqlite` in the runs folder: $LEARNLAB_RUNS, else ./runs;
+`learnlab.run_index`) gets one row per finished run, so that `learnlab runs` can list, filter
+and compare them.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,8 +36,17 @@ CHECKPOINT_FILE = "checkpoint.safetensors"
 MODEL_FILE = "model.safetensors"
 SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.html"
-INDEX_FILE = "index.jsonl"
+OUTPUTS_FILE = "outputs.safetensors"
+TABLES_FILE = "tables.json"
 MODEL_METADATA_KEY = "learnlab_model"
+
+# outputs.safetensors: its JSON metadata sits under OUTPUTS_METADATA_KEY of the header
+OUTPUTS_METADATA_KEY = "learnlab_outputs"
+TEST_LABELS_KEY = "test_labels"  # int64 (N,), the test split's labels in order
+TEST_PROBABILITIES_KEY = "test_probabilities"  # float32 (N, K), softmax of the model's logits
+STEP_LOSSES_KEY = "train_step_losses"  # float32 (steps,), the training loss after every step
+# float32 (N, K) test probabilities of a baseline model, e.g. "baseline_probabilities/majority"
+BASELINE_PROBABILITIES_PREFIX = "baseline_probabilities/"
 
 
 def runs_root() -> Path:
@@ -70,14 +84,12 @@ def read_json(path: Path) -> Any:
 
 
 def append_to_index(run_dir: Path, record: dict[str, Any]) -> Path:
-    """Append one JSON line for a finished run; a single write, so lines never interleave."""
-    root = runs_root()
-    root.mkdir(parents=True, exist_ok=True)
-    entry = {"run_dir": str(Path(run_dir).resolve()), "finished": time.time(), **record}
-    index = root / INDEX_FILE
-    with open(index, "a", encoding="utf-8") as f:
-        f.write(json.dumps(entry) + "\n")
-    return index
+    """Record a finished run in the run index (`index.sqlite` in the runs folder; see
+    `learnlab.run_index`): its summary.json and config.json, plus `record` (kind, dataset,
+    model, ...). Safe from many processes at once. Returns the index's path."""
+    from learnlab.run_index import RunIndex
+
+    return RunIndex(runs_root()).record(run_dir, record)
 
 
 def save_model(path: Path, model, recipe: dict[str, Any]) -> None:
@@ -123,15 +135,60 @@ def load_model(path: str | Path):
     return model.eval(), recipe
 
 
+def save_outputs(run_dir: Path, tensors: dict[str, Any], metadata: dict[str, Any]) -> Path:
+    """Write `run_dir/outputs.safetensors` atomically: `tensors` (name -> tensor) and
+    `metadata` (JSON: title, notes, steps_per_epoch, ...) in its header."""
+    from safetensors.torch import save
+
+    data = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    header = {OUTPUTS_METADATA_KEY: json.dumps(metadata)}
+    path = Path(run_dir) / OUTPUTS_FILE
+    atomic_write_bytes(path, save(data, metadata=header))
+    return path
+
+
+def load_outputs(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(tensors, metadata) of `run_dir/outputs.safetensors`; tensors on the CPU."""
+    from safetensors import safe_open
+
+    from learnlab.errors import DataError
+
+    path = Path(run_dir) / OUTPUTS_FILE
+    if not path.is_file():
+        raise DataError(
+            f"{path} is missing: {run_dir} is not a finished run directory (or was written "
+            "by a learnlab without outputs files). Give the directory of a finished run."
+        )
+    with safe_open(str(path), framework="pt") as f:
+        metadata = json.loads((f.metadata() or {}).get(OUTPUTS_METADATA_KEY, "{}"))
+        tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 - no __iter__
+    return tensors, metadata
+
+
+def add_outputs(run_dir: Path, tensors: dict[str, Any]) -> Path:
+    """Add (or replace) tensors in `run_dir/outputs.safetensors`, keeping the rest; e.g. a
+    baseline's test probabilities under BASELINE_PROBABILITIES_PREFIX + name."""
+    existing, metadata = load_outputs(run_dir)
+    return save_outputs(run_dir, {**existing, **tensors}, metadata)
+
+
+def read_model_info(run_dir: Path) -> dict[str, Any]:
+    """The JSON header of `run_dir/model.safetensors` (model, options, dataset, task,
+    class_names, normalisation) without loading the weights."""
+    from safetensors import safe_open
+
+    from learnlab.errors import DataError
+
+    path = Path(run_dir) / MODEL_FILE
+    if not path.is_file():
+        raise DataError(f"no trained model at {path}; give the directory of a finished run.")
+    with safe_open(str(path), framework="pt") as f:
+        header = (f.metadata() or {}).get(MODEL_METADATA_KEY)
+    return json.loads(header) if header else {}
+
+
 def read_index() -> list[dict[str, Any]]:
-    index = runs_root() / INDEX_FILE
-    if not index.is_file():
-        return []
-    entries = []
-    for line in index.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            try:
-                entries.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue  # a line cut by a crash is skipped, the rest stays readable
-    return entries
+    """Every run of the run index as a dict, oldest first (see `RunIndex.entries`)."""
+    from learnlab.run_index import RunIndex
+
+    return RunIndex(runs_root()).entries()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from learnlab.cli import main
+from learnlab.runs import read_index
 
 QUICK = [
     "train",
@@ -59,8 +60,9 @@ def test_train_writes_a_complete_run_directory(tmp_path, capsys):
     lines = (run / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(line)["epoch"] for line in lines] == list(range(1, 11))
     assert json.loads((run / "config.json").read_text())["dataset"] == "digits"
-    index = (tmp_path / "runs" / "index.jsonl").read_text().splitlines()
-    assert json.loads(index[-1])["run_dir"] == str(run.resolve())
+    (entry,) = read_index()
+    assert entry["run_dir"] == str(run.resolve()) and entry["kind"] == "train"
+    assert entry["test_accuracy"] == summary["test_accuracy"]
     # a run never overwrites another
     assert main(QUICK + ["--epochs", "1", "--run-dir", str(run)]) == 2
     assert "already holds files" in capsys.readouterr().err

@@ -20,6 +20,7 @@ from learnlab.errors import ConfigError
 from learnlab.models import build_model
 from learnlab.recipes import get_recipe, recipe_names
 from learnlab.recipes.mnist_speedrun import REFERENCE, MnistSpeedrunConfig, run, train_config
+from learnlab.runs import read_index
 
 
 @pytest.fixture(autouse=True)
@@ -168,6 +169,12 @@ def test_tiny_run_from_the_cli_writes_parent_and_per_seed_runs(tmp_path, data_ro
     assert summary["reference"]["test_accuracy_mean"] == pytest.approx(0.9904, abs=1e-4)
     assert summary["reference"]["seconds_mean"] == pytest.approx(0.76, abs=0.01)
     assert 0.5 < summary["test_accuracy_mean"] < 1  # 8 steps learn something
+
+    # the run index holds both seeds' runs and, last, the parent with the mean accuracy
+    indexed = read_index()
+    assert [e["name"] for e in indexed] == ["seed-0", "seed-1", "speedrun"]
+    assert indexed[-1]["kind"] == "mnist-speedrun"
+    assert indexed[-1]["test_accuracy"] == pytest.approx(summary["test_accuracy_mean"])
 
     page = (parent / "report.html").read_text()
     assert "<h3>seeds</h3>" in page and "<h3>paper vs ours</h3>" in page

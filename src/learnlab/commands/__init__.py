@@ -15,4 +15,9 @@ The modules import only the standard library at module level, so that building t
 from __future__ import annotations
 
 # in the order they appear in `learnlab --help`
-COMMAND_MODULES: tuple[str, ...] = ("learnlab.commands.runs", "learnlab.commands.doctor")
+COMMAND_MODULES: tuple[str, ...] = (
+    "learnlab.commands.runs",
+    "learnlab.commands.report",
+    "learnlab.commands.reproduce",
+    "learnlab.commands.doctor",
+)

@@ -23,6 +23,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
@@ -113,3 +115,67 @@ def macro_scores(confusion: Tensor) -> dict[str, float]:
     if scores["f1"].numel() == 0:
         raise DataError("confusion has zero classes; macro scores need at least one")
     return {f"macro_{name}": scores[name].mean().item() for name in ("precision", "recall", "f1")}
+
+
+AVERAGES = ("binary", "macro", "micro", "weighted", None)
+
+
+def _f_beta(tp: Tensor, support: Tensor, predicted: Tensor, beta: float) -> Tensor:
+    if math.isinf(beta):  # all weight on recall
+        return _safe_divide(tp, support)
+    beta2 = beta * beta
+    # (1 + b^2) tp / (b^2 (tp + fn) + (tp + fp)): sklearn's form, defined when a class is
+    # never predicted (it is 0 there, not NaN).
+    return _safe_divide((1 + beta2) * tp, beta2 * support + predicted)
+
+
+def precision_recall_fscore(
+    y_true: Tensor,
+    y_pred: Tensor,
+    num_classes: int,
+    *,
+    beta: float = 1.0,
+    average: str | None = "binary",
+    pos_label: int = 1,
+) -> dict[str, float] | dict[str, Tensor]:
+    """Precision, recall and F-beta of labels, as sklearn's `precision_recall_fscore_support`
+    with `labels=range(num_classes)` and `zero_division=0`.
+
+    F-beta = (1 + beta^2) tp / (beta^2 (tp + fn) + tp + fp) weighs recall beta times as much as
+    precision (van Rijsbergen, 1979, "Information Retrieval"). `average`:
+
+    - "binary" (two classes): the scores of class `pos_label`;
+    - "macro": unweighted mean over the K classes; "weighted": mean weighted by support;
+    - "micro": from the pooled counts (equal to the accuracy when every label is in range);
+    - None: per-class tensors, plus "support" (int64).
+
+    Averaged results are floats under keys "precision", "recall", "fscore".
+    """
+    if average not in AVERAGES:
+        raise ConfigError(f"average must be one of {AVERAGES}, got {average!r}")
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta >= 0:
+        raise ConfigError(f"beta must be a number >= 0 (1 for F1), got {beta!r}")
+    c = confusion_matrix(y_true, y_pred, num_classes).to(torch.float64)
+    tp, support, predicted = c.diagonal(), c.sum(dim=1), c.sum(dim=0)
+    if average == "micro":
+        tp, support, predicted = tp.sum(), support.sum(), predicted.sum()
+    precision = _safe_divide(tp, predicted)
+    recall = _safe_divide(tp, support)
+    fscore = _f_beta(tp, support, predicted, float(beta))
+    scores = {"precision": precision, "recall": recall, "fscore": fscore}
+    if average is None:
+        return {**scores, "support": support.round().to(torch.int64)}
+    if average == "binary":
+        if num_classes != 2 or pos_label not in (0, 1):
+            raise ConfigError(
+                f"average='binary' needs num_classes=2 and pos_label 0 or 1, got "
+                f"num_classes={num_classes}, pos_label={pos_label!r}; for more classes use "
+                "average='macro', 'micro', 'weighted' or None"
+            )
+        return {name: value[pos_label].item() for name, value in scores.items()}
+    if average == "weighted":
+        total = support.sum()
+        if total == 0:
+            return {name: 0.0 for name in scores}
+        return {name: (value * support).sum().div(total).item() for name, value in scores.items()}
+    return {name: value.mean().item() for name, value in scores.items()}

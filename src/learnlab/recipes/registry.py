@@ -3,6 +3,10 @@
 A recipe is a function `(config, run_dir, resume, console) -> Outcome` with a pydantic config
 class. Recipes live one per module in `learnlab.recipes`; the registry imports the modules
 listed in `RECIPE_MODULES` on first use, so that `learnlab --help` stays cheap.
+
+A recipe registered with a `reproduction` (learnlab.recipes.reproduction.Reproduction) is a
+reproduction of a paper: `learnlab reproduce NAME` runs it and puts the paper's numbers next
+to ours.
 """
 
 from __future__ import annotations
@@ -10,14 +14,19 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from learnlab.errors import unknown_name
+
+if TYPE_CHECKING:
+    from learnlab.recipes.reproduction import Reproduction
 
 # modules that register recipes when imported
 RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.quickstart",
     "learnlab.recipes.mnist_speedrun",
     "learnlab.recipes.learning_curve",
+    "learnlab.recipes.lenet5_mnist",
 )
 
 
@@ -27,19 +36,26 @@ class Recipe:
     description: str
     config_class: type
     run: Callable
+    reproduction: Reproduction | None = None
 
 
 _RECIPES: dict[str, Recipe] = {}
 _loaded = False
 
 
-def register_recipe(name: str, description: str, config_class: type) -> Callable:
-    """Decorator: register `run(config, *, run_dir, resume, console)` under `name`."""
+def register_recipe(
+    name: str,
+    description: str,
+    config_class: type,
+    reproduction: Reproduction | None = None,
+) -> Callable:
+    """Decorator: register `run(config, *, run_dir, resume, console)` under `name`; with
+    `reproduction`, the recipe's default configuration reproduces that paper's numbers."""
 
     def decorate(run: Callable) -> Callable:
         if name in _RECIPES:
             raise ValueError(f"recipe {name!r} is already registered")
-        _RECIPES[name] = Recipe(name, description, config_class, run)
+        _RECIPES[name] = Recipe(name, description, config_class, run, reproduction)
         return run
 
     return decorate
@@ -56,6 +72,12 @@ def _load_all() -> None:
 def recipe_names() -> list[str]:
     _load_all()
     return sorted(_RECIPES)
+
+
+def reproduction_names() -> list[str]:
+    """The recipes that reproduce a paper's numbers."""
+    _load_all()
+    return sorted(n for n, r in _RECIPES.items() if r.reproduction is not None)
 
 
 def get_recipe(name: str) -> Recipe:

@@ -9,7 +9,9 @@ failed write.
 Sections, each present only when its input is: title and notes; test metrics (accuracies in
 [0, 1] shown as %, durations in seconds); training curves; confusion matrix with per-class
 precision, recall and F1 and their macro average; extra tables (e.g. paper vs ours); extra
-figures; the configuration, nested keys flattened with dots.
+figures; the configuration, nested keys flattened with dots. Each is a `Section` (built by
+`metrics_section`, `curves_section`, ...); `render_page` joins any list of sections, which is
+how `learnlab.report.run_report` composes a run's page from its files.
 
 Example:
     >>> import tempfile
@@ -28,6 +30,7 @@ import math
 import re
 import struct
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -206,7 +209,7 @@ def _figure_html(fig: Figure, caption: str) -> str:
     )
 
 
-def _confusion_html(confusion: np.ndarray | Tensor, class_names: list[str] | None) -> str:
+def _confusion_body(confusion: np.ndarray | Tensor, class_names: list[str] | None) -> str:
     import torch
 
     from learnlab.practice.metrics import macro_scores, per_class_scores
@@ -236,17 +239,16 @@ def _confusion_html(confusion: np.ndarray | Tensor, class_names: list[str] | Non
     caption = "Rows: true class; columns: predicted class; colour: fraction of the row"
     caption += "; cells: counts." if len(names) <= MAX_ANNOTATED_CLASSES else "."
     return (
-        '<section id="confusion"><h2>Confusion matrix</h2>'
-        + _figure_html(figure, caption)
+        _figure_html(figure, caption)
         + "<h3>Per-class scores</h3>"
         + _table(["class", "precision", "recall", "F1", "support"], rows, foot)
         + f"<p>Accuracy from the confusion matrix: {_e(accuracy)} of {_e(format_number(total))}"
         " examples. Scores of a class that is never predicted (or never present) count as 0.</p>"
-        "</section>"
     )
 
 
-def _rows_table(name: str, rows: list[dict[str, object]]) -> str:
+def rows_table_html(rows: list[dict[str, object]], name: str = "table") -> str:
+    """A list of row dicts as an HTML table (columns: the union of the keys, in order)."""
     if not isinstance(rows, (list, tuple)) or not all(isinstance(r, Mapping) for r in rows):
         raise DataError(f"table {name!r} must be a list of dicts (one per row), got {type(rows)}")
     columns: list[str] = []
@@ -254,10 +256,106 @@ def _rows_table(name: str, rows: list[dict[str, object]]) -> str:
         columns += [str(k) for k in row if str(k) not in columns]
     rows = [{str(k): v for k, v in row.items()} for row in rows]
     cells = [[(format_value(r.get(c, "")), _kind(r.get(c))) for c in columns] for r in rows]
-    return f"<h3>{_e(name)}</h3>" + _table(columns, cells)
+    return _table(columns, cells)
+
+
+def _rows_table(name: str, rows: list[dict[str, object]]) -> str:
+    return f"<h3>{_e(name)}</h3>" + rows_table_html(rows, name)
+
+
+# ---- sections ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    """One `<section>` of a report: `anchor` (its id), `heading` (its h2) and `body`, HTML that
+    is already escaped (build it with the functions of this module)."""
+
+    anchor: str
+    heading: str
+    body: str
+
+    def html(self) -> str:
+        return f'<section id="{_e(self.anchor)}"><h2>{_e(self.heading)}</h2>{self.body}</section>'
+
+
+def figure_html(fig: Figure, caption: str) -> str:
+    """A matplotlib figure as an embedded PNG `<figure>` with its caption."""
+    return _figure_html(fig, caption)
+
+
+def metrics_section(summary: Mapping[str, Any]) -> Section | None:
+    if not summary:
+        return None
+    return Section("metrics", "Test metrics", _key_value_table(flatten(summary), metric=True))
+
+
+def curves_section(history: list[dict[str, float]]) -> Section | None:
+    if not history:
+        return None
+    from learnlab.report.plots import training_curves_figure
+
+    caption = f"Training curves over {len(history)} epoch{'s' if len(history) != 1 else ''}."
+    return Section(
+        "curves", "Training curves", _figure_html(training_curves_figure(history), caption)
+    )
+
+
+def confusion_section(
+    confusion: np.ndarray | Tensor | None, class_names: list[str] | None
+) -> Section | None:
+    if confusion is None:
+        return None
+    return Section("confusion", "Confusion matrix", _confusion_body(confusion, class_names))
+
+
+def tables_section(tables: Mapping[str, list[dict[str, object]]] | None) -> Section | None:
+    if not tables:
+        return None
+    return Section("tables", "Tables", "".join(_rows_table(str(n), r) for n, r in tables.items()))
+
+
+def figures_section(figures: Mapping[str, Figure] | None) -> Section | None:
+    if not figures:
+        return None
+    body = "".join(f"<h3>{_e(n)}</h3>" + _figure_html(f, str(n)) for n, f in figures.items())
+    return Section("figures", "Figures", body)
+
+
+def config_section(config: Any) -> Section | None:
+    if config is None:
+        return None
+    if hasattr(config, "model_dump"):  # a pydantic configuration model
+        config = config.model_dump()
+    return Section("config", "Configuration", _key_value_table(flatten(config), metric=False))
 
 
 # ---- the report ------------------------------------------------------------------------------
+
+
+def render_page(title: str, notes: list[str] | None, sections: list[Section | None]) -> str:
+    """The report page: title and notes, then the sections in order (None ones skipped)."""
+    body = [f"<header><h1>{_e(title)}</h1>"]
+    if notes:
+        body.append('<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
+    body.append("</header>")
+    body += [section.html() for section in sections if section is not None]
+    body.append(f"<footer>Made by learnlab {_e(__version__)}.</footer>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        "<body>\n<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
+    )
+
+
+def write_page(run_dir: Path, page: str) -> Path:
+    """Write `page` to `run_dir/report.html` atomically and return the path."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / REPORT_NAME
+    atomic_write_bytes(path, page.encode("utf-8"))
+    return path
 
 
 def render_report(
@@ -273,50 +371,15 @@ def render_report(
     tables: dict[str, list[dict[str, object]]] | None = None,
 ) -> str:
     """The report page as a string; see `write_report`."""
-    body = [f"<header><h1>{_e(title)}</h1>"]
-    if notes:
-        body.append('<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
-    body.append("</header>")
-
-    if summary:
-        body.append('<section id="metrics"><h2>Test metrics</h2>')
-        body.append(_key_value_table(flatten(summary), metric=True) + "</section>")
-
-    if history:
-        from learnlab.report.plots import training_curves_figure
-
-        figure = training_curves_figure(history)
-        caption = f"Training curves over {len(history)} epoch{'s' if len(history) != 1 else ''}."
-        body.append('<section id="curves"><h2>Training curves</h2>')
-        body.append(_figure_html(figure, caption) + "</section>")
-
-    if confusion is not None:
-        body.append(_confusion_html(confusion, class_names))
-
-    if tables:
-        body.append('<section id="tables"><h2>Tables</h2>')
-        body += [_rows_table(str(name), rows) for name, rows in tables.items()]
-        body.append("</section>")
-
-    if extra_figures:
-        body.append('<section id="figures"><h2>Figures</h2>')
-        for name, figure in extra_figures.items():
-            body.append(f"<h3>{_e(name)}</h3>" + _figure_html(figure, str(name)))
-        body.append("</section>")
-
-    if config is not None:
-        if hasattr(config, "model_dump"):  # a pydantic configuration model
-            config = config.model_dump()
-        body.append('<section id="config"><h2>Configuration</h2>')
-        body.append(_key_value_table(flatten(config), metric=False) + "</section>")
-
-    body.append(f"<footer>Made by learnlab {_e(__version__)}.</footer>")
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
-        "<body>\n<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
-    )
+    sections = [
+        metrics_section(summary),
+        curves_section(history),
+        confusion_section(confusion, class_names),
+        tables_section(tables),
+        figures_section(extra_figures),
+        config_section(config),
+    ]
+    return render_page(title, notes, sections)
 
 
 def write_report(
@@ -349,8 +412,4 @@ def write_report(
         extra_figures=extra_figures,
         tables=tables,
     )
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    path = run_dir / REPORT_NAME
-    atomic_write_bytes(path, page.encode("utf-8"))
-    return path
+    return write_page(run_dir, page)

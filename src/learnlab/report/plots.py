@@ -244,9 +244,10 @@ def confusion_matrix_figure(
 
 
 def figure_to_png_bytes(fig: Figure, *, dpi: int = 100) -> bytes:
-    """The figure encoded as PNG."""
+    """The figure encoded as PNG; the same figure gives the same bytes (no Software tag naming
+    the matplotlib version, no time), so a rebuilt report is identical to the first."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
     return buffer.getvalue()
 
 

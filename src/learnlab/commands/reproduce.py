@@ -1,0 +1,91 @@
+"""`learnlab reproduce NAME | --all`: run a paper's reproduction and print the paper's numbers
+next to ours; `--all` runs every reproduction and writes docs/reproductions.md."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NAME = "reproduce"
+HELP = "reproduce a paper's numbers (--all: every reproduction, docs/reproductions.md)"
+DESCRIPTION = """Run a reproduction (a recipe with a paper's numbers: learnlab list recipes) in
+its paper-faithful configuration, print the paper-vs-measured table, and put it into the run's
+report. --all runs every reproduction and writes the page of all their tables (--page).
+--quick runs a short configuration instead (for tests); its tables say so.
+
+examples:
+  learnlab reproduce lenet5-mnist
+  learnlab reproduce --all
+  learnlab reproduce --all --quick --page /tmp/reproductions.md
+"""
+DEFAULT_PAGE = Path("docs/reproductions.md")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", nargs="?", help="the reproduction to run")
+    parser.add_argument("--all", action="store_true", help="run every reproduction")
+    parser.add_argument("--quick", action="store_true", help="a short configuration, for tests")
+    parser.add_argument(
+        "--page",
+        type=Path,
+        default=DEFAULT_PAGE,
+        metavar="PATH",
+        help=f"with --all: where to write the page (default {DEFAULT_PAGE})",
+    )
+    parser.add_argument("--run-dir", type=Path, help="with NAME: where to write the run")
+    parser.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a setting of the recipe(s), e.g. --set data_root=/data --set seed=1",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from learnlab.errors import ConfigError
+    from learnlab.recipes.registry import reproduction_names
+    from learnlab.recipes.reproduction import run_reproduction, write_reproductions_page
+
+    if args.all == (args.name is not None):
+        raise ConfigError(
+            "give either one reproduction's NAME or --all. Reproductions: "
+            + ", ".join(reproduction_names())
+            + "."
+        )
+    if args.all and args.run_dir is not None:
+        raise ConfigError("--run-dir goes with one NAME; --all writes one run per reproduction.")
+    console = Console(stderr=True)
+    names = reproduction_names() if args.all else [args.name]
+    results = []
+    for name in names:
+        result = run_reproduction(
+            name,
+            quick=args.quick,
+            run_dir=args.run_dir,
+            assignments=args.assignments,
+            console=console,
+        )
+        _print_table(result)
+        results.append(result)
+    if args.all:
+        print(write_reproductions_page(results, args.page))
+    else:
+        print(results[0].run_dir)
+    return 0
+
+
+def _print_table(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    title = f"{result.name}: {result.reproduction.paper.citation()}"
+    if result.quick:
+        title += f" [{result.reproduction.quick_note}]"
+    table = Table(*result.rows[0].keys(), title=title)
+    for row in result.rows:
+        table.add_row(*row.values())
+    Console(stderr=True).print(table)

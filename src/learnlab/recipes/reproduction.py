@@ -1,0 +1,215 @@
+"""Reproductions: recipes that carry a paper's numbers and put ours next to them.
+
+A reproduction is a registered recipe with a `Reproduction` attached: the paper (authors, year,
+title), the setup in words (what is faithful to the paper and what is not), the paper's
+numbers as `Claim`s (each says how to read our measured number from the recipe's summary, how
+far apart the two may be before they count as different, and why they may differ), and the
+overrides of a quick configuration for tests.
+
+`run_reproduction(name)` runs the recipe's default (paper-faithful) configuration, builds the
+"paper vs measured" table, stores it in the run directory (tables.json, so the run's report
+shows it and `learnlab report` rebuilds it) and returns it; `write_reproductions_page` writes
+the results of several as one Markdown page (docs/reproductions.md), atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from learnlab.errors import ConfigError
+from learnlab.fileio import atomic_write_text
+
+TABLE_NAME = "paper vs measured"
+
+
+@dataclass(frozen=True)
+class Paper:
+    authors: str
+    year: int
+    title: str
+    venue: str = ""
+
+    def citation(self) -> str:
+        venue = f", {self.venue}" if self.venue else ""
+        return f'{self.authors} ({self.year}), "{self.title}"{venue}'
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One number of the paper and how to measure ours."""
+
+    quantity: str  # e.g. "test error (%), LeNet-5, no distortions"
+    paper: float
+    measure: Callable[[dict[str, Any]], float]  # the recipe's summary -> our number
+    tolerance: float  # |ours - paper| up to this counts as agreeing (seed-to-seed spread)
+    why_different: str  # shown when they differ by more than the tolerance
+    digits: int = 2
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    paper: Paper
+    setup: str  # the configuration in words, and where it departs from the paper
+    claims: tuple[Claim, ...]
+    quick: dict[str, Any]  # config overrides of `--quick` (a test-sized run)
+    quick_note: str = "quick configuration, not the paper's"
+
+
+@dataclass
+class ReproductionResult:
+    name: str
+    reproduction: Reproduction
+    rows: list[dict[str, str]]
+    run_dir: Path
+    seconds: float  # wall-clock seconds of the whole recipe
+    quick: bool
+    finished: str  # local date and time
+    machine: str
+
+    @property
+    def command(self) -> str:
+        return f"learnlab reproduce {self.name}" + (" --quick" if self.quick else "")
+
+
+def comparison_rows(
+    reproduction: Reproduction, summary: dict[str, Any], *, quick: bool
+) -> list[dict[str, str]]:
+    """The paper-vs-measured table: one row per claim, with the difference and a verdict
+    (agrees within the tolerance, or why the numbers differ)."""
+    rows = []
+    for claim in reproduction.claims:
+        ours = float(claim.measure(summary))
+        difference = ours - claim.paper
+        if quick:
+            verdict = reproduction.quick_note
+        elif abs(difference) <= claim.tolerance:
+            verdict = f"agrees (within ±{claim.tolerance:.{claim.digits}f})"
+        else:
+            verdict = claim.why_different
+        rows.append(
+            {
+                "quantity": claim.quantity,
+                "paper": f"{claim.paper:.{claim.digits}f}",
+                "measured": f"{ours:.{claim.digits}f}",
+                "difference": f"{difference:+.{claim.digits}f}",
+                "why they differ": verdict,
+            }
+        )
+    return rows
+
+
+def machine_description() -> str:
+    """CPU model, cores and torch's threads and version: what the seconds depend on."""
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    device = "CUDA " + torch.cuda.get_device_name() if torch.cuda.is_available() else "no GPU"
+    return (
+        f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} with "
+        f"{torch.get_num_threads()} threads, {device}"
+    )
+
+
+def run_reproduction(
+    name: str,
+    *,
+    quick: bool = False,
+    run_dir: str | Path | None = None,
+    assignments: Sequence[str] = (),
+    console=None,
+) -> ReproductionResult:
+    """Run reproduction `name`, store and return its paper-vs-measured table."""
+    from learnlab import runs
+    from learnlab.config import build_config
+    from learnlab.recipes.registry import get_recipe, reproduction_names
+    from learnlab.report.run_report import build_run_report
+
+    recipe = get_recipe(name)
+    if recipe.reproduction is None:
+        raise ConfigError(
+            f"recipe {name!r} is not a reproduction (it has no paper numbers). "
+            f"Reproductions: {', '.join(reproduction_names())}. Run it with `learnlab run`."
+        )
+    reproduction = recipe.reproduction
+    config = build_config(
+        recipe.config_class,
+        flags=dict(reproduction.quick) if quick else None,
+        assignments=list(assignments),
+    )
+    started = time.perf_counter()
+    outcome = recipe.run(config, run_dir=run_dir, resume=None, console=console)
+    seconds = time.perf_counter() - started
+    rows = comparison_rows(reproduction, outcome.summary, quick=quick)
+    runs.write_json(Path(outcome.run_dir) / runs.TABLES_FILE, {TABLE_NAME: rows})
+    if (Path(outcome.run_dir) / runs.OUTPUTS_FILE).is_file():  # a training run: its report
+        build_run_report(outcome.run_dir)
+    return ReproductionResult(
+        name=name,
+        reproduction=reproduction,
+        rows=rows,
+        run_dir=Path(outcome.run_dir),
+        seconds=seconds,
+        quick=quick,
+        finished=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        machine=machine_description(),
+    )
+
+
+def _markdown_cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(rows: list[dict[str, str]]) -> str:
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(_markdown_cell(row.get(c, "")) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def reproductions_page(results: list[ReproductionResult]) -> str:
+    """docs/reproductions.md: one section per reproduction."""
+    parts = [
+        "# Reproductions",
+        "",
+        "Published results next to ours, measured by `learnlab reproduce --all` (this page is "
+        "written by that command; do not edit it by hand). Each section names the paper, the "
+        "command that reproduces it, the paper's numbers and ours, and, where they differ by "
+        "more than the spread between seeds, why.",
+    ]
+    for result in results:
+        r = result.reproduction
+        parts += ["", f"## {result.name}", "", f"Paper: {r.paper.citation()}.", ""]
+        parts += [f"Command: `{result.command}`", "", f"Setup: {r.setup}", ""]
+        if result.quick:
+            overrides = ", ".join(f"{k}={v}" for k, v in r.quick.items())
+            parts += [f"**{r.quick_note.capitalize()}** (`--quick`: {overrides}).", ""]
+        parts += [markdown_table(result.rows), ""]
+        parts.append(
+            f"Measured on {result.finished}, on {result.machine}; "
+            f"{result.seconds:,.0f} s in all (training, evaluation and report)."
+        )
+    return "\n".join(parts) + "\n"
+
+
+def write_reproductions_page(results: list[ReproductionResult], path: str | Path) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"--page {path} is a directory; give a file such as reproductions.md.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, reproductions_page(results))
+    return path

@@ -1,0 +1,76 @@
+"""The run report's classification section: the model beside trivial baselines, one-vs-rest
+PR and ROC curves, calibration and selective prediction (`practice.classification_report`),
+built from the test labels and probabilities a run stores in outputs.safetensors.
+
+The pipeline stores the baselines' test probabilities next to the model's, under
+`runs.BASELINE_PROBABILITIES_PREFIX + name`; `summary_scalars` picks the numbers that go into
+summary.json, so that the summary and the page agree.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+from learnlab import runs
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+    from learnlab.report.html import Section
+    from learnlab.report.run_report import RunFiles
+
+# The model's numbers copied into summary.json (prefixed "test_"); all baseline numbers are.
+SUMMARY_KEYS = ("macro_auc", "macro_ap", "ece", "aurc", "accuracy_at_coverage_90")
+
+
+def stored_baselines(outputs: dict[str, Tensor]) -> dict[str, Tensor]:
+    prefix = runs.BASELINE_PROBABILITIES_PREFIX
+    return {key[len(prefix) :]: value for key, value in outputs.items() if key.startswith(prefix)}
+
+
+def summary_scalars(scalars: dict[str, float]) -> dict[str, float]:
+    """The summary.json entries of a classification report's scalars."""
+    chosen = {f"test_{key}": scalars[key] for key in SUMMARY_KEYS if key in scalars}
+    chosen.update({k: v for k, v in scalars.items() if k.startswith("baseline_")})
+    return chosen
+
+
+def _explanation(baselines: dict[str, Any]) -> str:
+    from learnlab.practice.baselines import BASELINE_NAMES
+
+    if not baselines:
+        return "<p>No baseline was stored with this run.</p>"
+    named = ", ".join(f"{name} ({BASELINE_NAMES.get(name, name)})" for name in baselines)
+    return (
+        f"<p>Baselines, fitted on the training split and scored on the same test examples: "
+        f"{html.escape(named)}. Logistic regression sees at most 10,000 training examples "
+        "and stops after 100 iterations. ECE: expected calibration error, 15 equal-width "
+        "confidence bins. AURC: area under the risk-coverage curve (lower is better). "
+        "Coverage: the fraction of test examples answered when the least confident (lowest "
+        "maximum probability) are refused.</p>"
+    )
+
+
+def classification_section(run: RunFiles) -> Section | None:
+    """The section, or None for a run without test probabilities (regression)."""
+    from learnlab.practice.classification_report import classification_report
+    from learnlab.report.html import Section, figure_html, rows_table_html
+
+    labels = run.outputs.get(runs.TEST_LABELS_KEY)
+    probabilities = run.outputs.get(runs.TEST_PROBABILITIES_KEY)
+    if labels is None or probabilities is None:
+        return None
+    baselines = stored_baselines(run.outputs)
+    report = classification_report(
+        labels, probabilities, class_names=run.class_names, baselines=baselines
+    )
+    parts = [_explanation(baselines)]
+    if report.notes:
+        items = "".join(f"<li>{html.escape(note)}</li>" for note in report.notes)
+        parts.append(f'<ul class="notes">{items}</ul>')
+    for name, rows in report.tables.items():
+        parts.append(f"<h3>{html.escape(name)}</h3>" + rows_table_html(rows, name))
+    for name, figure in report.figures.items():
+        parts.append(f"<h3>{html.escape(name)}</h3>" + figure_html(figure, name))
+    return Section("classification", "Classification metrics and baselines", "".join(parts))

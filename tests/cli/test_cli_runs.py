@@ -1,0 +1,172 @@
+"""`learnlab runs` (list, filter, sort, compare) and `learnlab report`, on run directories
+written for the test (no training) except for the report rebuild, which trains for 1 s."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from learnlab import runs
+from learnlab.cli import main
+from learnlab.errors import ConfigError
+from learnlab.run_index import RunIndex
+from learnlab.run_query import parse_condition, resolve_run, select
+
+
+@pytest.fixture(autouse=True)
+def isolated_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path / "runs"))
+
+
+def fake_run(root: Path, name: str, *, dataset: str, accuracy: float, lr: float, kind="train"):
+    """A finished-looking run directory (config, summary, 3 epochs of metrics), indexed."""
+    path = root / name
+    path.mkdir(parents=True)
+    config = {"dataset": dataset, "model": "mlp", "lr": lr, "model_options": {"width": 32}}
+    runs.write_json(path / runs.CONFIG_FILE, config)
+    summary = {"status": "completed", "dataset": dataset, "model": "mlp"}
+    summary |= {"test_accuracy": accuracy, "test_loss": 1 - accuracy, "train_seconds": 2.5}
+    runs.write_json(path / runs.SUMMARY_FILE, summary)
+    history = [
+        {"epoch": e, "train_loss": 1 / e, "val_loss": 1.2 / e, "val_accuracy": accuracy * e / 3}
+        for e in (1, 2, 3)
+    ]
+    (path / runs.METRICS_FILE).write_text("".join(json.dumps(h) + "\n" for h in history))
+    RunIndex(runs.runs_root()).record(path, {"kind": kind})
+    time.sleep(0.01)  # distinct finish times: the default order is newest first
+    return path
+
+
+@pytest.fixture
+def three_runs(tmp_path) -> list[Path]:
+    root = tmp_path / "runs"
+    return [
+        fake_run(root, "20261124-100000-digits-mlp", dataset="digits", accuracy=0.95, lr=0.1),
+        fake_run(root, "20261124-110000-mnist-mlp", dataset="mnist", accuracy=0.98, lr=0.01),
+        fake_run(
+            root, "20261124-120000-mnist-lenet5", dataset="mnist", accuracy=0.99, lr=0.01, kind="q"
+        ),
+    ]
+
+
+def names(capsys) -> list[str]:
+    return [e["name"] for e in json.loads(capsys.readouterr().out)]
+
+
+def test_list_is_newest_first_and_filters_combine(three_runs, capsys):
+    assert main(["runs"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("120000-mnist-lenet5") < out.index("110000") < out.index("100000")
+    assert "99.00%" in out and "3 of 3 runs" in out
+    assert main(["runs", "--json", "--dataset", "mnist"]) == 0
+    assert names(capsys) == ["20261124-120000-mnist-lenet5", "20261124-110000-mnist-mlp"]
+    assert main(["runs", "--json", "--kind", "train", "--where", "test_accuracy>=96%"]) == 0
+    assert names(capsys) == ["20261124-110000-mnist-mlp"]
+    assert main(["runs", "--json", "--where", "config.lr<0.05", "--where", "name~lenet"]) == 0
+    assert names(capsys) == ["20261124-120000-mnist-lenet5"]
+    assert main(["runs", "--json", "--where", "model_options.width==32", "--limit", "1"]) == 0
+    assert names(capsys) == ["20261124-120000-mnist-lenet5"]
+
+
+def test_sort_and_reverse(three_runs, capsys):
+    assert main(["runs", "--json", "--sort", "test_loss"]) == 0
+    assert [n[9:15] for n in names(capsys)] == ["120000", "110000", "100000"]
+    # text sorts alphabetically; equal keys keep the order of recording (oldest first)
+    assert main(["runs", "--json", "--sort", "dataset", "--reverse"]) == 0
+    assert [n[9:15] for n in names(capsys)] == ["110000", "120000", "100000"]
+
+
+def test_json_entries_carry_paths_summary_and_config(three_runs, capsys):
+    assert main(["runs", "--json", "--limit", "1"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert entry["run_dir"] == str(three_runs[2].resolve())
+    assert entry["config"]["lr"] == 0.01 and entry["summary"]["test_accuracy"] == 0.99
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("test_accuracy", "cannot read the filter"),
+        ("test_accuracy>", "has no value"),
+        ("test_accuracy>high", "needs a number"),
+        ("test_accuracy>0.5>0.2", "more than one operator"),
+        ("__import__('os')>1", "cannot read the filter"),
+        ("nonsense>1", "no run has 'nonsense'"),
+    ],
+)
+def test_bad_filters_get_a_clear_error(three_runs, capsys, where, message):
+    assert main(["runs", "--where", where]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_bad_sort_and_limit(three_runs, capsys):
+    assert main(["runs", "--sort", "nope"]) == 2
+    assert "no run has 'nope'" in capsys.readouterr().err
+    assert main(["runs", "--limit", "0"]) == 2
+    assert "--limit must be at least 1" in capsys.readouterr().err
+
+
+def test_conditions_compare_numbers_text_and_booleans():
+    entry = {"status": "completed", "summary": {"reached": True, "acc": 0.5}, "config": {}}
+    assert parse_condition("acc == 50%").matches(entry)
+    assert parse_condition("acc != 0.4").matches(entry)
+    assert not parse_condition("status > 1").matches(entry)  # text has no order
+    assert parse_condition("status='completed'").matches(entry)
+    assert parse_condition("summary.reached == true").matches(entry)
+    assert not parse_condition("missing == 1").matches(entry)
+    assert select([entry], [parse_condition("acc<0.6")]) == [entry]
+
+
+def test_resolve_run_by_path_name_and_prefix(three_runs):
+    entries = RunIndex(runs.runs_root()).entries()
+    assert resolve_run(str(three_runs[0]), entries) == three_runs[0]
+    assert resolve_run("20261124-11", entries) == three_runs[1].resolve()
+    with pytest.raises(ConfigError, match="matches 3 runs"):
+        resolve_run("2026", entries)
+    with pytest.raises(ConfigError, match="no run directory 'zzz'"):
+        resolve_run("zzz", entries)
+
+
+def test_compare_prints_differences_and_writes_a_page(three_runs, tmp_path, capsys):
+    page_path = tmp_path / "compare.html"
+    argv = ["runs", "compare", "20261124-10", "20261124-11", "--html", str(page_path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "settings that differ" in out and "lr" in out and "0.1" in out
+    assert "98.00%" in out and "95.00%" in out
+    assert out.strip().splitlines()[-1] == str(page_path)
+    page = page_path.read_text()
+    for anchor in ("runs", "differences", "metrics", "curves"):
+        assert f'<section id="{anchor}">' in page
+    assert page.count("<img ") == 1 and "data:image/png;base64," in page
+    differences = page.split('id="differences"')[1].split("</section>")[0]
+    assert "<td>lr</td>" in differences and "<td>dataset</td>" in differences
+    assert "model_options.width" not in differences  # the same in both runs
+
+
+def test_compare_needs_two_finished_runs(three_runs, tmp_path, capsys):
+    assert main(["runs", "compare", "20261124-10"]) == 2
+    assert "at least two runs" in capsys.readouterr().err
+    assert main(["runs", "compare", "20261124-10", str(tmp_path)]) == 2
+    assert "not a finished run directory" in capsys.readouterr().err
+
+
+def test_report_command_finds_a_run_by_name_prefix(three_runs, capsys):
+    # (tests/report/test_report_run_report.py rebuilds a real run's page with this command)
+    # the fake runs have no outputs file: found by prefix, then refused with the reason
+    assert main(["report", "20261124-12"]) == 2
+    err = capsys.readouterr().err
+    assert str(three_runs[2].resolve()) in err and "outputs.safetensors is missing" in err
+
+
+def test_report_command_refuses_what_is_not_a_finished_run(tmp_path, capsys):
+    (tmp_path / "half").mkdir()
+    runs.write_json(tmp_path / "half" / runs.CONFIG_FILE, {"dataset": "digits"})
+    assert main(["report", str(tmp_path / "half")]) == 2
+    assert "has not finished" in capsys.readouterr().err
+    assert main(["report", "no-such-run"]) == 2
+    assert "no run directory 'no-such-run'" in capsys.readouterr().err

@@ -1,0 +1,142 @@
+"""A run's report rebuilt from its run directory: the same page, byte for byte, as the one the
+training wrote; the outputs file holds what the report needs; clear errors for other folders."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from learnlab import runs
+from learnlab.errors import DataError
+from learnlab.report.html import Section
+from learnlab.report.run_report import (
+    SECTION_BUILDERS,
+    build_run_report,
+    read_run_files,
+    section_tables,
+)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    """One short run on the 8x8 digits (about 1 s), shared by the tests that only read it."""
+    from learnlab.config import TrainConfig
+    from learnlab.pipeline import run_training
+
+    root = tmp_path_factory.mktemp("runs")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEARNLAB_RUNS", str(root / "runs"))
+        config = TrainConfig(
+            dataset="digits",
+            model="mlp",
+            model_options={"width": 32},
+            epochs=3,
+            progress=False,
+        )
+        outcome = run_training(config, run_dir=root / "run", title="digits <mlp>", notes=["n1"])
+    return outcome.run_dir
+
+
+def test_rebuilt_report_is_byte_identical_to_the_first(run_dir, tmp_path):
+    first = (run_dir / runs.REPORT_FILE).read_bytes()
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    (copy / runs.REPORT_FILE).unlink()
+    path = build_run_report(copy)
+    assert path == copy / runs.REPORT_FILE
+    assert path.read_bytes() == first
+    page = first.decode("utf-8")
+    for section in ("metrics", "curves", "confusion", "figures", "config"):
+        assert f'<section id="{section}">' in page
+    assert "digits &lt;mlp&gt;" in page and "<li>n1</li>" in page
+    assert "Training loss at every step" in page
+
+
+def test_outputs_file_holds_labels_probabilities_and_step_losses(run_dir):
+    from learnlab.data import load_dataset
+
+    tensors, meta = runs.load_outputs(run_dir)
+    labels = tensors[runs.TEST_LABELS_KEY]
+    probabilities = tensors[runs.TEST_PROBABILITIES_KEY]
+    losses = tensors[runs.STEP_LOSSES_KEY]
+    assert labels.dtype == torch.int64 and probabilities.dtype == torch.float32
+    assert torch.equal(labels, load_dataset("digits").test.y.long())
+    assert probabilities.shape == (len(labels), 10)
+    torch.testing.assert_close(probabilities.sum(dim=1), torch.ones(len(labels)))
+    summary = json.loads((run_dir / runs.SUMMARY_FILE).read_text())
+    accuracy = (probabilities.argmax(dim=1) == labels).double().mean().item()
+    assert accuracy == pytest.approx(summary["test_accuracy"], abs=1e-6)
+    assert meta["title"] == "digits <mlp>" and meta["notes"] == ["n1"]
+    assert len(losses) == 3 * meta["steps_per_epoch"] and torch.isfinite(losses).all()
+    # the losses of the last epoch average to the logged train loss of that epoch (up to the
+    # unequal size of the last batch)
+    history = [json.loads(x) for x in (run_dir / runs.METRICS_FILE).read_text().splitlines()]
+    last_epoch = losses[-meta["steps_per_epoch"] :].double().mean().item()
+    assert last_epoch == pytest.approx(history[-1]["train_loss"], rel=0.05)
+    info = runs.read_model_info(run_dir)
+    assert info["class_names"] == [str(i) for i in range(10)] and info["task"] == "classification"
+
+
+def test_confusion_from_outputs_matches_the_summary_scores(run_dir):
+    from sklearn.metrics import f1_score
+
+    run = read_run_files(run_dir)
+    labels = run.outputs[runs.TEST_LABELS_KEY]
+    predicted = run.outputs[runs.TEST_PROBABILITIES_KEY].argmax(dim=1)
+    assert int(run.confusion.sum()) == len(labels)
+    assert run.summary["macro_f1"] == pytest.approx(
+        f1_score(labels.numpy(), predicted.numpy(), average="macro"), abs=1e-9
+    )
+
+
+def test_the_page_shows_the_builders_sections_in_their_order(run_dir):
+    # the page the run wrote (built by the same code): its sections in SECTION_BUILDERS order
+    page = (run_dir / runs.REPORT_FILE).read_text()
+    anchors = re.findall(r'<section id="([a-z]+)">', page)
+    # no tables.json
+    assert anchors == ["metrics", "curves", "confusion", "classification", "figures", "config"]
+    builders = [b.__name__ for b in SECTION_BUILDERS]
+    assert builders.index("section_confusion") < builders.index("section_step_losses")
+
+
+def test_tables_json_adds_a_tables_section(run_dir, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    runs.write_json(copy / runs.TABLES_FILE, {"paper vs measured": [{"paper": 1.0, "ours": 2}]})
+    section = section_tables(read_run_files(copy))  # one section; the page itself is above
+    assert isinstance(section, Section) and section.anchor == "tables"
+    assert "paper vs measured" in section.html() and '<td class="num">2</td>' in section.html()
+    assert section_tables(read_run_files(run_dir)) is None
+
+
+def test_report_command_rebuilds_the_page_of_a_run_directory(run_dir, tmp_path, capsys):
+    from learnlab.cli import main
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    (copy / runs.REPORT_FILE).unlink()
+    assert main(["report", str(copy)]) == 0
+    assert capsys.readouterr().out.strip() == str(copy / runs.REPORT_FILE)
+    assert (copy / runs.REPORT_FILE).read_bytes() == (run_dir / runs.REPORT_FILE).read_bytes()
+
+
+def test_unfinished_or_foreign_directories_are_refused(run_dir, tmp_path):
+    with pytest.raises(DataError, match="not a directory"):
+        build_run_report(tmp_path / "nowhere")
+    with pytest.raises(DataError, match="has not finished"):
+        build_run_report(tmp_path)
+    failed = tmp_path / "failed"
+    failed.mkdir()
+    runs.write_json(failed / runs.SUMMARY_FILE, {"status": "failed", "error": "NaN loss"})
+    with pytest.raises(DataError, match="NaN loss"):
+        build_run_report(failed)
+    missing = tmp_path / "missing"
+    shutil.copytree(run_dir, missing)
+    (missing / runs.OUTPUTS_FILE).unlink()
+    with pytest.raises(DataError, match="outputs.safetensors is missing"):
+        build_run_report(missing)
