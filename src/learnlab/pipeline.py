@@ -274,6 +274,7 @@ def _finish(
     """Evaluate on the test split, write the run's files, and build the report from them
     (`learnlab.report.run_report`, which `learnlab report` calls too)."""
     from learnlab.practice.metrics import confusion_matrix, macro_scores
+    from learnlab.report.html import format_metric
     from learnlab.report.run_report import build_run_report
     from learnlab.train.callbacks import EarlyStopping, LossCurve
 
@@ -292,19 +293,7 @@ def _finish(
         "parameters": sum(p.numel() for p in model.parameters()),
         "seed": config.seed,
     }
-    curve = trainer.callback(LossCurve)
-    outputs = {
-        runs.STEP_LOSSES_KEY: torch.tensor(curve.losses if curve else [], dtype=torch.float32)
-    }
-    if ds.task == "classification":
-        y_true, probabilities = predict_probabilities(model, test_loader)
-        # the report derives its confusion matrix from the stored probabilities the same way
-        confusion = confusion_matrix(y_true, probabilities.argmax(dim=1), ds.num_classes)
-        summary.update(macro_scores(confusion))
-        outputs[runs.TEST_LABELS_KEY] = y_true.long()
-        outputs[runs.TEST_PROBABILITIES_KEY] = probabilities
-        outputs.update(_baseline_outputs(config, data))
-        summary.update(_classification_scalars(y_true, probabilities, outputs))
+    # the weights first: an error in the metrics below must not cost the trained model
     runs.save_model(
         run_path / runs.MODEL_FILE,
         model,
@@ -321,6 +310,20 @@ def _finish(
             "std": ds.std,
         },
     )
+    curve = trainer.callback(LossCurve)
+    outputs = {
+        runs.STEP_LOSSES_KEY: torch.tensor(curve.losses if curve else [], dtype=torch.float32)
+    }
+    if ds.task == "classification":
+        y_true, probabilities = predict_probabilities(model, test_loader)
+        # the report derives its confusion matrix from the stored probabilities the same way
+        confusion = confusion_matrix(y_true, probabilities.argmax(dim=1), ds.num_classes)
+        summary.update(macro_scores(confusion))
+        outputs[runs.TEST_LABELS_KEY] = y_true.long()
+        outputs[runs.TEST_PROBABILITIES_KEY] = probabilities
+        if config.baselines:
+            outputs.update(_baseline_outputs(config, data))
+        summary.update(_classification_scalars(y_true, probabilities, outputs))
     runs.save_outputs(
         run_path,
         outputs,
@@ -344,10 +347,7 @@ def _finish(
         )
     shown = {k: v for k, v in summary.items() if k.startswith("test_")}
     console.print(
-        "  ".join(
-            f"{k} {100 * v:.2f}%" if k.endswith("accuracy") else f"{k} {v:.4f}"
-            for k, v in shown.items()
-        )
+        "  ".join(f"{k} {format_metric(k, v)}" for k, v in shown.items())
         + f"  train_seconds {trainer.train_seconds:.1f}"
     )
     console.print(f"report: {report}")

@@ -80,6 +80,7 @@ def point_config(config: LearningCurveConfig, size: int) -> TrainConfig:
         download=config.download,
         progress=config.progress,
         checkpoint_every_seconds=None,  # seconds-long runs: the final weights suffice
+        baselines=False,  # the curve compares sizes, not the model with baselines
     )
 
 
