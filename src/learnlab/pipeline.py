@@ -127,12 +127,15 @@ def run_training(
     notes: list[str] | None = None,
     extra_callbacks: list | None = None,
     index: bool = True,
+    report: bool = True,
 ) -> Outcome:
     """Train as `config` says, write the run directory, and return where it is.
 
     `extra_callbacks` join the built-in ones (e.g. a search's pruning callback; a CancelFit
     from one ends training, and the run is finished and reported as far as it got).
-    `index=False` keeps the run out of the run index (a search's trials, say).
+    `index=False` keeps the run out of the run index (a search's trials, say); `report=False`
+    skips drawing report.html (seconds of figures), which `learnlab report RUN` can draw later
+    from the run's files.
     """
     from rich.console import Console
 
@@ -211,7 +214,9 @@ def run_training(
     except KeyboardInterrupt:
         console.print(f"interrupted; continue with: learnlab train --resume {run_path}")
         raise
-    return _finish(config, data, trainer, test_loader, run_path, console, title, notes, index)
+    return _finish(
+        config, data, trainer, test_loader, run_path, console, title, notes, index, report
+    )
 
 
 def _callbacks(config: TrainConfig, run_path: Path, console) -> list:
@@ -269,7 +274,7 @@ def _classification_scalars(y_true, probabilities, outputs) -> dict[str, float]:
 
 
 def _finish(
-    config, data, trainer, test_loader, run_path: Path, console, title, notes, index
+    config, data, trainer, test_loader, run_path: Path, console, title, notes, index, report
 ) -> Outcome:
     """Evaluate on the test split, write the run's files, and build the report from them
     (`learnlab.report.run_report`, which `learnlab report` calls too)."""
@@ -334,7 +339,7 @@ def _finish(
         },
     )
     runs.write_json(run_path / runs.SUMMARY_FILE, summary)
-    report = build_run_report(run_path)
+    report_path = build_run_report(run_path) if report else None
     if index:
         runs.append_to_index(
             run_path,
@@ -350,5 +355,6 @@ def _finish(
         "  ".join(f"{k} {format_metric(k, v)}" for k, v in shown.items())
         + f"  train_seconds {trainer.train_seconds:.1f}"
     )
-    console.print(f"report: {report}")
+    if report_path is not None:
+        console.print(f"report: {report_path}")
     return Outcome(run_path, summary, trainer.history)

@@ -20,4 +20,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "learnlab.commands.report",
     "learnlab.commands.reproduce",
     "learnlab.commands.doctor",
+    "learnlab.commands.search",
 )

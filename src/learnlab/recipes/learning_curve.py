@@ -143,6 +143,7 @@ def run(config: LearningCurveConfig, *, run_dir=None, resume=None, console=None)
                 console=Console(stderr=True, quiet=True),
                 title=f"{NAME}, n = {size}",
                 index=False,
+                report=False,  # the recipe's report is the curve; `learnlab report` draws a point's
             )
             s = outcome.summary
             rows.append(
