@@ -26,6 +26,10 @@ EXAMPLES = """examples:
   learnlab train --dataset mnist --model my_net.py:build --lr 0.01 --optimizer momentum
   learnlab train --resume runs/20261123-120000-mnist-lenet5
   learnlab run quickstart
+  learnlab run learning-curve
+  learnlab doctor --model lenet5 --dataset mnist
+  learnlab search --config docs/examples/search/digits.toml
+  learnlab runs --where "test_accuracy>0.98" --sort test_accuracy
   learnlab list models
 """
 
