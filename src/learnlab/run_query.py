@@ -93,8 +93,9 @@ class Condition:
             return equal if self.op == "==" else not equal
         if self.op in _ORDERING:
             return False  # a text value (or a number compared with text) has no order here
-        shown = str(value).lower() if isinstance(value, bool) else str(value)
-        return (shown == self.text) == (self.op == "==")
+        if isinstance(value, bool):  # true, True and TRUE all name the same boolean
+            return (str(value).lower() == self.text.lower()) == (self.op == "==")
+        return (str(value) == self.text) == (self.op == "==")
 
 
 def parse_condition(text: str) -> Condition:

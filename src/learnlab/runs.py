@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from learnlab.errors import ConfigError
+from learnlab.errors import ConfigError, DataError
 from learnlab.fileio import atomic_write_bytes, atomic_write_text
 
 CONFIG_FILE = "config.json"
@@ -80,7 +80,39 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """The JSON in `path`; a damaged file is a DataError naming it, not a traceback."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(
+            f"{path} is not valid JSON ({exc}); the file is damaged. Rerun what wrote it, "
+            "or restore it from a copy."
+        ) from None
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """Like `read_json`, for the files that hold one JSON object (summary, config)."""
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise DataError(
+            f"{path} holds a JSON {type(data).__name__}, not an object of named values; the "
+            "file is damaged or not learnlab's. Rerun what wrote it."
+        )
+    return data
+
+
+def read_history(path: Path) -> list[dict[str, Any]]:
+    """The per-epoch records of a metrics.jsonl; a line cut short by a crash (the last one,
+    written when the process died) is skipped, so the epochs before it stay readable."""
+    history = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line) if line.strip() else None
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            history.append(record)
+    return history
 
 
 def append_to_index(run_dir: Path, record: dict[str, Any]) -> Path:

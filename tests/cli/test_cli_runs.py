@@ -117,6 +117,9 @@ def test_conditions_compare_numbers_text_and_booleans():
     assert not parse_condition("status > 1").matches(entry)  # text has no order
     assert parse_condition("status='completed'").matches(entry)
     assert parse_condition("summary.reached == true").matches(entry)
+    assert parse_condition("summary.reached == True").matches(entry)  # any case of a boolean
+    assert not parse_condition("summary.reached != TRUE").matches(entry)
+    assert parse_condition("summary.reached != false").matches(entry)
     assert not parse_condition("missing == 1").matches(entry)
     assert select([entry], [parse_condition("acc<0.6")]) == [entry]
 

@@ -58,10 +58,14 @@ def test_a_training_search_runs_trials_and_reports_them(tmp_path, capsys, data_r
         # the sampled values reached the training config, the dotted one nested
         assert run_config["lr"] == trial["lr"] and run_config["batch_size"] == trial["batch_size"]
         assert run_config["model_options"] == {"width": trial["model_options.width"]}
+        assert run_config["baselines"] is False  # a trial skips the baselines' fit
+        assert "baseline_logreg_accuracy" not in summary
+        assert not (run_dir / "report.html").exists()  # and its report: learnlab report draws it
     assert max(t["val_accuracy"] for t in trials) == results["best"]["value"] > 0.5
     # trials stay out of the run index
-    index = tmp_path / "runs" / "index.jsonl"
-    assert not index.exists() or "search-" not in index.read_text()
+    from learnlab.runs import read_index
+
+    assert not [e for e in read_index() if str(search_dir) in e["run_dir"]]
 
     page = (search_dir / "search.html").read_text()
     assert "<h3>Trials</h3>" in page and "<h3>Best trial</h3>" in page

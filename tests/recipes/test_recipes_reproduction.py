@@ -51,6 +51,33 @@ def test_rows_say_agree_within_the_tolerance_and_why_otherwise():
     assert differs["difference"] == "+0.50" and differs["why they differ"] == "a smaller model"
     (quick,) = comparison_rows(TOY, {"test_accuracy": 0.9885}, quick=True)
     assert quick["why they differ"] == "quick configuration, not the paper's"
+    # a run whose settings were changed is not judged against the paper, even when it agrees
+    (changed,) = comparison_rows(TOY, {"test_accuracy": 0.9885}, quick=False, assignments=["a=1"])
+    assert changed["why they differ"] == "settings changed (a=1): not the paper's setup"
+    # where the data lives, or whether a progress bar shows, leaves the setup intact
+    (neutral,) = comparison_rows(
+        TOY, {"test_accuracy": 0.9885}, quick=False, assignments=["data_root=/d", "progress=0"]
+    )
+    assert neutral["why they differ"].startswith("agrees")
+
+
+def test_the_command_shown_on_the_page_includes_every_override(tmp_path):
+    from learnlab.recipes.reproduction import ReproductionResult, reproductions_page
+
+    result = ReproductionResult(
+        name="toy",
+        reproduction=TOY,
+        rows=[],
+        run_dir=tmp_path,
+        seconds=1.0,
+        quick=False,
+        finished="2026-11-24 09:00",
+        machine="here",
+        assignments=("epochs=1", "data_root=/data", "model_options.width=8"),
+    )
+    assert result.command == "learnlab reproduce toy --set epochs=1 --set model_options.width=8"
+    page = reproductions_page([result])
+    assert f"Command: `{result.command}`" in page and "not the paper's setup" in page
 
 
 def test_markdown_table_escapes_pipes():

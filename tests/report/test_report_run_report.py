@@ -140,3 +140,29 @@ def test_unfinished_or_foreign_directories_are_refused(run_dir, tmp_path):
     (missing / runs.OUTPUTS_FILE).unlink()
     with pytest.raises(DataError, match="outputs.safetensors is missing"):
         build_run_report(missing)
+
+
+def test_damaged_run_files_give_a_clear_error_or_are_read_as_far_as_they_go(
+    run_dir, tmp_path, capsys
+):
+    from learnlab.cli import main
+
+    # a metrics line cut by a crash is skipped; the epochs before it are kept
+    cut = tmp_path / "cut"
+    shutil.copytree(run_dir, cut)
+    with open(cut / runs.METRICS_FILE, "a", encoding="utf-8") as f:
+        f.write('{"epoch": 4, "train_lo')
+    assert len(read_run_files(cut).history) == 3
+    assert main(["report", str(cut)]) == 0
+    assert main(["runs", "compare", str(cut), str(run_dir)]) == 0
+    capsys.readouterr()
+    # a summary that is not a JSON object, or not JSON at all: exit 2 and the file's name
+    for text, message in (("[1, 2]", "holds a JSON list"), ('{"status": "comp', "not valid JSON")):
+        damaged = tmp_path / f"damaged-{len(text)}"
+        shutil.copytree(run_dir, damaged)
+        (damaged / runs.SUMMARY_FILE).write_text(text)
+        with pytest.raises(DataError, match=message):
+            build_run_report(damaged)
+        assert main(["report", str(damaged)]) == 2
+        err = capsys.readouterr().err
+        assert str(damaged / runs.SUMMARY_FILE) in err and "Traceback" not in err

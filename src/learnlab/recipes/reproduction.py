@@ -72,23 +72,51 @@ class ReproductionResult:
     quick: bool
     finished: str  # local date and time
     machine: str
+    assignments: tuple[str, ...] = ()  # the --set overrides it ran with
+
+    @property
+    def setup_changes(self) -> list[str]:
+        return setup_changes(self.assignments)
 
     @property
     def command(self) -> str:
-        return f"learnlab reproduce {self.name}" + (" --quick" if self.quick else "")
+        """The command that gives these numbers (where the data lives is left out)."""
+        import shlex
+
+        words = ["learnlab", "reproduce", self.name] + (["--quick"] if self.quick else [])
+        for assignment in self.setup_changes:
+            words += ["--set", assignment]
+        return shlex.join(words)
+
+
+# --set keys that say where and how to run, not what: they leave the paper's setup intact
+NEUTRAL_SETTINGS = frozenset({"data_root", "download", "progress", "device"})
+
+
+def setup_changes(assignments: Sequence[str]) -> list[str]:
+    """The --set overrides that change the experiment (any key but NEUTRAL_SETTINGS)."""
+    return [a for a in assignments if a.partition("=")[0].strip() not in NEUTRAL_SETTINGS]
 
 
 def comparison_rows(
-    reproduction: Reproduction, summary: dict[str, Any], *, quick: bool
+    reproduction: Reproduction,
+    summary: dict[str, Any],
+    *,
+    quick: bool,
+    assignments: Sequence[str] = (),
 ) -> list[dict[str, str]]:
     """The paper-vs-measured table: one row per claim, with the difference and a verdict
-    (agrees within the tolerance, or why the numbers differ)."""
+    (agrees within the tolerance, or why the numbers differ). A quick run, or one whose
+    settings were changed with --set, is not judged against the paper."""
     rows = []
     for claim in reproduction.claims:
         ours = float(claim.measure(summary))
         difference = ours - claim.paper
         if quick:
             verdict = reproduction.quick_note
+        elif setup_changes(assignments):
+            changed = ", ".join(setup_changes(assignments))
+            verdict = f"settings changed ({changed}): not the paper's setup"
         elif abs(difference) <= claim.tolerance:
             verdict = f"agrees (within ±{claim.tolerance:.{claim.digits}f})"
         else:
@@ -153,7 +181,7 @@ def run_reproduction(
     started = time.perf_counter()
     outcome = recipe.run(config, run_dir=run_dir, resume=None, console=console)
     seconds = time.perf_counter() - started
-    rows = comparison_rows(reproduction, outcome.summary, quick=quick)
+    rows = comparison_rows(reproduction, outcome.summary, quick=quick, assignments=assignments)
     runs.write_json(Path(outcome.run_dir) / runs.TABLES_FILE, {TABLE_NAME: rows})
     if (Path(outcome.run_dir) / runs.OUTPUTS_FILE).is_file():  # a training run: its report
         build_run_report(outcome.run_dir)
@@ -166,6 +194,7 @@ def run_reproduction(
         quick=quick,
         finished=datetime.now().strftime("%Y-%m-%d %H:%M"),
         machine=machine_description(),
+        assignments=tuple(assignments),
     )
 
 
@@ -198,6 +227,9 @@ def reproductions_page(results: list[ReproductionResult]) -> str:
         if result.quick:
             overrides = ", ".join(f"{k}={v}" for k, v in r.quick.items())
             parts += [f"**{r.quick_note.capitalize()}** (`--quick`: {overrides}).", ""]
+        if result.setup_changes:
+            changed = ", ".join(result.setup_changes)
+            parts += [f"**Settings changed with --set ({changed}): not the paper's setup.**", ""]
         parts += [markdown_table(result.rows), ""]
         parts.append(
             f"Measured on {result.finished}, on {result.machine}; "

@@ -59,12 +59,9 @@ def load_runs(run_dirs: list[str | Path]) -> list[ComparedRun]:
                 "`learnlab runs` lists the finished runs."
             )
         config_file, metrics_file = run_dir / runs.CONFIG_FILE, run_dir / runs.METRICS_FILE
-        config = runs.read_json(config_file) if config_file.is_file() else {}
-        history = []
-        if metrics_file.is_file():
-            lines = metrics_file.read_text(encoding="utf-8").splitlines()
-            history = [json.loads(line) for line in lines if line.strip()]
-        summary = runs.read_json(summary_file)
+        config = runs.read_json_object(config_file) if config_file.is_file() else {}
+        history = runs.read_history(metrics_file) if metrics_file.is_file() else []
+        summary = runs.read_json_object(summary_file)
         loaded.append(
             ComparedRun(run_dir.name, run_dir, flatten(config), flatten(summary), history)
         )

@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -92,7 +91,7 @@ def read_run_files(run_dir: str | Path) -> RunFiles:
             f"{run_dir} has no {runs.SUMMARY_FILE}: the run has not finished (or this is not a "
             "run directory). Finish it with `learnlab train --resume` or give another run."
         )
-    summary = runs.read_json(summary_path)
+    summary = runs.read_json_object(summary_path)
     if summary.get("status") == "failed":
         raise DataError(
             f"the run in {run_dir} failed ({summary.get('error', 'no reason recorded')}); "
@@ -101,16 +100,13 @@ def read_run_files(run_dir: str | Path) -> RunFiles:
     config_path = run_dir / runs.CONFIG_FILE
     if not config_path.is_file():
         raise DataError(f"{run_dir} has no {runs.CONFIG_FILE}; it is not a training run.")
-    history = []
     metrics_path = run_dir / runs.METRICS_FILE
-    if metrics_path.is_file():
-        lines = metrics_path.read_text(encoding="utf-8").splitlines()
-        history = [json.loads(line) for line in lines if line.strip()]
+    history = runs.read_history(metrics_path) if metrics_path.is_file() else []
     tables_path = run_dir / runs.TABLES_FILE
     outputs, report_info = runs.load_outputs(run_dir)
     return RunFiles(
         run_dir=run_dir,
-        config=runs.read_json(config_path),
+        config=runs.read_json_object(config_path),
         summary=summary,
         history=history,
         model_info=runs.read_model_info(run_dir),
