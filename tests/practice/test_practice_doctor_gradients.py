@@ -145,3 +145,79 @@ def test_the_model_is_left_as_it_was():
     assert all(p.grad is None and p.dtype == torch.float32 for p in model.parameters())
     for key, value in model.state_dict().items():
         assert torch.equal(value, before[key])
+
+
+class Scale(torch.autograd.Function):
+    """(logits, scale) -> logits * scale; the backward to `scale` is multiplied by the given
+    factors (one per coordinate of `scale`): all ones is the correct backward."""
+
+    @staticmethod
+    def forward(ctx, logits, scale, factors):
+        ctx.save_for_backward(logits, scale, factors)
+        return logits * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        logits, scale, factors = ctx.saved_tensors
+        to_scale = (grad * logits).reshape(-1, len(scale)).sum(0) * factors
+        return grad * scale, to_scale, None
+
+
+class ScaledLogits(nn.Module):
+    """A linear classifier whose logits are multiplied by a learnable `scale` (a scalar
+    temperature, or one factor per pair of output columns) through `Scale`."""
+
+    def __init__(self, factors: list[float], scalar: bool = False) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+        self.scale = nn.Parameter(torch.tensor(1.5) if scalar else torch.full((2,), 1.5))
+        self.register_buffer("factors", torch.tensor(factors))
+
+    def forward(self, x):
+        scale = self.scale.reshape(-1)
+        logits = self.fc(x)
+        if len(scale) == 2:  # column j uses scale[j % 2]
+            logits = logits.reshape(len(x), 2, 2).transpose(1, 2)
+        out = Scale.apply(logits, scale, self.factors.to(logits.dtype))
+        return out.transpose(1, 2).reshape(len(x), 4) if len(scale) == 2 else out
+
+
+def _four_classes(n: int = 6):
+    g = torch.Generator().manual_seed(0)
+    return torch.randn(n, 8, generator=g), torch.randint(0, 4, (n,), generator=g)
+
+
+def test_a_wrong_backward_of_a_scalar_parameter_fails():
+    torch.manual_seed(0)
+    x, y = _four_classes()
+    result = check_gradients(ScaledLogits([2.0], scalar=True), default_objective(y), x, y)
+    row = _rows(result)["scale"]
+    assert (row["shape"], row["checked"], row["mismatched"], row["kinks"]) == ("scalar", 1, 1, 0)
+    # the backward is twice the truth: |2n - n| / |2n| = 0.5
+    assert row["max relative error"] == pytest.approx(0.5, abs=1e-4)
+    assert row["status"] == "FAIL"
+    assert result.status == "fail" and result.values["failing_tensors"] == ["scale"]
+    assert "kink" not in result.summary
+
+
+def test_one_wrong_coordinate_of_a_two_element_parameter_fails():
+    torch.manual_seed(0)
+    x, y = _four_classes()
+    result = check_gradients(ScaledLogits([1.0, 3.0]), default_objective(y), x, y)
+    row = _rows(result)["scale"]
+    assert (row["checked"], row["mismatched"], row["status"]) == (2, 1, "FAIL")
+    assert result.status == "fail" and result.values["failing_tensors"] == ["scale"]
+    # the same model with the correct backward passes
+    healthy = check_gradients(ScaledLogits([1.0, 1.0]), default_objective(y), x, y)
+    assert healthy.status == "pass", healthy.summary
+
+
+def test_an_isolated_mismatch_without_kinks_is_not_blamed_on_kinks():
+    from learnlab.practice.doctor.gradient_check import _result
+
+    row = {"parameter": "w", "checked": 24, "max relative error": 0.5, "kinks": 0}
+    warned = _result([row], ["warn"], [], 4)
+    assert warned.status == "warn" and "no kink was detected" in warned.summary
+    assert "ReLU" not in warned.summary
+    with_kinks = _result([{**row, "kinks": 2}], ["warn"], [], 4)
+    assert "kinks of ReLU or max pooling the one-sided slopes missed" in with_kinks.summary

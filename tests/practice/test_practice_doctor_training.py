@@ -121,3 +121,64 @@ def test_a_configured_rate_past_the_explosion_fails_even_when_the_loss_never_fel
     assert "well below 2.4" in advice[0]
     assert _verdict("sgd", 0.01, 2.4, flat, 200)[0] == "warn"
     assert _verdict("sgd", None, None, flat, 200)[0] == "warn"
+
+
+def _regression():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(512, 10, generator=g)
+    y = x @ torch.randn(10, 1, generator=g) + 0.1 * torch.randn(512, 1, generator=g)
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(10, 32), nn.Tanh(), nn.Linear(32, 1)), x, y
+
+
+def _affine(objective, shift: float, scale: float):
+    def shifted(model, batch):
+        loss, metrics = objective(model, batch)
+        return scale * loss + shift, metrics
+
+    return shifted
+
+
+def test_adding_a_constant_to_the_loss_or_scaling_it_changes_no_verdict():
+    # MSE - 2 has the gradients of MSE but goes negative: the old rule smoothed > 4 * best
+    # then fired at once and failed lr 0.3 as "above where the loss explodes".
+    model, x, y = _regression()
+    results = {
+        (shift, scale): check_lr_range(
+            model, _affine(default_objective(y), shift, scale), x, y, optimizer="adam", lr=0.3
+        )
+        for shift, scale in [(0.0, 1.0), (-2.0, 1.0), (0.0, 10.0)]
+    }
+    plain = results[(0.0, 1.0)]
+    assert plain.status == "pass", plain.summary
+    assert plain.values["exploded_at"] is not None and plain.values["exploded_at"] > 0.3
+    for key, result in results.items():
+        assert result.status == plain.status, (key, result.summary)
+        assert result.values["fell"] == plain.values["fell"]
+    shifted = results[(-2.0, 1.0)].values
+    # identical gradients, identical run: the same step, and the same rates
+    assert shifted["exploded_at"] == plain.values["exploded_at"]
+    assert shifted["suggested_lr"] == plain.values["suggested_lr"]
+    assert shifted["loss_noise"] == pytest.approx(plain.values["loss_noise"], rel=1e-9)
+    # Adam is invariant to the scale of the loss up to its eps: same rate within one step of
+    # the grid (a factor of 1e6 ** (1 / 199), about 1.07)
+    scaled = results[(0.0, 10.0)].values
+    assert scaled["exploded_at"] == pytest.approx(plain.values["exploded_at"], rel=0.08)
+    assert scaled["loss_noise"] == pytest.approx(10 * plain.values["loss_noise"], rel=1e-3)
+
+
+def test_explosion_and_fall_rules_depend_only_on_differences_of_losses():
+    cases = [(9.0, 2.0, 2.3, 0.0), (2.0, 0.5, 2.3, 0.0), (1.0, 0.5, 2.3, 0.0), (2.4, 2.2, 2.3, 0.1)]
+    expected = [True, True, False, False]
+    for shift in (0.0, -2.0, -100.0, 7.0):
+        got = [exploding(s + shift, b + shift, f + shift, n) for s, b, f, n in cases]
+        assert got == expected, shift
+        assert [exploding(10 * s, 10 * b, 10 * f, 10 * n) for s, b, f, n in cases] == expected
+    # a rise of 1.5 noise units over a loss that never fell is noise, 10 units is a blow-up
+    assert not exploding(-1.0 + 0.15, -1.0, -1.0, 0.1) and exploding(-1.0 + 1.0, -1.0, -1.0, 0.1)
+    lrs = [10 ** (-5 + k / 10) for k in range(20)]
+    falling = [1.0 - 0.01 * k for k in range(20)]  # falls by 0.19
+    for shift in (0.0, -2.0, 50.0):
+        curve = [v + shift for v in falling]
+        assert suggest(lrs, curve, noise=0.05)["fell"]  # 0.19 > 3 * 0.05
+        assert not suggest(lrs, curve, noise=0.1)["fell"]  # within the batch-to-batch spread

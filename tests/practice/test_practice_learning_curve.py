@@ -29,7 +29,7 @@ def test_recovers_an_exact_power_law(a, b, c):
         scale = errors[0] / (a * SIZES[0] ** (-b) + c)
         a, c = a * scale, c * scale
     fit = fit_power_law(SIZES, errors)
-    assert fit.rmse < 1e-9
+    assert fit.rmse < 1e-7  # exact data: only the optimiser's stopping point is left
     np.testing.assert_allclose([fit.a, fit.b, fit.c], [a, b, c], rtol=1e-5, atol=1e-7)
 
 

@@ -12,15 +12,27 @@ decay and options; no schedule), in train mode, on seeded minibatches of trainin
     about 30 steps per decade)
     avg_k = 0.9 avg_{k-1} + 0.1 loss_k; smoothed_k = avg_k / (1 - 0.9^(k+1))
     (a memory of about 10 steps, a third of a decade: heavier smoothing lags the rate)
+    noise = standard deviation of loss_0 .. loss_10 (the batch-to-batch spread at rates too
+    small to move the model), best_k = min_{j<k} smoothed_j, progress_k = smoothed_0 - best_k,
+    rise_k = smoothed_k - best_k
     the loss explodes at lr_k, the first k >= 10 with a non-finite loss, with
-    smoothed_k > 4 * best_k (best_k = min_{j<k} smoothed_j), or, once best_k is below half
-    of smoothed_0, with smoothed_k above the midpoint of smoothed_0 and best_k (the loss has
-    undone most of its progress: with Adam a network often falls back to chance level
-    rather than blowing up)
+    rise_k > 3 * max(progress_k, 3 * noise) (a blow-up: the loss climbs three times as far
+    above its best as it ever fell, and far beyond the noise when it never fell), or, after
+    real progress (progress_k > 10 * noise), with rise_k > progress_k / 2 (the loss has undone
+    half of its progress: with Adam a network often falls back to chance level rather than
+    blowing up)
+
+Every quantity in these rules is a difference of losses, so adding a constant to the loss
+(an objective with a negative part, such as a log-likelihood or an entropy bonus) changes no
+decision, and multiplying the loss by a constant scales both sides of every comparison alike.
+(An earlier rule, smoothed_k > 4 * best_k, was neither: once the loss could go negative it
+fired as soon as best_k < 0.) On a cross-entropy that starts at chance level the two rules
+stop the test at about the rate where 4 * best_k and the old midpoint rule did.
 
 Suggested rate: a tenth of the rate at the minimum of the smoothed loss (at the minimum the
-loss is about to turn up; a tenth of it is still on the falling part). The rate of steepest
-descent of the smoothed loss (per unit of log lr) is reported too.
+loss is about to turn up; a tenth of it is still on the falling part), provided the loss fell
+(smoothed_0 - min smoothed > 3 * noise: beyond the batch-to-batch spread). The rate of
+steepest descent of the smoothed loss (per unit of log lr) is reported too.
 
 Verdict on the configured rate: fail when it is at or above the rate where the loss explodes
 (training as configured will diverge); warn when it is above the minimum-loss rate (close to
@@ -43,9 +55,13 @@ LR_MAX = 10.0
 STEPS = 200
 BATCH_SIZE = 64
 BETA = 0.9
-EXPLODE_FACTOR = 4.0
+EXPLODE_FACTOR = 3.0  # a blow-up rises this many times the progress (or noise floor) over best
+NOISE_FLOOR = 3.0  # the blow-up scale is at least this many times the warm-up noise
+PROGRESS = 10.0  # progress beyond this many times the noise is real (half-progress rule)
 WARMUP = 10  # steps before the explosion rule applies (the smoothed loss is still settling)
-FELL_ENOUGH = 0.95  # the minimum smoothed loss must be below this fraction of the first
+FELL_NOISE = 3.0  # the loss fell when its minimum is this many noise units below the first
+# Relative rounding of the smoothed loss: a constant loss must not "rise" by an ulp.
+ROUNDING = 1e-9
 
 
 def range_test(
@@ -62,8 +78,8 @@ def range_test(
     batch_size: int = BATCH_SIZE,
     seed: int = 0,
 ) -> dict:
-    """Run the range test on a copy of `model`; returns lrs, losses, smoothed losses and the
-    explosion rate (None if the loss never exploded)."""
+    """Run the range test on a copy of `model`; returns lrs, losses, smoothed losses, the
+    warm-up noise of the loss and the explosion rate (None if the loss never exploded)."""
     from learnlab.train.optimizers import build_optimizer
 
     copy = working_copy(model).train()
@@ -73,7 +89,7 @@ def range_test(
     generator = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(x), generator=generator)
     lrs, losses, smoothed = [], [], []
-    average, best, first, exploded_at = 0.0, math.inf, math.nan, None
+    average, best, first, noise, exploded_at = 0.0, math.inf, math.nan, math.nan, None
     position = 0
     with seeded(seed, device):
         for k in range(steps):
@@ -96,26 +112,48 @@ def range_test(
             smooth = average / (1 - BETA ** (k + 1))
             smoothed.append(smooth)
             first = smooth if k == 0 else first
-            if k >= WARMUP and exploding(smooth, best, first):
+            if k == WARMUP:
+                noise = _spread(losses)
+            if k >= WARMUP and exploding(smooth, best, first, noise):
                 exploded_at = lr
                 break
             best = min(best, smooth)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-    return {"lrs": lrs, "losses": losses, "smoothed": smoothed, "exploded_at": exploded_at}
+    if math.isnan(noise):  # stopped (non-finite loss) before the end of the warm-up
+        noise = _spread([v for v in losses if math.isfinite(v)])
+    return {
+        "lrs": lrs,
+        "losses": losses,
+        "smoothed": smoothed,
+        "noise": noise,
+        "exploded_at": exploded_at,
+    }
 
 
-def exploding(smooth: float, best: float, first: float) -> bool:
-    """Has the smoothed loss blown up (EXPLODE_FACTOR times its best) or, after real progress
-    (best below half the first), climbed back over the midpoint of first and best?"""
-    if smooth > EXPLODE_FACTOR * best:
+def _spread(values: list[float]) -> float:
+    """Population standard deviation (0 for fewer than two values)."""
+    if len(values) < 2:
+        return 0.0
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+
+
+def exploding(smooth: float, best: float, first: float, noise: float = 0.0) -> bool:
+    """Has the smoothed loss blown up (risen over its best EXPLODE_FACTOR times as far as it
+    ever fell, or as the noise floor) or, after real progress, undone half of that progress?
+    Only differences of losses enter: adding a constant to the loss changes nothing."""
+    progress, rise = first - best, smooth - best
+    tiny = ROUNDING * abs(first)
+    if rise > EXPLODE_FACTOR * max(progress, NOISE_FLOOR * noise, tiny):
         return True
-    return best < 0.5 * first and smooth > 0.5 * (first + best)
+    return progress > max(PROGRESS * noise, tiny) and rise > 0.5 * progress
 
 
-def suggest(lrs: list[float], smoothed: list[float]) -> dict:
-    """The minimum-loss rate, the suggested rate (a tenth of it) and the steepest-descent rate."""
+def suggest(lrs: list[float], smoothed: list[float], noise: float = 0.0) -> dict:
+    """The minimum-loss rate, the suggested rate (a tenth of it) and the steepest-descent rate;
+    `noise` is the warm-up spread of the loss (the fall must exceed FELL_NOISE times it)."""
     finite = [(lr, s) for lr, s in zip(lrs, smoothed, strict=True) if math.isfinite(s)]
     if len(finite) < 3:
         return {"min_loss_lr": None, "suggested_lr": None, "steepest_lr": None, "fell": False}
@@ -125,7 +163,8 @@ def suggest(lrs: list[float], smoothed: list[float]) -> dict:
         for k in range(len(finite) - 1)
     ]
     steepest = min(range(len(slopes[: max(1, k_min)])), key=lambda k: slopes[k])
-    fell = finite[k_min][1] < FELL_ENOUGH * finite[0][1]
+    first, lowest = finite[0][1], finite[k_min][1]
+    fell = first - lowest > max(FELL_NOISE * noise, ROUNDING * abs(first))
     return {
         "min_loss_lr": finite[k_min][0],
         "suggested_lr": finite[k_min][0] / 10 if fell else None,
@@ -167,10 +206,11 @@ def check_lr_range(
         steps=steps,
         seed=seed,
     )
-    picks = suggest(curve["lrs"], curve["smoothed"])
+    picks = suggest(curve["lrs"], curve["smoothed"], curve["noise"])
     exploded_at = curve["exploded_at"]
     values = {"optimizer": optimizer, "configured_lr": lr, "exploded_at": exploded_at, **picks}
     values["steps_run"] = len(curve["lrs"])
+    values["loss_noise"] = curve["noise"]
     status, summary, advice = _verdict(optimizer, lr, exploded_at, picks, steps)
     figure = lr_range_figure(
         curve["lrs"],
