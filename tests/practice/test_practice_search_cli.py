@@ -1,6 +1,6 @@
 """`learnlab search` in-process on synthetic objectives: random and TPE on Branin, the grid
-visiting every point once, GP, median and successive-halving pruning, the report, resuming a
-study, and the errors a user can make."""
+visiting every point once (after failed trials, and with another seed on resuming), GP, median
+and successive-halving pruning, the report, resuming a study, and the errors a user can make."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import optuna
 import pytest
 
 from learnlab.cli import main
+from learnlab.practice.search.runner import counts_toward_target, fail_orphaned_trials
+from learnlab.practice.search.synthetic import curve_value
 
 BRANIN = """
 [search]
@@ -125,6 +127,110 @@ def test_grid_visits_every_point_exactly_once(tmp_path):
     # running it again finds the grid done: no trial is added
     assert search(config, tmp_path / "g", "--no-report") == 0
     assert len(load(tmp_path / "g", "grid").trials) == 12
+
+
+GRID_CURVE = """
+[search]
+objective = "synthetic:curve"
+sampler = "grid"
+trials = 4
+[search.objective_options]
+steps = 3
+[search.space]
+lr = { type = "categorical", choices = [0.001, 0.01, 0.1, 1] }
+"""
+LRS = [0.001, 0.01, 0.1, 1]
+
+
+def counted_points(study: optuna.Study, name: str) -> list:
+    """The points of the trials that count toward the target, sorted."""
+    return sorted(t.params[name] for t in study.trials if counts_toward_target(t))
+
+
+def add_trial(study: optuna.Study, state: str, lr: float, **attrs) -> None:
+    study.add_trial(
+        optuna.create_trial(
+            state=optuna.trial.TrialState[state],
+            value=curve_value(lr, 3, 3) if state == "COMPLETE" else None,
+            params={"lr": lr},
+            distributions={"lr": optuna.distributions.CategoricalDistribution(LRS)},
+            user_attrs=attrs.get("user_attrs", {}),
+            system_attrs=attrs.get("system_attrs", {}),
+        )
+    )
+
+
+def grid_sampler_attrs() -> dict[float, dict]:
+    """The system attributes Optuna's GridSampler (which learnlab used) gives each point's
+    trials: those of such a study's trials, and what that sampler counts as visited."""
+    sampler = optuna.samplers.GridSampler({"lr": LRS}, seed=0)
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(lambda t: t.suggest_categorical("lr", LRS), n_trials=len(LRS))
+    return {t.params["lr"]: t.system_attrs for t in study.trials}
+
+
+def test_a_grid_reruns_the_points_of_trials_that_failed_without_counting(tmp_path):
+    """Optuna's GridSampler took any FAIL trial's point as visited: an interrupted, orphaned,
+    surplus or retry-exhausted trial's point was never run, and another ran twice."""
+    config = write(tmp_path, GRID_CURVE, "grid")
+    assert search(config, tmp_path / "f", "--trials", "1", "--no-report") == 0
+    study = load(tmp_path / "f", "grid")
+    first = study.trials[0].params["lr"]
+    others = [lr for lr in LRS if lr != first]
+    legacy = grid_sampler_attrs()
+    # as a study of the grid sampler, and as one of queued points, would hold them
+    add_trial(study, "FAIL", others[0], system_attrs=legacy[others[0]])  # Ctrl-C
+    queued = {"fixed_params": {"lr": others[1]}, **legacy[others[1]]}
+    add_trial(study, "RUNNING", others[1], system_attrs=queued)  # worker died before objective
+    assert fail_orphaned_trials(study, older_than_seconds=-1) == [2]
+    retries = {"failed_trial": 0, "retry_history": [0, 1, 2, 3], **legacy[others[2]]}
+    add_trial(study, "FAIL", others[2], system_attrs=retries)  # no retry left
+    add_trial(study, "FAIL", others[2], user_attrs={"surplus": True}, system_attrs=retries)
+    assert [t.state.name for t in study.trials] == ["COMPLETE"] + ["FAIL"] * 4
+
+    assert search(config, tmp_path / "f", "--no-report") == 0
+    study = load(tmp_path / "f", "grid")
+    assert counted_points(study, "lr") == LRS  # every point once
+    assert [t.state.name for t in study.trials[5:]] == ["COMPLETE"] * 3  # nothing wasted
+    assert sorted(t.params["lr"] for t in study.trials[5:]) == sorted(others)
+
+
+def test_a_grid_study_that_ran_a_point_twice_still_runs_the_missing_one(tmp_path):
+    """A study of an older learnlab (the reviewer's): a point twice and one never; the
+    duplicate takes one place, so the missing point runs."""
+    config = write(tmp_path, GRID_CURVE, "grid")
+    assert search(config, tmp_path / "d", "--trials", "1", "--no-report") == 0
+    study = load(tmp_path / "d", "grid")
+    first = study.trials[0].params["lr"]
+    add_trial(study, "COMPLETE", first)
+    assert search(config, tmp_path / "d", "--no-report") == 0
+    study = load(tmp_path / "d", "grid")
+    assert counted_points(study, "lr") == sorted(LRS + [first])
+    assert [t.state.name for t in study.trials[2:]] == ["COMPLETE"] * 3
+
+
+def test_a_resumed_grid_keeps_its_order_whatever_the_seed(tmp_path, capsys):
+    config = write(
+        tmp_path,
+        '[search]\nobjective = "synthetic:quadratic"\nsampler = "grid"\ntrials = 6\n'
+        '[search.space]\nx = { type = "int", low = 0, high = 5 }\n',
+        "seeds",
+    )
+
+    def xs(folder: str) -> list[int]:
+        return [t.params["x"] for t in load(tmp_path / folder, "seeds").trials]
+
+    assert search(config, tmp_path / "a", "--trials", "3", "--seed", "0", "--no-report") == 0
+    assert search(config, tmp_path / "a", "--trials", "4", "--seed", "1", "--no-report") == 0
+    assert "order of seed 0" in capsys.readouterr().err
+    # the same four points as one run of four with the study's seed
+    assert search(config, tmp_path / "b", "--trials", "4", "--seed", "0", "--no-report") == 0
+    assert xs("a") == xs("b") and len(set(xs("a"))) == 4
+    assert search(config, tmp_path / "c", "--trials", "4", "--seed", "1", "--no-report") == 0
+    assert sorted(xs("c")) != sorted(xs("a"))  # a new study with another seed: another order
+    assert search(config, tmp_path / "a", "--seed", "2", "--no-report") == 0
+    study = load(tmp_path / "a", "seeds")
+    assert sorted(xs("a")) == list(range(6)) and states(study) == ["COMPLETE"] * 6
 
 
 def test_gaussian_process_sampler_runs_a_few_trials(tmp_path):

@@ -4,6 +4,8 @@ trial configs, the synthetic objectives against their known optima, samplers and
 from __future__ import annotations
 
 import math
+import warnings
+from fractions import Fraction
 from pathlib import Path
 
 import optuna
@@ -12,6 +14,7 @@ from scipy.optimize import minimize
 
 from learnlab.errors import ConfigError
 from learnlab.practice.search import space as sp
+from learnlab.practice.search.grid import GridPlan, QueuedGridSampler, value_key
 from learnlab.practice.search.pruners import build_pruner
 from learnlab.practice.search.samplers import PerTrialSeed, build_sampler, trial_seed
 from learnlab.practice.search.spec import infer_direction, load_search
@@ -119,6 +122,52 @@ def test_grid_values_and_size(tmp_path):
     assert spec.target_trials == 4 and "4 points" in spec.notes[0]
 
 
+def test_float_grid_values_are_the_decimals_written_and_stay_in_range():
+    """low + i * step in floating point gives 0.30000000000000004 for 0.1 + 2 * 0.1; the grid
+    holds the decimal values, and Optuna takes every one of them without a warning."""
+    cases = [(0.1, 0.3, 0.1), (-0.3, 0.3, 0.1), (1e-7, 3e-7, 1e-7), (0.0, 1.0, 0.05)]
+    for low, high, step in cases:
+        space = sp.parse_space({"x": {"type": "float", "low": low, "high": high, "step": step}})
+        values = sp.grid_values(space)["x"]
+        count = round((high - low) / step) + 1
+        # oracle: exact rational arithmetic on the numbers as written
+        expected = [float(Fraction(str(low)) + i * Fraction(str(step))) for i in range(count)]
+        assert values == expected
+        assert values[0] == low and values[-1] == high
+        assert all(low <= v <= high for v in values)
+
+        def objective(trial, low=low, high=high, step=step):
+            return trial.suggest_float("x", low, high, step=step)
+
+        study = optuna.create_study(sampler=QueuedGridSampler())
+        for v in values:
+            study.enqueue_trial({"x": v})
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "out of range" would be an optuna warning
+            study.optimize(objective, n_trials=count)
+        assert [t.params["x"] for t in study.trials] == values
+    assert 0.1 + 2 * 0.1 > 0.3  # what the grid used to hold
+
+
+def test_grid_plan_orders_every_point_once_by_its_seed():
+    space = sp.parse_space(
+        {
+            "x": {"type": "float", "low": 0, "high": 1, "step": 0.5},
+            "c": {"type": "categorical", "choices": [1, 1.0, True, "a"]},
+        }
+    )
+    plan = GridPlan.build(space, seed=3)
+    keys = [plan.key(p) for p in plan.order]
+    assert len(keys) == len(set(keys)) == 12  # 1, 1.0 and True stay three choices
+    assert GridPlan.build(space, seed=3).order == plan.order
+    assert GridPlan.build(space, seed=4).order != plan.order
+    assert value_key(0.1 + 2 * 0.1) == value_key(0.3)
+    assert plan.key({"x": 0.0}) is None  # a parameter missing: no point
+    held = {plan.key(p) for p in plan.order[:5]}
+    assert plan.next_free(held) == plan.order[5]
+    assert plan.next_free({plan.key(p) for p in plan.order}) is None
+
+
 def test_nested_tables_read_as_dotted_names():
     space = sp.parse_space({"model_options": {"width": {"type": "int", "low": 1, "high": 4}}})
     assert list(space) == ["model_options.width"]
@@ -210,7 +259,9 @@ def test_curve_reports_every_step_and_stops_when_pruned():
 
 def test_samplers_and_pruners_by_name():
     space = sp.parse_space({"x": {"type": "int", "low": 0, "high": 3}})
-    assert isinstance(build_sampler("grid", space, seed=0), optuna.samplers.GridSampler)
+    assert isinstance(build_sampler("grid", space, seed=0), QueuedGridSampler)
+    with pytest.raises(ConfigError, match="takes no option 'seed'.*none"):
+        build_sampler("grid", space, seed=0, options={"seed": 3})
     for name, cls in [
         ("random", optuna.samplers.RandomSampler),
         ("tpe", optuna.samplers.TPESampler),

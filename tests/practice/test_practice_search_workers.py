@@ -1,7 +1,8 @@
 """Several workers on one study, in real processes: two workers on one SQLite file (and on a
 local PostgreSQL server when one can be started) lose and duplicate no trial; a worker killed
 with SIGKILL leaves a trial that the heartbeat fails and a re-run runs again, and the resumed
-study reaches the number of trials asked for."""
+study reaches the number of trials asked for; a grid interrupted by Ctrl-C, or shared by two
+workers, runs every point once."""
 
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def sqlite_study(search_dir: Path) -> optuna.Study:
     return optuna.load_study(study_name="slow", storage=storage)
 
 
-def trial_states(database: Path) -> list[str]:
+def trial_states(database: Path, n_params: int = 2) -> list[str]:
     """The trials' states, read with plain SQL: opening the study through Optuna while the
     worker creates its tables would race it (Optuna creates missing tables on opening). A
     running trial reads "RUNNING+" once its first heartbeat is recorded and its parameters
@@ -93,7 +94,7 @@ def trial_states(database: Path) -> list[str]:
         return []
     finally:
         connection.close()
-    return [state + ("+" if beats and params == 2 else "") for state, beats, params in rows]
+    return [state + ("+" if beats and params == n_params else "") for state, beats, params in rows]
 
 
 def check_no_trial_lost(study: optuna.Study, expected: int) -> None:
@@ -153,6 +154,76 @@ def test_a_killed_worker_trial_fails_by_heartbeat_and_the_study_resumes(tmp_path
     assert (search_dir / "search.html").is_file()
 
 
+GRID_CURVE = """
+[search]
+objective = "synthetic:curve"
+sampler = "grid"
+trials = 4
+heartbeat_seconds = 1
+[search.objective_options]
+steps = 4
+seconds_per_step = 0.25
+[search.space]
+lr = { type = "categorical", choices = [0.001, 0.01, 0.1, 1] }
+"""
+
+
+def test_a_grid_interrupted_by_ctrl_c_runs_every_point_once_when_resumed(tmp_path):
+    """The reviewer's repro: SIGINT during trial 1 of a grid over four learning rates, then
+    the same command again. (With Optuna's GridSampler, lr=1 was never run and another point
+    ran twice: it counted the interrupted FAIL trial's point as visited.)"""
+    config = tmp_path / "grid.toml"
+    config.write_text(GRID_CURVE)
+    search_dir = tmp_path / "grid"
+    process = worker(config, search_dir)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # interrupt it in the middle of its second trial
+        assert process.poll() is None, process.communicate()[1]
+        if trial_states(search_dir / "study.db", n_params=1) == ["COMPLETE+", "RUNNING+"]:
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "run the same command again" in err
+    storage = f"sqlite:///{search_dir / 'study.db'}"
+    before = optuna.load_study(study_name="grid", storage=storage).trials
+    assert [t.state.name for t in before[:2]] == ["COMPLETE", "FAIL"]
+    interrupted = before[1].params["lr"]
+
+    assert finish(worker(config, search_dir))
+    study = optuna.load_study(study_name="grid", storage=storage)
+    counted = [t for t in study.trials if counts_toward_target(t)]
+    assert sorted(t.params["lr"] for t in counted) == [0.001, 0.01, 0.1, 1]  # each once
+    assert all(t.state.name == "COMPLETE" for t in counted)
+    assert interrupted in [t.params["lr"] for t in study.trials[2:] if t in counted]
+    assert [t.state.name for t in study.trials].count("FAIL") == 1  # the interrupted trial
+
+
+def test_two_workers_on_a_grid_run_every_point_once(tmp_path):
+    config = tmp_path / "grid2.toml"
+    config.write_text(
+        '[search]\nobjective = "synthetic:quadratic"\nsampler = "grid"\ntrials = 100\n'
+        "[search.objective_options]\nseconds_per_step = 0.3\n"
+        '[search.space]\nx = { type = "int", low = 0, high = 4 }\n'
+        'y = { type = "categorical", choices = [-1.5, 1] }\n'
+    )
+    search_dir = tmp_path / "two-grid"
+    first, second = worker(config, search_dir), worker(config, search_dir)
+    finish(first)
+    finish(second)
+    study = optuna.load_study(study_name="grid2", storage=f"sqlite:///{search_dir / 'study.db'}")
+    counted = [t for t in study.trials if counts_toward_target(t)]
+    points = sorted((t.params["x"], t.params["y"]) for t in counted)
+    assert points == sorted((x, y) for x in range(5) for y in (-1.5, 1))  # each once
+    assert all(t.state.name == "COMPLETE" for t in counted)
+    others = [t for t in study.trials if not counts_toward_target(t)]
+    # a race between the workers costs a trial that ends at once, never a second evaluation
+    assert all(t.state.name == "FAIL" and t.user_attrs.get("surplus") for t in others)
+    assert len({t.user_attrs["worker"] for t in counted}) == 2
+
+
 def test_tally_counts_what_the_target_counts(tmp_path):
     storage = f"sqlite:///{tmp_path / 't.db'}"
     study = optuna.create_study(storage=storage)
@@ -177,7 +248,7 @@ def test_tally_counts_what_the_target_counts(tmp_path):
     add(S.FAIL, attrs={"surplus": True})  # never ran: not counted
     add(S.WAITING)
     t = tally(study)
-    assert (t.finished, t.running, t.waiting, t.total) == (3, 0, 1, 6)
+    assert (t.finished, t.running, t.waiting, t.total, t.places) == (3, 0, 1, 6, 4)
 
 
 def test_a_trial_that_never_reached_its_objective_is_failed_after_a_while(tmp_path):

@@ -5,6 +5,7 @@ and successive-halving pruning, a study in SQLite (or a shared database) that re
     space.py      parameters (float, int, categorical) and trial configs
     synthetic.py  test objectives with known optima (branin, quadratic, a learning curve)
     samplers.py   sampler names -> seeded Optuna samplers
+    grid.py       the grid's points queued in a fixed order, each run once
     pruners.py    pruner names -> Optuna pruners
     study.py      storage (SQLite by default, --storage URL) and creating/loading a study
     objective.py  a trial -> a training run (or a synthetic function) -> its metric

@@ -38,8 +38,9 @@ MIN_TRIALS_FOR_IMPORTANCE = 4
 
 def trial_note(trial: FrozenTrial) -> str:
     """Why a trial ended as it did, in a few words."""
-    if trial.user_attrs.get(SURPLUS_ATTR):
-        return "not run: the study already held its trials"
+    surplus = trial.user_attrs.get(SURPLUS_ATTR)
+    if surplus:
+        return f"not run: {surplus if isinstance(surplus, str) else 'the study held its trials'}"
     if ERROR_ATTR in trial.user_attrs:
         return str(trial.user_attrs[ERROR_ATTR])
     notes = []

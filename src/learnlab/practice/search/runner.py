@@ -27,6 +27,11 @@ heartbeat check ever fails. The objective records its worker as its first act; a
 without that record after `orphan_seconds(...)` (a minute at least: sampling can be slow) is
 failed by the next worker that looks.
 
+Grid search: every trial runs a point queued from the grid (grid.py): before each trial the
+worker queues the first point of the grid's order that no trial holds (counted, running or
+queued); a trial whose point a trial before it holds ends at once as surplus. The places of a
+grid study are its distinct points (a study from an older learnlab may hold a point twice).
+
 Seeds: trial k draws with a sampler seeded from (seed, k), see samplers.PerTrialSeed.
 """
 
@@ -42,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from learnlab.errors import TrainingDiverged
+from learnlab.practice.search.grid import FIXED_PARAMS, GridPlan, study_grid_seed, trial_point
 from learnlab.practice.search.objective import build_evaluator
 from learnlab.practice.search.space import suggest
 from learnlab.practice.search.spec import SearchSpec
@@ -72,8 +78,9 @@ class SurplusTrial(Exception):
 class Tally:
     finished: int  # counted toward the target
     running: int
-    waiting: int  # queued copies of trials whose worker died
+    waiting: int  # queued trials: copies of trials whose worker died, grid points
     total: int  # every trial, failed and surplus included
+    places: int  # finished or underway or queued (for a grid: distinct points)
 
 
 def counts_toward_target(trial: FrozenTrial) -> bool:
@@ -91,16 +98,33 @@ def holds_a_place(trial: FrozenTrial) -> bool:
     return counts_toward_target(trial) or trial.state in (TrialState.RUNNING, TrialState.WAITING)
 
 
-def tally(study: optuna.Study) -> Tally:
+def count_places(trials: list[FrozenTrial], plan: GridPlan | None) -> int:
+    """How many places of the target `trials` (already filtered) take: one each, or for a
+    grid one per distinct point (a trial with no point yet ran nothing and takes none)."""
+    return len(trials) if plan is None else len(plan.keys(trials))
+
+
+def tally(study: optuna.Study, plan: GridPlan | None = None) -> Tally:
     from optuna.trial import TrialState
 
     trials = study.get_trials(deepcopy=False)
     return Tally(
-        finished=sum(counts_toward_target(t) for t in trials),
+        finished=count_places([t for t in trials if counts_toward_target(t)], plan),
         running=sum(t.state == TrialState.RUNNING for t in trials),
         waiting=sum(t.state == TrialState.WAITING for t in trials),
         total=len(trials),
+        places=count_places([t for t in trials if holds_a_place(t)], plan),
     )
+
+
+def queue_grid_point(study: optuna.Study, plan: GridPlan, target: int) -> bool:
+    """Queue the grid's next point that no trial holds, if the study has room for one."""
+    held = plan.keys(t for t in study.get_trials(deepcopy=False) if holds_a_place(t))
+    point = plan.next_free(held) if len(held) < target else None
+    if point is None:
+        return False
+    study.enqueue_trial(point)
+    return True
 
 
 def orphan_seconds(spec: SearchSpec) -> float:
@@ -171,16 +195,26 @@ def run_search(
             grace_seconds=settings.grace_seconds,
         )
         study = open_study(storage, spec, study_name)
-        start = tally(study)
+        plan = None
+        if settings.sampler == "grid":
+            plan = GridPlan.build(spec.space, study_grid_seed(study, settings.seed))
+        start = tally(study, plan)
         console.print(
             f"[bold]search[/] {study_name}: {settings.objective}, {spec.direction} "
             f"{spec.metric}, sampler {settings.sampler}, pruner {settings.pruner}, "
             f"{spec.target_trials} trials ({start.finished} finished already), "
             f"storage {display_url(storage_url)}"
         )
-        for note in spec.notes:
+        notes = list(spec.notes)
+        if plan is not None and plan.seed != settings.seed:
+            notes.append(
+                f"this study's grid is run in the order of seed {plan.seed}, the seed it was "
+                f"started with; seed {settings.seed} does not change it (a new --study would "
+                "take it)."
+            )
+        for note in notes:
             console.print(f"[yellow]note[/]: {note}")
-        _work(study, spec, search_dir, study_name, console)
+        _work(study, spec, plan, search_dir, study_name, console)
     finally:
         optuna_logger.setLevel(level)
     _print_best(study, spec, console)
@@ -192,7 +226,12 @@ def run_search(
 
 
 def _work(
-    study: optuna.Study, spec: SearchSpec, search_dir: Path, study_name: str, console: Console
+    study: optuna.Study,
+    spec: SearchSpec,
+    plan: GridPlan | None,
+    search_dir: Path,
+    study_name: str,
+    console: Console,
 ) -> None:
     import optuna
 
@@ -202,8 +241,15 @@ def _work(
 
     def objective(trial: optuna.Trial) -> float:
         trial.set_user_attr(WORKER_ATTR, worker)  # first: the trial is no orphan now
-        ahead = [t for t in study.get_trials(deepcopy=False) if t.number < trial.number]
-        if sum(holds_a_place(t) for t in ahead) >= target:
+        trials = study.get_trials(deepcopy=False)
+        ahead = [t for t in trials if t.number < trial.number and holds_a_place(t)]
+        if plan is not None:
+            this = next(t for t in trials if t.number == trial.number)
+            reason = grid_point_taken(this, plan, ahead)
+            if reason:
+                trial.set_user_attr(SURPLUS_ATTR, reason)
+                raise SurplusTrial(reason)
+        if count_places(ahead, plan) >= target:
             trial.set_user_attr(SURPLUS_ATTR, True)
             raise SurplusTrial(f"the study already holds its {target} trials")
         trial.set_user_attr("sampler", spec.settings.sampler)
@@ -215,7 +261,7 @@ def _work(
             raise
 
     def print_trial(study: optuna.Study, trial: FrozenTrial) -> None:
-        console.print(trial_line(trial, spec, tally(study).finished))
+        console.print(trial_line(trial, spec, tally(study, plan).finished))
 
     waiting_said = False
     while True:
@@ -223,10 +269,12 @@ def _work(
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(study)
         fail_orphaned_trials(study, orphan_seconds(spec))
-        now = tally(study)
+        now = tally(study, plan)
         if now.finished >= target:
             return
-        if now.waiting == 0 and now.finished + now.running >= target:
+        if plan is not None and queue_grid_point(study, plan, target):
+            now = tally(study, plan)
+        if now.waiting == 0 and now.places >= target:
             if not waiting_said:
                 console.print(
                     f"waiting for {now.running} trial(s) underway in other workers "
@@ -244,6 +292,17 @@ def _work(
         )
 
 
+def grid_point_taken(trial: FrozenTrial, plan: GridPlan, ahead: list[FrozenTrial]) -> str:
+    """Why the grid trial must not run (empty when it may): it runs a queued point that no
+    trial before it holds (`ahead`: the earlier trials that hold a place)."""
+    point = trial.system_attrs.get(FIXED_PARAMS)
+    if point is None:
+        return "no grid point was queued for it (another worker took the queued one)"
+    key = plan.key(point)
+    holders = [t.number for t in ahead if plan.key(trial_point(t)) == key]
+    return f"trial {holders[0]} holds its grid point" if holders else ""
+
+
 def trial_line(trial: FrozenTrial, spec: SearchSpec, finished: int) -> str:
     """One line per trial: number, state, value, parameters, seconds (rich markup)."""
     from learnlab.report.html import format_value
@@ -251,11 +310,10 @@ def trial_line(trial: FrozenTrial, spec: SearchSpec, finished: int) -> str:
     state = trial.state.name
     colour = {"COMPLETE": "green", "PRUNED": "yellow", "FAIL": "red"}.get(state, "white")
     seconds = trial.duration.total_seconds() if trial.duration else 0.0
-    if trial.user_attrs.get(SURPLUS_ATTR):
-        return (
-            f"trial {trial.number:>4}  [dim]not run: the study already holds its "
-            f"{spec.target_trials} trials[/]"
-        )
+    surplus = trial.user_attrs.get(SURPLUS_ATTR)
+    if surplus:
+        why = surplus if isinstance(surplus, str) else "the study already holds its trials"
+        return f"trial {trial.number:>4}  [dim]not run: {why} ({spec.target_trials} asked)[/]"
     value = format_value(trial.value) if trial.value is not None else ""
     if state == "PRUNED" and trial.intermediate_values:
         last_step = max(trial.intermediate_values)

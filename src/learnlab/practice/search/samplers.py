@@ -1,7 +1,7 @@
 """Sampler names -> Optuna samplers, each seeded.
 
-- `grid`: every point of the product of the parameters' value lists, each once (Optuna's
-  GridSampler gives trial k the k-th point of a seeded shuffle of the grid).
+- `grid`: every point of the product of the parameters' value lists, each once: the runner
+  queues the points in a seeded order and every trial runs a queued one (grid.py).
 - `random`: each value drawn independently from its distribution (Bergstra & Bengio 2012,
   "Random Search for Hyper-Parameter Optimization": with few parameters that matter, random
   points cover each of them more densely than a grid of the same size).
@@ -21,8 +21,7 @@ Seeds: random, tpe and gp draw trial k's values with a sampler seeded from (seed
 (`PerTrialSeed`). One worker on a fresh study thus gives the same trials every time; a resumed
 study does not repeat its first draws; and workers sharing a study, whose trials have distinct
 numbers, do not draw the same points (one sampler seeded alike in every worker would). The grid
-sampler keeps the one seed: trial k takes the k-th point of its seeded shuffle of the grid, and
-every worker must shuffle alike.
+is queued in the order of a shuffle seeded with the seed its study was started with (grid.py).
 """
 
 from __future__ import annotations
@@ -35,12 +34,13 @@ from typing import Any
 import optuna
 
 from learnlab.errors import ConfigError
+from learnlab.practice.search.grid import QueuedGridSampler
 from learnlab.practice.search.space import Param, grid_values
 
 
 def sampler_class(name: str) -> type[optuna.samplers.BaseSampler]:
     classes = {
-        "grid": optuna.samplers.GridSampler,
+        "grid": QueuedGridSampler,
         "random": optuna.samplers.RandomSampler,
         "tpe": optuna.samplers.TPESampler,
         "gp": optuna.samplers.GPSampler,
@@ -58,7 +58,8 @@ def build_sampler(
     kwargs = dict(options or {})
     check_options(f"sampler {name!r}", cls, kwargs, reserved=("seed", "search_space"))
     if name == "grid":
-        kwargs["search_space"] = grid_values(space)
+        grid_values(space)  # ConfigError for a continuous parameter, or a grid too large
+        return QueuedGridSampler()
 
     def make(seed: int) -> optuna.samplers.BaseSampler:
         with warnings.catch_warnings():
@@ -68,7 +69,7 @@ def build_sampler(
             except (TypeError, ValueError) as exc:
                 raise ConfigError(f"sampler {name!r}: {exc}") from None
 
-    return make(seed) if name == "grid" else PerTrialSeed(make, seed)
+    return PerTrialSeed(make, seed)
 
 
 def trial_seed(seed: int, trial_number: int) -> int:

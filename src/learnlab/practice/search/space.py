@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import math
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
@@ -83,7 +84,13 @@ class FloatParam(StrictModel):
                 'categorical, or use sampler = "random", "tpe" or "gp".'
             )
         count = round((self.high - self.low) / self.step) + 1
-        return [self.low + i * self.step for i in range(count)]
+        # low + i * step in binary floating point carries step's rounding (0.1 + 2 * 0.1 is
+        # 0.30000000000000004, above high = 0.3; -0.3 + 3 * 0.1 is 5.6e-17): add the decimals
+        # as written (shortest repr) exactly, then keep the values in [low, high], ending at high
+        low, step = Decimal(repr(self.low)), Decimal(repr(self.step))
+        values = [min(max(float(low + i * step), self.low), self.high) for i in range(count)]
+        values[-1] = self.high
+        return values
 
     def corners(self) -> list[float]:
         return [self.low, self.high]
