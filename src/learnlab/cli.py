@@ -1,7 +1,7 @@
 """The `learnlab` command.
 
     learnlab train --dataset D --model M [--optimizer O] [--lr F] [--epochs N] ...
-    learnlab run NAME [--run-dir PATH] [--seed S] [--set key=value ...]
+    learnlab run NAME [--run-dir PATH] [--seed S] [--set key=value ...] [--dry-run]
     learnlab list [datasets|models|recipes|optimizers|schedules|inits]
     learnlab runs | doctor | search | report | reproduce ...   (learnlab.commands)
 
@@ -25,6 +25,7 @@ EXAMPLES = """examples:
   learnlab train --dataset digits --model mlp --set model_options.width=128 --epochs 20
   learnlab train --dataset mnist --model my_net.py:build --lr 0.01 --optimizer momentum
   learnlab train --resume runs/20261123-120000-mnist-lenet5
+  learnlab train --config my.toml --set lr=0.1 --dry-run   (check it; print it as JSON)
   learnlab run quickstart
   learnlab run learning-curve
   learnlab doctor --model lenet5 --dataset mnist
@@ -32,6 +33,12 @@ EXAMPLES = """examples:
   learnlab runs --where "test_accuracy>0.98" --sort test_accuracy
   learnlab list models
 """
+
+DRY_RUN_HELP = (
+    "validate the whole configuration (names, types, ranges, and the model, optimizer and "
+    "schedule built from it), print it as JSON and exit: no data is loaded, nothing is "
+    "trained or written"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,6 +79,11 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="continue the run in this run directory (or checkpoint file)",
     )
+    train.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=DRY_RUN_HELP,
+    )
     add_run_options(train)
 
     run = sub.add_parser(
@@ -81,6 +93,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("name", help="recipe name")
     run.add_argument("--resume", type=Path, metavar="PATH", help="continue an interrupted run")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=DRY_RUN_HELP,
+    )
     add_run_options(run)
 
     lister = sub.add_parser("list", help="show data sets, models, recipes and more")
@@ -103,7 +120,7 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _train(args) -> Path:
+def _train(args) -> Path | None:
     from learnlab import config as cfg
     from learnlab.pipeline import run_training
 
@@ -130,6 +147,14 @@ def _train(args) -> Path:
         assignments=args.assignments,
         base=base,
     )
+    if args.dry_run:
+        from learnlab import dryrun
+        from learnlab.runs import choose_run_dir
+
+        if args.resume is None:
+            choose_run_dir("dry-run", args.run_dir)  # refuses a --run-dir that holds files
+        dryrun.report(config.model_dump(mode="json"), [dryrun.check_train_config(config)])
+        return None
     outcome = run_training(config, run_dir=args.run_dir, resume=args.resume)
     return outcome.run_dir
 
@@ -149,7 +174,7 @@ def _config_of_run(path: Path) -> dict:
     return load_state(ckpt)["extra"]["config"]
 
 
-def _run(args) -> Path:
+def _run(args) -> Path | None:
     from learnlab import config as cfg
     from learnlab.recipes import get_recipe
 
@@ -162,6 +187,13 @@ def _run(args) -> Path:
     config = cfg.build_config(
         recipe.config_class, config_file=args.config, flags=flags, assignments=args.assignments
     )
+    if args.dry_run:
+        from learnlab import dryrun
+
+        derived = dryrun.recipe_train_configs(recipe.name, config)
+        checked = [dryrun.check_train_config(c) for c in derived]
+        dryrun.report(config.model_dump(mode="json"), checked)
+        return None
     from rich.console import Console
 
     outcome = recipe.run(
@@ -227,13 +259,18 @@ def main(argv: list[str] | None = None) -> int:
         print("\ninterrupted; continue with --resume RUN_DIR", file=sys.stderr)
         return 130
     except Exception as exc:
+        from learnlab.diskerrors import resource_error
         from learnlab.errors import LearnlabError
 
+        if isinstance(exc, OSError):
+            # a full disk or unwritable folder outside the atomic writer (a folder to create)
+            exc = resource_error(exc, exc.filename, "accessing") or exc
         if not isinstance(exc, LearnlabError):
             raise
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    print(run_dir)
+    if run_dir is not None:  # None after a dry run, whose stdout is the JSON config
+        print(run_dir)
     return 0
 
 

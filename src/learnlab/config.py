@@ -10,7 +10,7 @@ whose message names the key, what was wrong and what is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -19,9 +19,41 @@ from learnlab.errors import ConfigError
 
 
 class StrictModel(BaseModel):
-    """A config model that rejects unknown keys and re-validates on assignment."""
+    """A config model that rejects unknown keys and re-validates on assignment.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, protected_namespaces=())
+    Types are strict (pydantic's strict mode): `epochs = true` or `lr = "0.1"` is an error,
+    not silently 1 or 0.1; an integer is still a valid float. NaN and infinity are refused
+    for every float. Building one directly (`TrainConfig(lr=-1)`, as the recipes do for
+    their derived runs) raises a ConfigError with the same message as a config file would.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        validate_assignment=True,
+        protected_namespaces=(),
+        strict=True,
+        allow_inf_nan=False,
+    )
+
+    def __init__(self, **data: Any) -> None:
+        # pydantic's model_validate comes through here too; `validate` re-words the message
+        # with the name of the source (a config file, a search space...)
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise InvalidSettings(exc, type(self)) from None
+
+
+class InvalidSettings(ConfigError):
+    """A config model built from invalid values; keeps pydantic's errors for re-wording."""
+
+    def __init__(self, error: ValidationError, model: type[StrictModel]) -> None:
+        super().__init__(format_validation_error(error, model, "settings"))
+        self.validation_error = error
+
+
+# the largest batch or subset size accepted: torch indexes with int32 in places
+MAX_SIZE = 2**31 - 1
 
 
 def _known(name: str, kind: str, names) -> str:
@@ -40,21 +72,24 @@ class TrainConfig(StrictModel):
     optimizer_options: dict[str, Any] = Field(default_factory=dict)
     lr: float = Field(2e-3, gt=0, le=100)
     momentum: float = Field(0.9, ge=0, lt=1)
-    weight_decay: float = Field(0.0, ge=0)
+    weight_decay: float = Field(0.0, ge=0, le=100)
     schedule: str = "cosine"
     schedule_options: dict[str, Any] = Field(default_factory=dict)
     init: str = "default"
     epochs: int = Field(2, ge=1, le=100_000)
-    batch_size: int = Field(64, ge=1)
-    eval_batch_size: int = Field(1000, ge=1)
+    batch_size: int = Field(64, ge=1, le=MAX_SIZE)
+    eval_batch_size: int = Field(1000, ge=1, le=MAX_SIZE)
     seed: int = Field(0, ge=0, lt=2**63)
     val_fraction: float = Field(0.1, ge=0, lt=1)
-    limit_train: int | None = Field(None, ge=1)
+    limit_train: int | None = Field(None, ge=1, le=MAX_SIZE)
     augment_translate: int = Field(0, ge=0, le=8)
     grad_clip: float | None = Field(None, gt=0)
     early_stopping_patience: int | None = Field(None, ge=1)
     checkpoint_every_batches: int | None = Field(None, ge=1)
     checkpoint_every_seconds: float | None = Field(60.0, gt=0)
+    # a NaN or infinite loss: "stop" the run (TrainingDiverged) or "skip" the batch (stopping
+    # anyway after 10 bad batches in a row); see learnlab.train.callbacks.nan_guard
+    nan_policy: Literal["stop", "skip"] = "stop"
     device: str = "auto"
     data_root: str | None = None
     download: bool = True
@@ -108,6 +143,19 @@ class TrainConfig(StrictModel):
         raise ValueError(f"unknown device {v!r}; use auto, cpu, cuda or cuda:N")
 
 
+def check_fits_data(config: TrainConfig, input_shape: tuple[int, ...], has_val: bool) -> None:
+    """The checks of `config` that need the data set's example shape and whether it will
+    have a validation split (`learnlab train` runs them after loading the data; a dry run
+    from the data set's known shapes)."""
+    if config.augment_translate > 0 and len(input_shape) != 3:
+        raise ConfigError(
+            f"augment_translate shifts images, but {config.dataset} examples have shape "
+            f"{tuple(input_shape)}; set augment_translate=0."
+        )
+    if config.early_stopping_patience is not None and not has_val:
+        raise ConfigError("early_stopping_patience needs a validation split; set val_fraction > 0.")
+
+
 # -- reading and merging ------------------------------------------------------------------
 
 
@@ -119,6 +167,10 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"config file {path} cannot be read: {exc.strerror}.\nGive a readable TOML file."
+        ) from exc
 
 
 def parse_assignment(text: str) -> tuple[list[str], Any]:
@@ -160,6 +212,8 @@ def validate(model: type[StrictModel], data: dict[str, Any], *, source: str = "c
     """Build `model` from `data`, turning pydantic's errors into a short ConfigError."""
     try:
         return model.model_validate(data)
+    except InvalidSettings as exc:
+        raise ConfigError(format_validation_error(exc.validation_error, model, source)) from None
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, model, source)) from None
 

@@ -25,6 +25,11 @@ class DataNotFound(DataError):
     """A data file that is not in any place looked and could not be downloaded."""
 
 
+class ResourceError(LearnlabError):
+    """The disk is full, over quota, read-only or not writable (see learnlab.diskerrors);
+    nothing half-written is left behind."""
+
+
 class TrainingDiverged(LearnlabError):
     """The loss became NaN or infinite; the run stopped (its last checkpoint is kept)."""
 

@@ -11,6 +11,7 @@ run resumed after SIGKILL ends bit-identical to one that was never interrupted.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ from typing import Any
 import torch
 
 from learnlab import runs
-from learnlab.config import TrainConfig
+from learnlab.config import TrainConfig, check_fits_data
 from learnlab.data.dataset import Dataset, Split
-from learnlab.errors import ConfigError, LearnlabError
+from learnlab.diskerrors import check_writable, disk_errors
+from learnlab.errors import LearnlabError, ResourceError
 
 
 @dataclass
@@ -73,12 +75,7 @@ def _loaders(config: TrainConfig, data: PreparedData, device: torch.device):
     from learnlab.data import TensorLoader, random_translate
 
     transform = None
-    if config.augment_translate > 0:
-        if len(data.dataset.input_shape) != 3:
-            raise ConfigError(
-                f"augment_translate shifts images, but {config.dataset} examples have shape "
-                f"{data.dataset.input_shape}; set augment_translate=0."
-            )
+    if config.augment_translate > 0:  # images only: checked by check_fits_data
         background = (0.0 - data.dataset.mean) / data.dataset.std
         transform = random_translate(config.augment_translate, fill=background)
     train = TensorLoader(
@@ -156,10 +153,12 @@ def run_training(
     else:
         # checked now, created only once everything else has been built without error
         run_path = runs.choose_run_dir(f"{config.dataset}-{Path(config.model).stem}", run_dir)
+    check_writable(run_path)  # a read-only or unwritable folder fails now, not after loading
 
     device = select_device(config.device)
     seed_everything(config.seed)
     data = prepare_data(config)
+    check_fits_data(config, data.dataset.input_shape, data.val is not None)
     objective = objective_for_task(data.dataset.task)
     model = build_model_for(config, data.dataset).to(device)
     train_loader, val_loader, test_loader = _loaders(config, data, device)
@@ -180,9 +179,8 @@ def run_training(
         total_steps=config.epochs * len(train_loader),
         options=config.schedule_options,
     )
-    if config.early_stopping_patience is not None and val_loader is None:
-        raise ConfigError("early_stopping_patience needs a validation split; set val_fraction > 0.")
-    run_path.mkdir(parents=True, exist_ok=True)
+    with disk_errors(run_path, "creating"):
+        run_path.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(
         model,
         objective,
@@ -204,7 +202,9 @@ def run_training(
     try:
         trainer.fit(train_loader, config.epochs, val_loader)
     except LearnlabError as exc:
-        runs.write_json(run_path / runs.SUMMARY_FILE, {"status": "failed", "error": str(exc)})
+        # on a full disk this small file may not fit either: the first error is the one to show
+        with contextlib.suppress(ResourceError):
+            runs.write_json(run_path / runs.SUMMARY_FILE, {"status": "failed", "error": str(exc)})
         where = (
             f"The last good checkpoint is in {run_path}."
             if (run_path / runs.CHECKPOINT_FILE).exists()
@@ -232,7 +232,11 @@ def _callbacks(config: TrainConfig, run_path: Path, console) -> list:
     )
 
     resolved = config.model_dump()
-    callbacks = [NanGuard(), MetricsLog(run_path / runs.METRICS_FILE), LossCurve()]
+    callbacks = [
+        NanGuard(config.nan_policy),
+        MetricsLog(run_path / runs.METRICS_FILE),
+        LossCurve(),
+    ]
     if config.grad_clip is not None:
         callbacks.append(GradientClipping(config.grad_clip))
     if config.early_stopping_patience is not None:

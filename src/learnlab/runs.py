@@ -29,6 +29,7 @@ from typing import Any
 
 from learnlab.errors import ConfigError, DataError
 from learnlab.fileio import atomic_write_bytes, atomic_write_text
+from learnlab.safe_load import read_safetensors
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
@@ -142,8 +143,6 @@ def load_model(path: str | Path):
 
     >>> model, recipe = load_model("runs/20261123-120000-mnist-lenet5")  # doctest: +SKIP
     """
-    from safetensors import safe_open
-
     from learnlab.errors import DataError
     from learnlab.models import build_model
 
@@ -154,9 +153,9 @@ def load_model(path: str | Path):
             f"no trained model at {file}.\n"
             "Give a run directory whose training finished (it holds model.safetensors)."
         )
-    with safe_open(str(file), framework="pt") as f:
-        header = (f.metadata() or {}).get(MODEL_METADATA_KEY)
-        weights = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 - no __iter__
+    # a pickle is refused before any parsing; a damaged file gets a DataError
+    weights, metadata = read_safetensors(file, what="model")
+    header = metadata.get(MODEL_METADATA_KEY)
     if header is None:
         raise DataError(f"{file} holds weights but not how to rebuild the model.")
     recipe = json.loads(header)
@@ -181,8 +180,6 @@ def save_outputs(run_dir: Path, tensors: dict[str, Any], metadata: dict[str, Any
 
 def load_outputs(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(tensors, metadata) of `run_dir/outputs.safetensors`; tensors on the CPU."""
-    from safetensors import safe_open
-
     from learnlab.errors import DataError
 
     path = Path(run_dir) / OUTPUTS_FILE
@@ -191,9 +188,8 @@ def load_outputs(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             f"{path} is missing: {run_dir} is not a finished run directory (or was written "
             "by a learnlab without outputs files). Give the directory of a finished run."
         )
-    with safe_open(str(path), framework="pt") as f:
-        metadata = json.loads((f.metadata() or {}).get(OUTPUTS_METADATA_KEY, "{}"))
-        tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 - no __iter__
+    tensors, header = read_safetensors(path, what="run outputs")
+    metadata = json.loads(header.get(OUTPUTS_METADATA_KEY, "{}"))
     return tensors, metadata
 
 
@@ -207,15 +203,12 @@ def add_outputs(run_dir: Path, tensors: dict[str, Any]) -> Path:
 def read_model_info(run_dir: Path) -> dict[str, Any]:
     """The JSON header of `run_dir/model.safetensors` (model, options, dataset, task,
     class_names, normalisation) without loading the weights."""
-    from safetensors import safe_open
-
     from learnlab.errors import DataError
 
     path = Path(run_dir) / MODEL_FILE
     if not path.is_file():
         raise DataError(f"no trained model at {path}; give the directory of a finished run.")
-    with safe_open(str(path), framework="pt") as f:
-        header = (f.metadata() or {}).get(MODEL_METADATA_KEY)
+    header = read_safetensors(path, what="model", tensors=False)[1].get(MODEL_METADATA_KEY)
     return json.loads(header) if header else {}
 
 

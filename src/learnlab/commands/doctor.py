@@ -156,10 +156,9 @@ def run(args: argparse.Namespace) -> int:
 
 def load_weights(model, path: Path) -> None:
     """Load a run's model.safetensors (or the file itself) into `model`; shapes must match."""
-    from safetensors.torch import load_file
-
     from learnlab.errors import ConfigError
     from learnlab.runs import MODEL_FILE
+    from learnlab.safe_load import read_safetensors
 
     file = path / MODEL_FILE if path.is_dir() else path
     if not file.is_file():
@@ -167,7 +166,8 @@ def load_weights(model, path: Path) -> None:
             f"--weights {path}: no {MODEL_FILE} there.\n"
             "Give the run directory of a finished `learnlab train`, or its model.safetensors."
         )
-    weights = load_file(str(file))
+    # a pickle is refused before any parsing; a damaged file gets a DataError
+    weights, _ = read_safetensors(file, what="--weights")
     try:
         model.load_state_dict(weights, strict=True)
     except RuntimeError as exc:

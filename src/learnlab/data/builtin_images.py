@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from learnlab.data.checks import check_images, check_labels
 from learnlab.data.dataset import Dataset, Split
 from learnlab.data.files import RemoteFile
 from learnlab.data.idx import read_idx
@@ -54,14 +55,21 @@ def pixel_stats(x: torch.Tensor, scale: float) -> tuple[float, float]:
     return float(mean), float(var.sqrt())
 
 
-def _idx_split(images: Path, labels: Path) -> Split:
+def idx_split(
+    images: Path, labels: Path, *, dataset: str, image_shape: tuple[int, int], num_classes: int
+) -> Split:
+    """One split from an IDX image file and its IDX label file, checked (see data.checks)."""
     x = read_idx(images)
     y = read_idx(labels)
-    if x.dtype != torch.uint8 or x.dim() != 3 or y.dim() != 1 or len(x) != len(y):
-        raise DataError(
-            f"{images} and {labels} do not hold an image set: expected uint8 images (N, H, W) "
-            f"and N labels, got {x.dtype} {tuple(x.shape)} and {tuple(y.shape)}."
-        )
+    check_images(x, str(images), dataset=dataset, image_shape=image_shape, dtype=torch.uint8)
+    check_labels(
+        y,
+        str(labels),
+        dataset=dataset,
+        num_classes=num_classes,
+        num_images=len(x),
+        images_source=str(images),
+    )
     return Split(x=x.unsqueeze(1), y=y.long())
 
 
@@ -72,15 +80,24 @@ def _idx_files(folder: str, base_urls: tuple[str, ...], sums: dict[str, tuple[st
     )
 
 
-def _idx_builder(name: str, folder: str, class_names: list[str]):
+def idx_builder(
+    name: str, folder: str, class_names: list[str], image_shape: tuple[int, int] = (28, 28)
+):
+    """The `build` of a data set stored like MNIST: four IDX files in `folder`, named
+    (train|t10k)-(images-idx3|labels-idx1)-ubyte.gz, holding uint8 images of `image_shape`
+    and labels 0..len(class_names)-1."""
+    checks = {"dataset": name, "image_shape": image_shape, "num_classes": len(class_names)}
+
     def build(paths: dict[str, Path]) -> Dataset:
-        train = _idx_split(
+        train = idx_split(
             paths[f"{folder}/train-images-idx3-ubyte.gz"],
             paths[f"{folder}/train-labels-idx1-ubyte.gz"],
+            **checks,
         )
-        test = _idx_split(
+        test = idx_split(
             paths[f"{folder}/t10k-images-idx3-ubyte.gz"],
             paths[f"{folder}/t10k-labels-idx1-ubyte.gz"],
+            **checks,
         )
         mean, std = pixel_stats(train.x, 255.0)
         return Dataset(
@@ -89,7 +106,7 @@ def _idx_builder(name: str, folder: str, class_names: list[str]):
             test=test,
             task="classification",
             input_shape=tuple(train.x.shape[1:]),
-            num_classes=10,
+            num_classes=len(class_names),
             class_names=list(class_names),
             scale=255.0,
             mean=mean,
@@ -130,7 +147,7 @@ MNIST = register_dataset(
                 ),
             },
         ),
-        build=_idx_builder("mnist", "mnist", DIGIT_NAMES),
+        build=idx_builder("mnist", "mnist", DIGIT_NAMES),
     )
 )
 
@@ -164,7 +181,7 @@ FASHION_MNIST = register_dataset(
                 ),
             },
         ),
-        build=_idx_builder("fashion-mnist", "fashion-mnist", FASHION_NAMES),
+        build=idx_builder("fashion-mnist", "fashion-mnist", FASHION_NAMES),
     )
 )
 
@@ -178,6 +195,7 @@ USPS_FILE = RemoteFile(
         "(needs a free Kaggle login)"
     ),
 )
+USPS_FIX = f"Replace it with a good copy ({USPS_FILE.instructions})."
 
 
 def _usps_split(h5, group: str, label: str) -> Split:
@@ -185,12 +203,25 @@ def _usps_split(h5, group: str, label: str) -> Split:
         data = h5[f"{group}/data"][()]
         target = h5[f"{group}/target"][()]
     except KeyError as e:
-        raise DataError(f"{label} has no '{group}/data' and '{group}/target' arrays.") from e
+        raise DataError(
+            f"{label} has no '{group}/data' and '{group}/target' arrays. {USPS_FIX}"
+        ) from e
     if data.ndim != 2 or data.shape[1] != 256 or target.shape != (len(data),):
         raise DataError(
             f"{label}: '{group}' should hold (N, 256) images and N targets, got "
-            f"{data.shape} and {target.shape}."
+            f"{data.shape} and {target.shape}. {USPS_FIX}"
         )
+    source = f"{label} '{group}/target'"
+    # checked before the cast: astype("int64") would turn a NaN label into a huge integer
+    check_labels(
+        torch.from_numpy(target.astype("float64")),
+        source,
+        dataset="usps",
+        num_classes=10,
+        num_images=len(data),
+        images_source=f"{label} '{group}/data'",
+        fix=USPS_FIX,
+    )
     x = torch.from_numpy(data.astype("float32")).reshape(-1, 1, 16, 16)
     return Split(x=x, y=torch.from_numpy(target.astype("int64")))
 

@@ -13,16 +13,20 @@ A file that is found is hashed before use (once per process per path, size and m
 whose hash is wrong is an error wherever it lies, never skipped or silently replaced, so that a
 corrupt copy the user pointed at is reported. A download streams into a temporary file beside
 its destination, is verified, fsynced and renamed into place, so a failed or corrupt download
-leaves nothing behind.
+leaves nothing behind; the part file of a download killed outright has another name than the
+data file, so it is never mistaken for it, and the next download removes it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
 import http.client
 import logging
 import os
 import tempfile
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,20 +152,41 @@ def download_file(
     raise DataNotFound(_missing_message(remote, locations or search_locations(), why))
 
 
+def _remove_stale_parts(dest: Path) -> None:
+    """Delete temporary files of earlier downloads of `dest` that were killed (SIGKILL, power
+    loss) before they could clean up. A live download writes at least every `_TIMEOUT_S`
+    (or times out), so a part file untouched for twice that long belongs to a dead process.
+    Part files never have the destination's name, so they are never taken for the data."""
+    cutoff = time.time() - 2 * _TIMEOUT_S
+    for part in dest.parent.glob(f".{glob.escape(dest.name)}.*.part"):
+        with contextlib.suppress(OSError):  # gone already, or not ours to delete
+            if part.stat().st_mtime < cutoff:
+                part.unlink()
+                log.info("removed %s, left by an interrupted download", part)
+
+
 def _download_verified(url: str, remote: RemoteFile, dest: Path) -> None:
     """Stream `url` into a temporary file beside `dest`; rename into place only if it verifies."""
+    _remove_stale_parts(dest)
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     tmp = Path(tmp_name)
     try:
         h = hashlib.sha256()
         size = 0
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=_TIMEOUT_S) as resp:
+            declared = resp.headers.get("Content-Length", "")
             while chunk := resp.read(_CHUNK):
                 h.update(chunk)
                 out.write(chunk)
                 size += len(chunk)
             out.flush()
             os.fsync(out.fileno())
+        # read(n) returns what came before the connection closed, without an error
+        if declared.isdigit() and size != int(declared):
+            raise ValueError(
+                f"interrupted download: the connection closed after {size:,} of "
+                f"{int(declared):,} bytes"
+            )
         if h.hexdigest() != remote.sha256:
             raise ValueError(
                 f"checksum mismatch: got SHA-256 {h.hexdigest()} ({size:,} bytes), "

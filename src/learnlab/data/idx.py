@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from learnlab.data.checks import REPLACE_FILE
 from learnlab.errors import DataError
 
 # type code -> big-endian dtype stored in the file
@@ -56,7 +57,7 @@ def read_idx(path_or_bytes: str | Path | bytes, *, name: str | None = None) -> t
         except (EOFError, OSError, zlib.error) as e:
             raise DataError(
                 f"IDX file {label} is not a valid gzip stream ({e}); it is probably truncated "
-                "or corrupt. Replace it with a good copy."
+                f"or corrupt. {REPLACE_FILE}"
             ) from e
     return _parse(raw, label)
 
@@ -66,13 +67,16 @@ def _parse(raw: bytes, label: str) -> torch.Tensor:
         codes = ", ".join(f"0x{c:02X}" for c in IDX_DTYPES)
         raise DataError(
             f"{label} is not an IDX file: magic number {raw[:4].hex() or '(empty)'} should be "
-            f"00 00 <type> <ndim> with type one of {codes}."
+            f"00 00 <type> <ndim> with type one of {codes}. {REPLACE_FILE}"
         )
     dtype = IDX_DTYPES[raw[2]]
     ndim = raw[3]
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise DataError(f"IDX file {label} is truncated: its header needs {header} bytes.")
+        raise DataError(
+            f"IDX file {label} is truncated: its header needs {header} bytes, found "
+            f"{len(raw)}. {REPLACE_FILE}"
+        )
     dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
     expected = math.prod(dims) * dtype.itemsize
     actual = len(raw) - header
@@ -80,7 +84,7 @@ def _parse(raw: bytes, label: str) -> torch.Tensor:
         problem = "truncated" if actual < expected else "longer than its header says"
         raise DataError(
             f"IDX file {label} is {problem}: shape {dims} of {dtype.name} needs "
-            f"{expected:,} payload bytes, found {actual:,}. Replace it with a good copy."
+            f"{expected:,} payload bytes, found {actual:,}. {REPLACE_FILE}"
         )
     values = np.frombuffer(raw, dtype=dtype, count=math.prod(dims), offset=header)
     # astype copies into native byte order, giving torch a writable array.

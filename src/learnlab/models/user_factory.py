@@ -89,7 +89,12 @@ def load_user_factory(spec: str) -> Callable[..., nn.Module]:
     """The function named by `spec` = `"path/to/file.py:function"`, imported from that file."""
     path, function = _parse(spec)
     if path.suffix != ".py":
-        raise ConfigError(f"model file {path} must be a Python file ending in .py ({FORM}).")
+        # A pickled model (torch.save(model)) would run code when loaded: never accepted.
+        raise ConfigError(
+            f"model file {path} must be a Python file ending in .py ({FORM}). learnlab builds "
+            "models from code you can read and never unpickles a saved model (torch.load of a "
+            "pickle can run any code); keep trained weights in a .safetensors file."
+        )
     if not path.is_file():
         raise ConfigError(
             f"model file {path} does not exist (resolved to {path.resolve()}). "

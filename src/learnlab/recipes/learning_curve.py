@@ -114,6 +114,9 @@ def _available(config: LearningCurveConfig) -> int:
     "error against training-set size on growing nested subsets, a fitted power law "
     "a n^-b + c, and the data a target error needs (MLP on MNIST by default)",
     LearningCurveConfig,
+    train_configs=lambda config: [
+        point_config(config, size) for size in (config.sizes or [config.smallest])
+    ],
 )
 def run(config: LearningCurveConfig, *, run_dir=None, resume=None, console=None):
     from rich.console import Console

@@ -111,6 +111,7 @@ REPRODUCTION = Reproduction(
     "10 epochs on all 60,000 images (a few minutes on 2 cores)",
     Lenet5MnistConfig,
     reproduction=REPRODUCTION,
+    train_configs=lambda config: [train_config(config)],
 )
 def run(config: Lenet5MnistConfig, *, run_dir=None, resume=None, console=None):
     from learnlab.pipeline import run_training

@@ -18,7 +18,7 @@ from learnlab.recipes.registry import register_recipe
 class QuickstartConfig(StrictModel):
     epochs: int = Field(2, ge=1, le=50)
     batch_size: int = Field(64, ge=1)
-    lr: float = Field(2e-3, gt=0)
+    lr: float = Field(2e-3, gt=0, le=100)
     seed: int = Field(0, ge=0)
     data_root: str | None = None
     download: bool = True
@@ -29,21 +29,13 @@ class QuickstartConfig(StrictModel):
     "LeNet-5 on MNIST for two epochs (an MLP on the 8x8 digits when MNIST is absent); "
     "writes an HTML report",
     QuickstartConfig,
+    train_configs=lambda config: list(train_configs(config)),
 )
 def run(config: QuickstartConfig, *, run_dir=None, resume=None, console=None):
     from learnlab.pipeline import run_training
 
-    common = dict(
-        batch_size=config.batch_size,
-        lr=config.lr,
-        seed=config.seed,
-        data_root=config.data_root,
-        download=config.download,
-        optimizer="adam",
-        schedule="cosine",
-    )
     notes = ["The learnlab quickstart: the first model of the course, trained end to end."]
-    lenet = TrainConfig(dataset="mnist", model="lenet5", epochs=config.epochs, **common)
+    lenet, mlp = train_configs(config)
     try:
         return run_training(
             lenet, run_dir=run_dir, resume=resume, console=console, title="quickstart", notes=notes
@@ -56,7 +48,23 @@ def run(config: QuickstartConfig, *, run_dir=None, resume=None, console=None):
             "training an MLP on scikit-learn's 8x8 digits instead.[/]"
         )
     notes.append("MNIST was not available, so this run uses scikit-learn's 8x8 digits.")
-    mlp = TrainConfig(dataset="digits", model="mlp", epochs=20 * config.epochs, **common)
     return run_training(
         mlp, run_dir=run_dir, resume=resume, console=console, title="quickstart", notes=notes
     )
+
+
+def train_configs(config: QuickstartConfig) -> tuple[TrainConfig, TrainConfig]:
+    """The `learnlab train` configurations: LeNet-5 on MNIST, and the MLP on the 8x8 digits
+    used when MNIST is absent (a dry run checks both)."""
+    common = dict(
+        batch_size=config.batch_size,
+        lr=config.lr,
+        seed=config.seed,
+        data_root=config.data_root,
+        download=config.download,
+        optimizer="adam",
+        schedule="cosine",
+    )
+    lenet = TrainConfig(dataset="mnist", model="lenet5", epochs=config.epochs, **common)
+    mlp = TrainConfig(dataset="digits", model="mlp", epochs=20 * config.epochs, **common)
+    return lenet, mlp

@@ -37,6 +37,8 @@ class Recipe:
     config_class: type
     run: Callable
     reproduction: Reproduction | None = None
+    # config -> the `learnlab train` configs the recipe runs (checked by --dry-run)
+    train_configs: Callable | None = None
 
 
 _RECIPES: dict[str, Recipe] = {}
@@ -48,14 +50,17 @@ def register_recipe(
     description: str,
     config_class: type,
     reproduction: Reproduction | None = None,
+    train_configs: Callable | None = None,
 ) -> Callable:
     """Decorator: register `run(config, *, run_dir, resume, console)` under `name`; with
-    `reproduction`, the recipe's default configuration reproduces that paper's numbers."""
+    `reproduction`, the recipe's default configuration reproduces that paper's numbers;
+    `train_configs(config)` lists the TrainConfigs its runs use, so that `--dry-run` can
+    validate them without running anything."""
 
     def decorate(run: Callable) -> Callable:
         if name in _RECIPES:
             raise ValueError(f"recipe {name!r} is already registered")
-        _RECIPES[name] = Recipe(name, description, config_class, run, reproduction)
+        _RECIPES[name] = Recipe(name, description, config_class, run, reproduction, train_configs)
         return run
 
     return decorate

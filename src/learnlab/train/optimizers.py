@@ -120,7 +120,10 @@ def _check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
     options = dict(options)
     if "betas" in options:
         betas = options["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        numbers = isinstance(betas, (tuple, list)) and all(
+            isinstance(b, (int, float)) and not isinstance(b, bool) for b in betas
+        )
+        if not numbers or len(betas) != 2:
             raise ConfigError(
                 f"option 'betas' of optimizer {name!r} must be two numbers (beta1, beta2) in"
                 f" [0, 1), got {betas!r}"
@@ -131,7 +134,45 @@ def _check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
             f"option 'line_search_fn' of optimizer 'lbfgs' must be None or 'strong_wolfe', got"
             f" {options['line_search_fn']!r}"
         )
+    for key, value in options.items():
+        _check_option_type(name, key, value)
     return options
+
+
+# the type of each numeric or boolean option: torch checks some values (eps >= 0...) but not
+# their types, and not dampening at all, so a string would fail only at the first step
+_OPTION_TYPES: dict[str, type] = {
+    "eps": float,
+    "lr_decay": float,
+    "initial_accumulator_value": float,
+    "alpha": float,
+    "momentum": float,
+    "dampening": float,
+    "tolerance_grad": float,
+    "tolerance_change": float,
+    "max_iter": int,
+    "max_eval": int,
+    "history_size": int,
+    "amsgrad": bool,
+    "centered": bool,
+}
+
+
+def _check_option_type(name: str, key: str, value: Any) -> None:
+    kind = _OPTION_TYPES.get(key)
+    if kind is bool:
+        ok, wanted = isinstance(value, bool), "true or false"
+    elif kind is int:
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        wanted = "an integer >= 1"
+    elif kind is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = ok and math.isfinite(value) and (key != "dampening" or 0 <= value <= 1)
+        wanted = "a number in [0, 1]" if key == "dampening" else "a finite number"
+    else:
+        return
+    if not ok:
+        raise ConfigError(f"option {key!r} of optimizer {name!r} must be {wanted}, got {value!r}")
 
 
 # Optimizers with a fused kernel (one kernel per parameter for the whole update) on the CPU and

@@ -1,5 +1,10 @@
 """Resumable checkpoints: every `every_batches` batches and/or `every_seconds`, at the end of
-every epoch and at the end of the fit. Writes are atomic (see learnlab.train.checkpoint)."""
+every epoch and at the end of the fit. Writes are atomic (see learnlab.train.checkpoint).
+
+When a fit starts (fresh or resumed) the temporary files that killed atomic writes left in the
+checkpoint's folder (the run directory) are deleted: a run killed during a checkpoint write
+leaves a checkpoint-sized `.checkpoint.safetensors.XXXXXXXX.tmp`, never read, only wasting disk.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from learnlab.fileio import remove_stale_temp_files
 from learnlab.train.checkpoint import save_state
 from learnlab.train.events import Callback
 
@@ -33,6 +39,8 @@ class Checkpointer(Callback):
         self._last = time.monotonic()
 
     def before_fit(self, trainer) -> None:
+        if self.path.parent.is_dir():
+            remove_stale_temp_files(self.path.parent)
         self._last = time.monotonic()
 
     def after_batch(self, trainer) -> None:
