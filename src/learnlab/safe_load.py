@@ -9,15 +9,17 @@ only from safetensors (Hugging Face, 2022: a format that holds tensors and a JSO
 nothing executable) and metadata only from JSON, and never unpickles a file from elsewhere.
 
 safetensors itself would reject a pickle too, but with an obscure message ("header too
-large"). `require_safetensors` looks at the first bytes first and says what the file is,
+large"). `require_safetensors` checks the structure first and says what the file is,
 why it is refused and how to convert trusted weights. The check (no code runs):
 
-1. the first bytes are sniffed: pickle protocol 2+ starts with 0x80 (so does the legacy
-   `torch.save` format); `torch.save` since PyTorch 1.6 writes a zip ("PK\\x03\\x04") around
-   a pickle; numpy's .npy starts with "\\x93NUMPY"; gzip with 1f 8b;
-2. otherwise the file must be a safetensors file: an 8-byte little-endian header length N
-   with 2 <= N <= size - 8 (and at most 100 MB, safetensors' own limit), followed by N bytes
-   of UTF-8 JSON whose top level is an object.
+1. the file must have the structure of a safetensors file: an 8-byte little-endian header
+   length N with 2 <= N <= size - 8 (and at most 100 MB, safetensors' own limit), followed by
+   N bytes of UTF-8 JSON whose top level is an object;
+2. a file that fails is named by its first bytes, for the message: pickle protocol 2+ starts
+   with 0x80 (so does the legacy `torch.save` format); `torch.save` since PyTorch 1.6 writes a
+   zip ("PK\\x03\\x04") around a pickle; numpy's .npy starts with "\\x93NUMPY"; gzip with 1f 8b.
+   (The structure comes first: a real safetensors file whose header length ends in the byte
+   0x80 also starts with 0x80.)
 
 Example:
     >>> require_safetensors("runs/x/model.safetensors", what="model")  # doctest: +SKIP
@@ -66,9 +68,16 @@ def sniff(head: bytes, size: int) -> str | None:
     8 bytes announce (see `require_safetensors`); only bytes are compared, nothing is parsed
     except the JSON header of a file that passes every other test.
     """
-    for magic, what in _KNOWN_MAGIC:
-        if head.startswith(magic):
-            return f"it is {what}"
+    problem = _structure_problem(head, size)
+    if problem is not None:
+        for magic, what in _KNOWN_MAGIC:
+            if head.startswith(magic):
+                return f"it is {what}"
+    return problem
+
+
+def _structure_problem(head: bytes, size: int) -> str | None:
+    """Why `head` does not start a safetensors file of `size` bytes, or None."""
     if size < 8:
         return f"it is too short ({size} bytes) to hold a safetensors header"
     (header_len,) = struct.unpack("<Q", head[:8])
@@ -94,7 +103,7 @@ def _read_head(path: Path) -> tuple[bytes, int]:
     size = path.stat().st_size
     with open(path, "rb") as file:
         head = file.read(8)
-        if len(head) == 8 and not any(head.startswith(m) for m, _ in _KNOWN_MAGIC):
+        if len(head) == 8:
             (header_len,) = struct.unpack("<Q", head)
             if header_len <= min(size - 8, MAX_HEADER_BYTES):
                 head += file.read(header_len)

@@ -262,3 +262,21 @@ def test_read_safetensors_reads_the_header_alone_or_everything(tmp_path):
     tensors, metadata = read_safetensors(path)
     assert torch.equal(tensors["w"], torch.arange(6.0).reshape(2, 3)) and metadata == {"k": "v"}
     assert read_safetensors(path, tensors=False) == ({}, {"k": "v"})
+
+
+def test_a_safetensors_file_whose_first_byte_is_0x80_is_accepted(tmp_path):
+    """A header length ending in the byte 0x80 makes a real safetensors file start like a
+    pickle; the structure decides, not the first byte (one file in 256 would be refused)."""
+    from safetensors.torch import save
+
+    from learnlab.safe_load import read_safetensors, require_safetensors
+
+    for pad in range(512):
+        data = save({"w": torch.arange(3.0)}, metadata={"pad": "x" * pad})
+        if data[0] == 0x80:
+            break
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(data)
+    assert require_safetensors(path) == path
+    tensors, metadata = read_safetensors(path)
+    assert torch.equal(tensors["w"], torch.arange(3.0)) and metadata["pad"] == "x" * pad
