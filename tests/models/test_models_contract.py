@@ -21,7 +21,16 @@ IMAGE = (1, 28, 28)
 # other inputs adds them here.
 INPUT_SHAPES: dict[str, list[tuple[int, ...]]] = {
     "mlp": [IMAGE, (1, 40)],
+    "rnn": [IMAGE, (12, 5)],
+    "lstm": [IMAGE, (12, 5)],
+    "gru": [IMAGE, (12, 5)],
+    "transformer-classifier": [IMAGE, (12, 5)],
+    "char-transformer": [(16,)],
 }
+
+# Models that take int64 token ids in [0, vocabulary) and return (N, T, vocabulary) logits;
+# the value is the vocabulary size, passed as num_outputs.
+TOKEN_MODELS: dict[str, int] = {"char-transformer": 65}
 
 # Option variants that also go through the contract.
 VARIANTS: list[tuple[str, dict]] = [
@@ -30,6 +39,13 @@ VARIANTS: list[tuple[str, dict]] = [
     ("mlp", {"norm": "layer", "activation": "gelu", "bias": False}),
     ("lenet5", {"activation": "tanh", "pool": "avg"}),
     ("mnist-cnn", {"dropout1": 0.0, "dropout2": 0.0, "width": 32}),
+    ("rnn", {"layers": 2, "dropout": 0.1, "readout": "mean"}),
+    ("lstm", {"layers": 2, "bidirectional": True, "hidden": 16}),
+    ("gru", {"bidirectional": True, "readout": "mean", "hidden": 16}),
+    ("transformer-classifier", {"dim": 32, "depth": 1, "heads": 2, "dropout": 0.1}),
+    ("char-transformer", {"dim": 32, "depth": 1, "heads": 8, "dropout": 0.1}),
+    ("preact-resnet", {"width": 8, "blocks": [1, 3]}),
+    ("mlp-mixer", {"patch_size": 7, "dim": 16, "depth": 2, "token_hidden": 8}),
 ]
 
 
@@ -40,7 +56,8 @@ def _cases() -> list:
             cases.append(pytest.param(name, shape, {}, id=f"{name}-{'x'.join(map(str, shape))}"))
     for name, options in VARIANTS:
         label = ",".join(f"{k}={v}" for k, v in options.items())
-        cases.append(pytest.param(name, IMAGE, options, id=f"{name}-{label}"))
+        shape = INPUT_SHAPES.get(name, [IMAGE])[0]
+        cases.append(pytest.param(name, shape, options, id=f"{name}-{label}"))
     return cases
 
 
@@ -49,12 +66,20 @@ CASES = _cases()
 
 def _build(name: str, shape: tuple[int, ...], options: dict, seed: int) -> torch.nn.Module:
     torch.manual_seed(seed)
-    return build_model(name, shape, NUM_OUTPUTS, **options)
+    return build_model(name, shape, TOKEN_MODELS.get(name, NUM_OUTPUTS), **options)
 
 
-def _input(shape: tuple[int, ...], n: int = 3) -> torch.Tensor:
+def _input(name: str, shape: tuple[int, ...], n: int = 3) -> torch.Tensor:
     generator = torch.Generator().manual_seed(1234)
+    if name in TOKEN_MODELS:
+        return torch.randint(0, TOKEN_MODELS[name], (n, *shape), generator=generator)
     return torch.randn(n, *shape, generator=generator)
+
+
+def _output_shape(name: str, shape: tuple[int, ...], n: int = 3) -> tuple[int, ...]:
+    if name in TOKEN_MODELS:
+        return (n, *shape, TOKEN_MODELS[name])
+    return (n, NUM_OUTPUTS)
 
 
 def test_every_registered_model_is_covered():
@@ -68,8 +93,8 @@ def test_output_shape(name, shape, options):
     model = _build(name, shape, options, seed=0)
     for mode in (True, False):
         model.train(mode)
-        out = model(_input(shape))
-        assert out.shape == (3, NUM_OUTPUTS)
+        out = model(_input(name, shape))
+        assert out.shape == _output_shape(name, shape)
         assert out.dtype == torch.float32
         assert torch.isfinite(out).all()
 
@@ -78,7 +103,7 @@ def test_output_shape(name, shape, options):
 def test_every_parameter_gets_a_gradient(name, shape, options):
     model = _build(name, shape, options, seed=0).train()
     torch.manual_seed(1)  # fixes the dropout masks
-    out = model(_input(shape, n=4))
+    out = model(_input(name, shape, n=4))
     weights = torch.randn(out.shape, generator=torch.Generator().manual_seed(2))
     (out * weights).sum().backward()
     for pname, param in model.named_parameters():
@@ -89,7 +114,7 @@ def test_every_parameter_gets_a_gradient(name, shape, options):
 
 @pytest.mark.parametrize(("name", "shape", "options"), CASES)
 def test_seed_determines_the_model(name, shape, options):
-    x = _input(shape)
+    x = _input(name, shape)
     with torch.no_grad():
         a = _build(name, shape, options, seed=0).eval()(x)
         b = _build(name, shape, options, seed=0).eval()(x)
@@ -102,13 +127,13 @@ def test_seed_determines_the_model(name, shape, options):
 def test_state_dict_round_trip_through_safetensors(name, shape, options, tmp_path):
     model = _build(name, shape, options, seed=0)
     # A training-mode pass first, so that running statistics (batch norm) are not the defaults.
-    model.train()(_input(shape, n=8))
+    model.train()(_input(name, shape, n=8))
     model.eval()
     path = tmp_path / "weights.safetensors"
     save_file(model.state_dict(), str(path))
 
     fresh = _build(name, shape, options, seed=1).eval()
-    x = _input(shape)
+    x = _input(name, shape)
     with torch.no_grad():
         assert not torch.allclose(fresh(x), model(x))
         result = fresh.load_state_dict(load_file(str(path)), strict=True)

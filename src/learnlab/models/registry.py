@@ -37,7 +37,15 @@ from learnlab.errors import ConfigError, unknown_name
 
 # Modules whose import registers the built-in models. They are imported on first use, so that
 # they can import `register_model` from here without a circular import.
-BUILTIN_FAMILIES = ("learnlab.models.mlp", "learnlab.models.convnets", "learnlab.models.speedrun")
+BUILTIN_FAMILIES = (
+    "learnlab.models.mlp",
+    "learnlab.models.convnets",
+    "learnlab.models.speedrun",
+    "learnlab.models.recurrent",
+    "learnlab.models.transformer",
+    "learnlab.models.resnet",
+    "learnlab.models.mixer",
+)
 
 # Arguments that `build_model` passes itself; they are not options.
 RESERVED = ("input_shape", "num_outputs")
