@@ -6,6 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI runs the same generated examples every time (a red CI is then reproducible, never a
+# draw of luck); LEARNLAB_HYPOTHESIS=explore draws new ones, to hunt for bugs before they land.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("explore" if os.environ.get("LEARNLAB_HYPOTHESIS") == "explore" else "ci")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "datasets"

@@ -35,7 +35,7 @@ class StrictModel(BaseModel):
         allow_inf_nan=False,
     )
 
-    def __init__(self, **data: Any) -> None:
+    def __init__(self, /, **data: Any) -> None:  # `/`: a config key named "self" is just a key
         # pydantic's model_validate comes through here too; `validate` re-words the message
         # with the name of the source (a config file, a search space...)
         try:

@@ -30,7 +30,9 @@ def test_recovers_an_exact_power_law(a, b, c):
         a, c = a * scale, c * scale
     fit = fit_power_law(SIZES, errors)
     assert fit.rmse < 1e-7  # exact data: only the optimiser's stopping point is left
-    np.testing.assert_allclose([fit.a, fit.b, fit.c], [a, b, c], rtol=1e-5, atol=1e-7)
+    # small a with large b leaves errors of ~1e-5 at the largest sizes, where a and c trade
+    # off along a nearly flat valley: 1e-4 relative is what exact data pins down there
+    np.testing.assert_allclose([fit.a, fit.b, fit.c], [a, b, c], rtol=1e-4, atol=1e-6)
 
 
 def test_matches_an_independent_least_squares_fit_on_noisy_points():

@@ -560,6 +560,7 @@ def test_160_invalid_configs_per_recipe_exit_2_naming_the_key(workdir, recipe, d
         "batch_size=4294967296",  # was accepted, beyond what torch indexes
         'optimizer=momentum --set=optimizer_options.dampening="x"',  # failed at the first step
         "optimizer=rmsprop --set=optimizer_options.centered=1",
+        "self=1",  # was a TypeError: the key collided with __init__'s own argument
     ],
 )
 def test_mistakes_the_generators_found_stay_fixed(workdir, assignment):
