@@ -22,16 +22,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def machine() -> dict:
     """What the numbers were measured on."""
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from learnlab.machine import cpu_model
+
     return {
-        "cpu": cpu or platform.processor(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__,

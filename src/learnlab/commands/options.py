@@ -10,11 +10,11 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run-dir", type=Path, help="where to write the run (default runs/<time>-...)")
     p.add_argument("--seed", type=int, help="random seed (same seed, same numbers on the CPU)")
     p.add_argument("--config", type=Path, help="a TOML file of settings")
+    add_set_option(p, "override one setting, e.g. --set lr=0.1 --set model_options.width=64")
+
+
+def add_set_option(p: argparse.ArgumentParser, text: str) -> None:
+    """`--set KEY=VALUE`, repeatable, collected in `args.assignments`."""
     p.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one setting, e.g. --set lr=0.1 --set model_options.width=64",
+        "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE", help=text
     )

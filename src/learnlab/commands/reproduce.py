@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from learnlab.commands.options import add_set_option
+
 NAME = "reproduce"
 HELP = "reproduce a paper's numbers (--all: every reproduction, docs/reproductions.md)"
 DESCRIPTION = """Run a reproduction (a recipe with a paper's numbers: learnlab list recipes) in
@@ -33,13 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"with --all: where to write the page (default {DEFAULT_PAGE})",
     )
     parser.add_argument("--run-dir", type=Path, help="with NAME: where to write the run")
-    parser.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a setting of the recipe(s), e.g. --set data_root=/data --set seed=1",
+    add_set_option(
+        parser, "override a setting of the recipe(s), e.g. --set data_root=/data --set seed=1"
     )
 
 

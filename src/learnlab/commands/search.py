@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from learnlab.commands.options import add_set_option
+
 NAME = "search"
 HELP = "hyperparameter search: grid, random, TPE, Gaussian process; pruning; resumable"
 DESCRIPTION = """\
@@ -67,14 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="skip search.html and results.json/csv (extra workers: the last run writes them)",
     )
-    parser.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a setting of the base training config, e.g. --set epochs=3",
-    )
+    add_set_option(parser, "override a setting of the base training config, e.g. --set epochs=3")
 
 
 def run(args: argparse.Namespace) -> int:

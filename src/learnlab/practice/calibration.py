@@ -78,8 +78,8 @@ def calibration_bin_index(confidence: Tensor, edges: Tensor) -> Tensor:
     return torch.bucketize(confidence, edges[1:-1], right=False)
 
 
-def confidence_and_correct(y_true: Tensor, probabilities: Tensor) -> tuple[Tensor, Tensor]:
-    """Max class probability (float64) and whether the argmax is the label (bool), per example."""
+def check_probabilities(y_true: Tensor, probabilities: Tensor) -> None:
+    """An (n, K) tensor of probabilities and one label per row, or a DataError saying what."""
     if not isinstance(probabilities, Tensor) or probabilities.dim() != 2:
         shape = tuple(getattr(probabilities, "shape", ()))
         raise DataError(f"probabilities must be an (n, K) tensor, got shape {shape}")
@@ -88,6 +88,11 @@ def confidence_and_correct(y_true: Tensor, probabilities: Tensor) -> tuple[Tenso
             f"y_true must hold one label per row of probabilities ({probabilities.shape[0]}), "
             f"got shape {tuple(getattr(y_true, 'shape', ()))}"
         )
+
+
+def confidence_and_correct(y_true: Tensor, probabilities: Tensor) -> tuple[Tensor, Tensor]:
+    """Max class probability (float64) and whether the argmax is the label (bool), per example."""
+    check_probabilities(y_true, probabilities)
     probabilities = probabilities.detach().to("cpu", torch.float64)
     # argmax + gather: Tensor.max(dim=...) took ~16 ms even on a (40, 3) tensor here
     predicted = probabilities.argmax(dim=1)

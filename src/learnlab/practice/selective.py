@@ -39,6 +39,7 @@ import torch
 from torch import Tensor
 
 from learnlab.errors import ConfigError, DataError
+from learnlab.practice.calibration import check_probabilities
 
 
 @dataclass(frozen=True)
@@ -106,14 +107,7 @@ def coverage_accuracy_curve(
 ) -> CoverageCurve:
     """The curve of argmax predictions of (n, K) probabilities; confidence defaults to the
     maximum probability (pass e.g. the margin or minus the entropy to rank differently)."""
-    if not isinstance(probabilities, Tensor) or probabilities.dim() != 2:
-        shape = tuple(getattr(probabilities, "shape", ()))
-        raise DataError(f"probabilities must be an (n, K) tensor, got shape {shape}")
-    if not isinstance(y_true, Tensor) or y_true.shape != probabilities.shape[:1]:
-        raise DataError(
-            f"y_true must hold one label per row of probabilities ({probabilities.shape[0]}), "
-            f"got shape {tuple(getattr(y_true, 'shape', ()))}"
-        )
+    check_probabilities(y_true, probabilities)
     probabilities = probabilities.detach().cpu()
     predicted = probabilities.argmax(dim=1)  # argmax + gather: Tensor.max(dim=) is slow here
     top = probabilities.gather(1, predicted[:, None]).squeeze(1)

@@ -15,7 +15,6 @@ the results of several as one Markdown page (docs/reproductions.md), atomically.
 from __future__ import annotations
 
 import os
-import platform
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -137,14 +136,9 @@ def machine_description() -> str:
     """CPU model, cores and torch's threads and version: what the seconds depend on."""
     import torch
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from learnlab.machine import cpu_model
+
+    cpu = cpu_model()
     device = "CUDA " + torch.cuda.get_device_name() if torch.cuda.is_available() else "no GPU"
     return (
         f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} with "
