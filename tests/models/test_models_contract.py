@@ -8,6 +8,10 @@ run through the same contract (norm layers carry buffers, dropout consumes rando
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
@@ -49,6 +53,34 @@ VARIANTS: list[tuple[str, dict]] = [
 ]
 
 
+def _load_family_cases() -> dict[str, ModuleType]:
+    """Families whose models take other inputs than one tensor (a graph, a pair, token ids of
+    another kind) describe them in a module of their own, tests/models/contract_cases/*.py:
+
+    - `INPUT_SHAPES: dict[name, list[shape]]`: the shapes to test (the first is used for variants);
+    - `VARIANTS: list[(name, options)]`: option variants that also go through the contract;
+    - `NUM_OUTPUTS: dict[name, int]` (optional): num_outputs to build with (default 10);
+    - `make_input(name, shape, n, generator) -> tuple`: the forward's positional arguments;
+    - `output_shape(name, shape, n) -> tuple`: the expected shape of the output tensor.
+
+    Returns {model name: the module that describes it}."""
+    owners: dict[str, ModuleType] = {}
+    for path in sorted((Path(__file__).parent / "contract_cases").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"contract_cases_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for name in module.INPUT_SHAPES:
+            assert name not in owners, f"{name} is described twice"
+            owners[name] = module
+    return owners
+
+
+FAMILY_CASES = _load_family_cases()
+for _name, _module in FAMILY_CASES.items():
+    INPUT_SHAPES[_name] = _module.INPUT_SHAPES[_name]
+VARIANTS += [v for m in {id(m): m for m in FAMILY_CASES.values()}.values() for v in m.VARIANTS]
+
+
 def _cases() -> list:
     cases = []
     for name in model_names():
@@ -66,17 +98,26 @@ CASES = _cases()
 
 def _build(name: str, shape: tuple[int, ...], options: dict, seed: int) -> torch.nn.Module:
     torch.manual_seed(seed)
-    return build_model(name, shape, TOKEN_MODELS.get(name, NUM_OUTPUTS), **options)
+    if name in FAMILY_CASES:
+        num_outputs = getattr(FAMILY_CASES[name], "NUM_OUTPUTS", {}).get(name, NUM_OUTPUTS)
+    else:
+        num_outputs = TOKEN_MODELS.get(name, NUM_OUTPUTS)
+    return build_model(name, shape, num_outputs, **options)
 
 
-def _input(name: str, shape: tuple[int, ...], n: int = 3) -> torch.Tensor:
+def _input(name: str, shape: tuple[int, ...], n: int = 3) -> tuple:
+    """The forward's positional arguments for n examples."""
     generator = torch.Generator().manual_seed(1234)
+    if name in FAMILY_CASES:
+        return tuple(FAMILY_CASES[name].make_input(name, shape, n, generator))
     if name in TOKEN_MODELS:
-        return torch.randint(0, TOKEN_MODELS[name], (n, *shape), generator=generator)
-    return torch.randn(n, *shape, generator=generator)
+        return (torch.randint(0, TOKEN_MODELS[name], (n, *shape), generator=generator),)
+    return (torch.randn(n, *shape, generator=generator),)
 
 
 def _output_shape(name: str, shape: tuple[int, ...], n: int = 3) -> tuple[int, ...]:
+    if name in FAMILY_CASES:
+        return tuple(FAMILY_CASES[name].output_shape(name, shape, n))
     if name in TOKEN_MODELS:
         return (n, *shape, TOKEN_MODELS[name])
     return (n, NUM_OUTPUTS)
@@ -93,7 +134,7 @@ def test_output_shape(name, shape, options):
     model = _build(name, shape, options, seed=0)
     for mode in (True, False):
         model.train(mode)
-        out = model(_input(name, shape))
+        out = model(*_input(name, shape))
         assert out.shape == _output_shape(name, shape)
         assert out.dtype == torch.float32
         assert torch.isfinite(out).all()
@@ -103,7 +144,7 @@ def test_output_shape(name, shape, options):
 def test_every_parameter_gets_a_gradient(name, shape, options):
     model = _build(name, shape, options, seed=0).train()
     torch.manual_seed(1)  # fixes the dropout masks
-    out = model(_input(name, shape, n=4))
+    out = model(*_input(name, shape, n=4))
     weights = torch.randn(out.shape, generator=torch.Generator().manual_seed(2))
     (out * weights).sum().backward()
     for pname, param in model.named_parameters():
@@ -116,9 +157,9 @@ def test_every_parameter_gets_a_gradient(name, shape, options):
 def test_seed_determines_the_model(name, shape, options):
     x = _input(name, shape)
     with torch.no_grad():
-        a = _build(name, shape, options, seed=0).eval()(x)
-        b = _build(name, shape, options, seed=0).eval()(x)
-        c = _build(name, shape, options, seed=1).eval()(x)
+        a = _build(name, shape, options, seed=0).eval()(*x)
+        b = _build(name, shape, options, seed=0).eval()(*x)
+        c = _build(name, shape, options, seed=1).eval()(*x)
     assert torch.equal(a, b)
     assert not torch.allclose(a, c)
 
@@ -127,7 +168,7 @@ def test_seed_determines_the_model(name, shape, options):
 def test_state_dict_round_trip_through_safetensors(name, shape, options, tmp_path):
     model = _build(name, shape, options, seed=0)
     # A training-mode pass first, so that running statistics (batch norm) are not the defaults.
-    model.train()(_input(name, shape, n=8))
+    model.train()(*_input(name, shape, n=8))
     model.eval()
     path = tmp_path / "weights.safetensors"
     save_file(model.state_dict(), str(path))
@@ -135,10 +176,10 @@ def test_state_dict_round_trip_through_safetensors(name, shape, options, tmp_pat
     fresh = _build(name, shape, options, seed=1).eval()
     x = _input(name, shape)
     with torch.no_grad():
-        assert not torch.allclose(fresh(x), model(x))
+        assert not torch.allclose(fresh(*x), model(*x))
         result = fresh.load_state_dict(load_file(str(path)), strict=True)
         assert not result.missing_keys and not result.unexpected_keys
-        assert torch.equal(fresh(x), model(x))
+        assert torch.equal(fresh(*x), model(*x))
 
 
 @pytest.mark.parametrize(("name", "shape", "options"), CASES)
