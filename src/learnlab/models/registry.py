@@ -45,6 +45,13 @@ BUILTIN_FAMILIES = (
     "learnlab.models.transformer",
     "learnlab.models.resnet",
     "learnlab.models.mixer",
+    "learnlab.models.autoencoders",
+    "learnlab.models.vae",
+    "learnlab.models.graph",
+    "learnlab.models.siamese",
+    "learnlab.models.bilinear",
+    "learnlab.models.mixture_of_experts",
+    "learnlab.models.skip_gram",
 )
 
 # Arguments that `build_model` passes itself; they are not options.

@@ -27,6 +27,12 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.mnist_speedrun",
     "learnlab.recipes.learning_curve",
     "learnlab.recipes.lenet5_mnist",
+    "learnlab.recipes.gcn_karate",
+    "learnlab.recipes.autoencoders",
+    "learnlab.recipes.rnn_sequential_mnist",
+    "learnlab.recipes.char_transformer",
+    "learnlab.recipes.moe_cascade",
+    "learnlab.recipes.word_embeddings",
 )
 
 
