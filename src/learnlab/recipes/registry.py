@@ -30,6 +30,8 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.gcn_karate",
     "learnlab.recipes.autoencoders",
     "learnlab.recipes.rnn_sequential_mnist",
+    "learnlab.recipes.resnet_fashion",
+    "learnlab.recipes.mixer_mnist",
     "learnlab.recipes.char_transformer",
     "learnlab.recipes.moe_cascade",
     "learnlab.recipes.word_embeddings",
