@@ -41,6 +41,7 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(BIN)/python roofline.py
 	cd benchmarks && ../$(BIN)/python ensembles.py
 	cd benchmarks && ../$(BIN)/python time_to_99.py
+	cd benchmarks && ../$(BIN)/python moe_skip.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
