@@ -30,7 +30,7 @@ from pydantic import Field
 
 from learnlab.config import StrictModel, TrainConfig
 from learnlab.recipes.registry import register_recipe
-from learnlab.recipes.targets import finish_with_target
+from learnlab.recipes.targets import train_to_target
 
 NAME = "mixer-mnist"
 TARGET_ACCURACY = 0.975
@@ -95,25 +95,13 @@ def train_config(config: MixerMnistConfig) -> TrainConfig:
     train_configs=lambda config: [train_config(config)],
 )
 def run(config: MixerMnistConfig, *, run_dir=None, resume=None, console=None):
-    from rich.console import Console
-
-    from learnlab.pipeline import run_training
-
-    console = console or Console(stderr=True)
-    notes = [
-        PAPER,
-        f"Hyperparameters were chosen on a validation split ({config.val_fraction:.3g} of the "
-        "training images); the test set is evaluated once, at the end.",
-    ]
-    outcome = run_training(
+    return train_to_target(
         train_config(config),
+        title=NAME,
+        paper=PAPER,
+        target_accuracy=TARGET_ACCURACY,
+        time_limit=None,
         run_dir=run_dir,
         resume=resume,
         console=console,
-        title=NAME,
-        notes=notes,
-        report=False,  # drawn below, once the notes say whether the target was met
-    )
-    return finish_with_target(
-        outcome, target_accuracy=TARGET_ACCURACY, time_limit=None, notes=notes, console=console
     )

@@ -53,3 +53,44 @@ def finish_with_target(
     console.print(f"report: {build_run_report(outcome.run_dir)}")
     outcome.summary = summary
     return outcome
+
+
+def train_to_target(
+    train_config,
+    *,
+    title: str,
+    paper: str,
+    target_accuracy: float,
+    time_limit: float | None,
+    run_dir=None,
+    resume=None,
+    console: Console | None = None,
+) -> Outcome:
+    """One `run_training` whose report states the target and whether it was met (the report is
+    drawn after training, once that is known)."""
+    from rich.console import Console
+
+    from learnlab.pipeline import run_training
+
+    console = console or Console(stderr=True)
+    notes = [
+        paper,
+        f"Hyperparameters were chosen on a validation split ({train_config.val_fraction:.3g} "
+        "of the training images); the test set is evaluated once, at the end.",
+    ]
+    outcome = run_training(
+        train_config,
+        run_dir=run_dir,
+        resume=resume,
+        console=console,
+        title=title,
+        notes=notes,
+        report=False,
+    )
+    return finish_with_target(
+        outcome,
+        target_accuracy=target_accuracy,
+        time_limit=time_limit,
+        notes=notes,
+        console=console,
+    )
