@@ -40,6 +40,7 @@ from pydantic import Field
 
 from learnlab.config import StrictModel
 from learnlab.errors import ConfigError
+from learnlab.recipes.char_transformer_report import report_figures, report_tables
 from learnlab.recipes.registry import register_recipe
 
 NAME = "char-transformer"
@@ -255,60 +256,6 @@ def train_language_model(
     }
 
 
-def _figures(history: list[dict[str, float]], step_losses: list[float], steps_per_epoch: int):
-    """The loss curve: every step's training loss, and the validation loss after each epoch."""
-    from learnlab.report.plots import step_loss_figure
-
-    fig = step_loss_figure(step_losses, steps_per_epoch)
-    ax = fig.axes[0]
-    ax.plot(
-        [h["epoch"] for h in history],
-        [h["val_loss"] for h in history],
-        "o-",
-        color="tab:orange",
-        label="validation (held-out 10%)",
-    )
-    ax.set_ylabel("cross-entropy (nats per character)")
-    ax.legend(fontsize="small")
-    return {"Loss curve (training steps and validation after each epoch)": fig}
-
-
-def _tables(summary: dict[str, Any]) -> dict[str, list[dict[str, object]]]:
-    def pct(value: float) -> str:
-        return f"{100 * value:.1f}%"
-
-    encoder = [
-        {
-            "model": "transformer-classifier (attention)",
-            "test accuracy": pct(summary["encoder_test_accuracy"]),
-            "parameters": summary["encoder_parameters"],
-        },
-        {
-            "model": "bag of tokens + logistic regression",
-            "test accuracy": pct(summary["bag_of_tokens_test_accuracy"]),
-            "parameters": summary["encoder_vocab"] + 2,  # a weight per count, a bias
-        },
-        {
-            "model": "majority class",
-            "test accuracy": pct(summary["majority_test_accuracy"]),
-            "parameters": 0,
-        },
-    ]
-    target = [
-        {
-            "": "validation loss (nats per character)",
-            "target": f"<= {summary['target_val_loss']:.2f}",
-            "measured": f"{summary['val_loss_nats']:.4f}",
-        },
-        {
-            "": "training time (2 CPU cores)",
-            "target": "<= 600 s",
-            "measured": f"{summary['train_seconds']:.0f} s ({summary['torch_threads']} threads)",
-        },
-    ]
-    return {"Target (issue 6)": target, "Encoder task: are the two marked tokens equal?": encoder}
-
-
 @register_recipe(
     NAME,
     "a decoder-only character transformer on Tiny Shakespeare (target: validation loss <= "
@@ -372,7 +319,7 @@ def run(config: CharTransformerConfig, *, run_dir=None, resume=None, console=Non
         "compare the two (alignment, what attention computes); a bag of tokens cannot tell "
         "which tokens are marked, so it stays near chance.",
     ]
-    tables = _tables(summary)
+    tables = report_tables(summary)
     tables["Text sample"] = [{"generated text": line} for line in sample.splitlines()]
     report = write_report(
         parent,
@@ -382,7 +329,7 @@ def run(config: CharTransformerConfig, *, run_dir=None, resume=None, console=Non
         config=config.model_dump(),
         notes=notes,
         tables=tables,
-        extra_figures=_figures(history, step_losses, config.steps_per_epoch),
+        extra_figures=report_figures(history, step_losses, config.steps_per_epoch),
     )
     runs.append_to_index(
         parent,
