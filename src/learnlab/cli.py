@@ -136,7 +136,7 @@ def _train(args) -> Path | None:
     base = None
     if args.resume is not None:
         if args.run_dir is not None:
-            from learnlab.errors import ConfigError
+            from learnlab.io.errors import ConfigError
 
             raise ConfigError("--resume continues a run in its own directory; drop --run-dir.")
         base = _config_of_run(args.resume)
@@ -148,7 +148,7 @@ def _train(args) -> Path | None:
         base=base,
     )
     if args.dry_run:
-        from learnlab import dryrun
+        from learnlab.commands import dryrun
         from learnlab.runs import choose_run_dir
 
         if args.resume is None:
@@ -161,7 +161,7 @@ def _train(args) -> Path | None:
 
 def _config_of_run(path: Path) -> dict:
     """The resolved config saved in a run directory or checkpoint (what --resume continues)."""
-    from learnlab.errors import ConfigError
+    from learnlab.io.errors import ConfigError
     from learnlab.runs import CHECKPOINT_FILE
     from learnlab.train.checkpoint import load_state
 
@@ -177,18 +177,24 @@ def _config_of_run(path: Path) -> dict:
 def _run(args) -> Path | None:
     from learnlab import config as cfg
     from learnlab.recipes import get_recipe
+    from learnlab.recipes.runner import run_recipe, saved_config
 
     recipe = get_recipe(args.name)
     flags = {"seed": args.seed} if args.seed is not None else {}
     if flags and "seed" not in recipe.config_class.model_fields:
-        from learnlab.errors import ConfigError
+        from learnlab.io.errors import ConfigError
 
         raise ConfigError(f"recipe {args.name!r} takes no seed; drop --seed.")
+    base = saved_config(args.resume) if args.resume is not None else None
     config = cfg.build_config(
-        recipe.config_class, config_file=args.config, flags=flags, assignments=args.assignments
+        recipe.config_class,
+        config_file=args.config,
+        flags=flags,
+        assignments=args.assignments,
+        base=base,
     )
     if args.dry_run:
-        from learnlab import dryrun
+        from learnlab.commands import dryrun
 
         derived = dryrun.recipe_train_configs(recipe.name, config)
         checked = [dryrun.check_train_config(c) for c in derived]
@@ -196,10 +202,10 @@ def _run(args) -> Path | None:
         return None
     from rich.console import Console
 
-    outcome = recipe.run(
-        config, run_dir=args.run_dir, resume=args.resume, console=Console(stderr=True)
+    published = run_recipe(
+        recipe, config, run_dir=args.run_dir, resume=args.resume, console=Console(stderr=True)
     )
-    return outcome.run_dir
+    return published.run_dir
 
 
 def _list(what: str) -> None:
@@ -259,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\ninterrupted; continue with --resume RUN_DIR", file=sys.stderr)
         return 130
     except Exception as exc:
-        from learnlab.diskerrors import resource_error
-        from learnlab.errors import LearnlabError
+        from learnlab.io.disk import resource_error
+        from learnlab.io.errors import LearnlabError
 
         if isinstance(exc, OSError):
             # a full disk or unwritable folder outside the atomic writer (a folder to create)

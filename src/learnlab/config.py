@@ -15,7 +15,7 @@ from typing import Any, Literal
 import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 
 class StrictModel(BaseModel):

@@ -15,9 +15,10 @@ import pytest
 import torch
 
 from learnlab.cli import main
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
+from learnlab.models.saved import load_model
 from learnlab.recipes.autoencoders import MODELS, AutoencodersConfig, run
-from learnlab.runs import load_model, read_index
+from learnlab.runs import read_index
 
 TINY = {
     "limit_train": 300,

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from learnlab.cli import main
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.recipes import get_recipe, recipe_names
 from learnlab.recipes.char_transformer import CharTransformerConfig, run, warmup_cosine
 

@@ -10,9 +10,9 @@ import math
 import pytest
 
 from learnlab import config as cfg
+from learnlab.analysis.learning_curve import fit_power_law
 from learnlab.cli import main
-from learnlab.errors import ConfigError
-from learnlab.practice.learning_curve import fit_power_law
+from learnlab.io.errors import ConfigError
 from learnlab.recipes.learning_curve import LearningCurveConfig, epochs_for, point_config, run
 
 

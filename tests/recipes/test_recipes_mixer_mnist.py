@@ -15,7 +15,7 @@ import torch
 
 from learnlab import config as cfg
 from learnlab.cli import main
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.recipes import get_recipe, recipe_names
 from learnlab.recipes.mixer_mnist import TARGET_ACCURACY, MixerMnistConfig, run
 from learnlab.runs import read_index

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from learnlab import config as cfg
 from learnlab.cli import main
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.recipes.moe_cascade import MoeCascadeConfig
 from learnlab.recipes.moe_cascade.cascade_part import CascadeConfig
 from learnlab.recipes.moe_cascade.cascade_part import run_part as run_cascade

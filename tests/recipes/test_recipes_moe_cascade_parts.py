@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.recipes.moe_cascade.bilinear_part import (
     BilinearConfig,
     gated_task,

@@ -11,15 +11,9 @@ from learnlab import runs
 from learnlab.cli import main
 from learnlab.config import build_config
 from learnlab.recipes import get_recipe
+from learnlab.recipes.paper import Claim, Paper, Reproduction
 from learnlab.recipes.registry import reproduction_names
-from learnlab.recipes.reproduction import (
-    TABLE_NAME,
-    Claim,
-    Paper,
-    Reproduction,
-    comparison_rows,
-    markdown_table,
-)
+from learnlab.recipes.reproduce import TABLE_NAME, comparison_rows, markdown_table
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +56,7 @@ def test_rows_say_agree_within_the_tolerance_and_why_otherwise():
 
 
 def test_the_command_shown_on_the_page_includes_every_override(tmp_path):
-    from learnlab.recipes.reproduction import ReproductionResult, reproductions_page
+    from learnlab.recipes.reproduce import ReproductionResult, reproductions_page
 
     result = ReproductionResult(
         name="toy",

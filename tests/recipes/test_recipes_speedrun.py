@@ -16,7 +16,7 @@ import torch
 
 from learnlab import config as cfg
 from learnlab.cli import main
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models import build_model
 from learnlab.recipes import get_recipe, recipe_names
 from learnlab.recipes.mnist_speedrun import REFERENCE, MnistSpeedrunConfig, run, train_config

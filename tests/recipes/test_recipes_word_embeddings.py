@@ -15,6 +15,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from learnlab.analysis.embeddings import pair_similarities
 from learnlab.cli import main
 from learnlab.data.words import (
     build_vocabulary,
@@ -23,14 +24,13 @@ from learnlab.data.words import (
     speaker_lines,
     tokenize,
 )
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models.skip_gram import SkipGram
 from learnlab.objectives.negative_sampling import (
     keep_probabilities,
     negative_sampling_loss,
     noise_distribution,
 )
-from learnlab.practice.embeddings import pair_similarities
 from learnlab.recipes import get_recipe
 from learnlab.recipes.word_embeddings import WordEmbeddingsConfig, related_pairs
 from learnlab.recipes.word_embeddings_lm import WordLanguageModel, chunks

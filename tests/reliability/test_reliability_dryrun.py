@@ -11,9 +11,9 @@ from contextlib import redirect_stderr, redirect_stdout
 import pytest
 
 from learnlab.cli import main
+from learnlab.commands.dryrun import DATASET_SHAPES, steps_per_epoch
 from learnlab.config import TrainConfig
 from learnlab.data import dataset_names, load_dataset
-from learnlab.dryrun import DATASET_SHAPES, steps_per_epoch
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +37,7 @@ SLOW = [n for n in dataset_names() if n != "usps"]
     "name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in dataset_names()]
 )
 def test_the_shapes_a_dry_run_uses_are_the_data_sets_own(name, data_root):
-    assert name in DATASET_SHAPES, "add the data set's shapes to learnlab.dryrun.DATASET_SHAPES"
+    assert name in DATASET_SHAPES, "add the data set's shapes to dryrun.DATASET_SHAPES"
     ds = load_dataset(name, root=data_root, download=False)
     shapes = DATASET_SHAPES[name]
     assert tuple(ds.input_shape) == shapes.input_shape

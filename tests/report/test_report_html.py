@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from learnlab.errors import DataError
-from learnlab.report.html import format_metric, format_value, write_report
+from learnlab.formatting import format_metric, format_value
+from learnlab.io.errors import DataError
+from learnlab.report.html import write_report
 from learnlab.report.plots import training_curves_figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

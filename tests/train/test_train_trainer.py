@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from learnlab.data.loader import TensorLoader
-from learnlab.errors import TrainingDiverged
+from learnlab.io.errors import TrainingDiverged
 from learnlab.objectives.supervised import CrossEntropy, MeanSquaredError
 from learnlab.train.callbacks import EarlyStopping, GradientClipping, NanGuard
 from learnlab.train.events import EVENTS, Callback, CancelBatch, CancelEpoch, CancelFit

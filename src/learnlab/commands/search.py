@@ -1,4 +1,4 @@
-"""`learnlab search`: hyperparameter search on Optuna (see learnlab.practice.search)."""
+"""`learnlab search`: hyperparameter search on Optuna (see learnlab.search)."""
 
 from __future__ import annotations
 
@@ -75,9 +75,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from learnlab.practice.search.runner import run_search
-    from learnlab.practice.search.spec import load_search
     from learnlab.runs import runs_root
+    from learnlab.search.runner import run_search
+    from learnlab.search.spec import load_search
 
     spec = load_search(
         args.config,

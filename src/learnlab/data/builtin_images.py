@@ -22,7 +22,7 @@ from learnlab.data.dataset import Dataset, Split
 from learnlab.data.files import RemoteFile
 from learnlab.data.idx import read_idx
 from learnlab.data.registry import DatasetSpec, register_dataset
-from learnlab.errors import DataError
+from learnlab.io.errors import DataError
 
 DIGIT_NAMES = [str(d) for d in range(10)]
 FASHION_NAMES = [

@@ -22,7 +22,7 @@ from learnlab.data.builtin_images import DIGIT_NAMES, pixel_stats
 from learnlab.data.dataset import Dataset, Split
 from learnlab.data.files import RemoteFile
 from learnlab.data.registry import DatasetSpec, register_dataset
-from learnlab.errors import DataError
+from learnlab.io.errors import DataError
 
 SHAKESPEARE_FILE = RemoteFile(
     path="tiny-shakespeare/input.txt",

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from learnlab.errors import ConfigError
-from learnlab.models.graph import normalized_adjacency
+from learnlab.data.adjacency import normalized_adjacency
+from learnlab.io.errors import ConfigError
 
 KARATE_FACTIONS = ("Mr. Hi", "Officer")
 FAMILIES = ("erdos-renyi", "barabasi-albert", "watts-strogatz")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from learnlab.data.dataset import Dataset
 from learnlab.data.files import RemoteFile, fetch_file
-from learnlab.errors import ConfigError, unknown_name
+from learnlab.io.errors import ConfigError, unknown_name
 
 
 @dataclass(frozen=True)

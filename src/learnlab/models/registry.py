@@ -33,7 +33,7 @@ from typing import Any
 
 from torch import nn
 
-from learnlab.errors import ConfigError, unknown_name
+from learnlab.io.errors import ConfigError, unknown_name
 
 # Modules whose import registers the built-in models. They are imported on first use, so that
 # they can import `register_model` from here without a circular import.

@@ -28,7 +28,7 @@ from typing import Any
 
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models.registry import call_factory
 
 FORM = "'path/to/file.py:function'"

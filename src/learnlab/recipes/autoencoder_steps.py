@@ -96,7 +96,7 @@ def evaluate(kind: str, model, x_test, config: AutoencodersConfig) -> dict[str, 
 def probe_accuracy(train_codes, train_y, test_codes, test_y, config: AutoencodersConfig) -> float:
     """Test accuracy of logistic regression on codes standardised with the training codes'
     mean and standard deviation (L-BFGS converges in fewer steps on standardised features)."""
-    from learnlab.practice.baselines import logistic_regression_probabilities
+    from learnlab.metrics.baselines import logistic_regression_probabilities
 
     mean = train_codes.mean(0)
     std = train_codes.std(0).clamp_min(1e-6)

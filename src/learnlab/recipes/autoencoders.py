@@ -43,7 +43,7 @@ from typing import Any
 from pydantic import Field
 
 from learnlab.config import StrictModel
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.recipes.registry import register_recipe
 
 NAME = "autoencoders"

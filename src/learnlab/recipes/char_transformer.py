@@ -39,7 +39,7 @@ from typing import Any
 from pydantic import Field
 
 from learnlab.config import StrictModel
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.recipes.char_transformer_report import report_figures, report_tables
 from learnlab.recipes.registry import register_recipe
 
@@ -268,7 +268,7 @@ def run(config: CharTransformerConfig, *, run_dir=None, resume=None, console=Non
     from rich.console import Console
 
     from learnlab import runs
-    from learnlab.fileio import atomic_write_text
+    from learnlab.io.atomic import atomic_write_text
     from learnlab.pipeline import Outcome
     from learnlab.recipes.char_transformer_encoder import train_encoder
     from learnlab.report.html import write_report

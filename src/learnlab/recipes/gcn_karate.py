@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import Field
 
 from learnlab.config import StrictModel
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.recipes.registry import register_recipe
 
 NAME = "gcn-karate"
@@ -68,9 +68,9 @@ def train_karate(config: GcnKarateConfig, use_graph: bool) -> dict[str, Any]:
     import torch
     from torch.nn.functional import cross_entropy
 
+    from learnlab.data.adjacency import normalized_adjacency
     from learnlab.data.graphs import karate_club
     from learnlab.models import build_model
-    from learnlab.models.graph import normalized_adjacency
 
     club = karate_club()
     no_edges = torch.zeros(2, 0, dtype=torch.int64)

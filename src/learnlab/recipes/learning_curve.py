@@ -1,6 +1,6 @@
 """learning-curve: error against training-set size, a fitted power law, and the data a target
 error would need (lecture 004: "plot performance for different amounts of data to extrapolate
-how much is needed"; the law is that of learnlab.practice.learning_curve).
+how much is needed"; the law is that of learnlab.analysis.learning_curve).
 
 One `run_training` run per size n (a full run directory each, kept out of the run index):
 the first n examples of the seeded shuffle of the training set, so the subsets are nested, and
@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from learnlab.config import StrictModel, TrainConfig
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.recipes.registry import register_recipe
 
 NAME = "learning-curve"
@@ -85,7 +85,7 @@ def point_config(config: LearningCurveConfig, size: int) -> TrainConfig:
 
 
 def _sizes(config: LearningCurveConfig, available: int) -> list[int]:
-    from learnlab.practice.learning_curve import geometric_sizes
+    from learnlab.analysis.learning_curve import geometric_sizes
 
     if config.sizes is None:
         if config.smallest >= available:
@@ -123,8 +123,8 @@ def run(config: LearningCurveConfig, *, run_dir=None, resume=None, console=None)
     from rich.progress import Progress
 
     from learnlab import runs
+    from learnlab.analysis.learning_curve import fit_power_law
     from learnlab.pipeline import Outcome, run_training
-    from learnlab.practice.learning_curve import fit_power_law
     from learnlab.report.html import write_report
     from learnlab.report.learning_curve_plot import learning_curve_figure
 

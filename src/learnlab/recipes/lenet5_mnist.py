@@ -23,9 +23,9 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnlab.config import StrictModel, TrainConfig
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
+from learnlab.recipes.paper import Claim, Paper, Reproduction
 from learnlab.recipes.registry import register_recipe
-from learnlab.recipes.reproduction import Claim, Paper, Reproduction
 
 NAME = "lenet5-mnist"
 

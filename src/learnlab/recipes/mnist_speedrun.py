@@ -42,7 +42,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from learnlab.config import StrictModel, TrainConfig
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.recipes.registry import register_recipe
 
 NAME = "mnist-speedrun"

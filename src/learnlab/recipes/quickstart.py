@@ -11,8 +11,10 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnlab.config import StrictModel, TrainConfig
-from learnlab.errors import DataNotFound
+from learnlab.io.errors import DataNotFound
+from learnlab.recipes.context import RunContext
 from learnlab.recipes.registry import register_recipe
+from learnlab.result import Result
 
 
 class QuickstartConfig(StrictModel):
@@ -31,26 +33,19 @@ class QuickstartConfig(StrictModel):
     QuickstartConfig,
     train_configs=lambda config: list(train_configs(config)),
 )
-def run(config: QuickstartConfig, *, run_dir=None, resume=None, console=None):
-    from learnlab.pipeline import run_training
-
+def run(config: QuickstartConfig, ctx: RunContext) -> Result:
     notes = ["The learnlab quickstart: the first model of the course, trained end to end."]
     lenet, mlp = train_configs(config)
     try:
-        return run_training(
-            lenet, run_dir=run_dir, resume=resume, console=console, title="quickstart", notes=notes
-        )
+        return ctx.train_here(lenet, title="quickstart", notes=notes)
     except DataNotFound:
         pass  # a corrupt MNIST file is an error worth showing; only absence falls back
-    if console is not None:
-        console.print(
-            "[yellow]MNIST is not here and could not be downloaded: "
-            "training an MLP on scikit-learn's 8x8 digits instead.[/]"
-        )
-    notes.append("MNIST was not available, so this run uses scikit-learn's 8x8 digits.")
-    return run_training(
-        mlp, run_dir=run_dir, resume=resume, console=console, title="quickstart", notes=notes
+    ctx.console.print(
+        "[yellow]MNIST is not here and could not be downloaded: "
+        "training an MLP on scikit-learn's 8x8 digits instead.[/]"
     )
+    notes.append("MNIST was not available, so this run uses scikit-learn's 8x8 digits.")
+    return ctx.train_here(mlp, title="quickstart", notes=notes)
 
 
 def train_configs(config: QuickstartConfig) -> tuple[TrainConfig, TrainConfig]:

@@ -4,7 +4,7 @@ A recipe is a function `(config, run_dir, resume, console) -> Outcome` with a py
 class. Recipes live one per module in `learnlab.recipes`; the registry imports the modules
 listed in `RECIPE_MODULES` on first use, so that `learnlab --help` stays cheap.
 
-A recipe registered with a `reproduction` (learnlab.recipes.reproduction.Reproduction) is a
+A recipe registered with a `reproduction` (learnlab.recipes.reproduce.Reproduction) is a
 reproduction of a paper: `learnlab reproduce NAME` runs it and puts the paper's numbers next
 to ours.
 """
@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from learnlab.errors import unknown_name
+from learnlab.io.errors import unknown_name
 
 if TYPE_CHECKING:
-    from learnlab.recipes.reproduction import Reproduction
+    from learnlab.recipes.paper import Reproduction
 
 # modules that register recipes when imported
 RECIPE_MODULES: tuple[str, ...] = (

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from learnlab.config import StrictModel, TrainConfig
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.recipes.registry import register_recipe
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from learnlab.analysis.embeddings import nearest_neighbours, nearest_to
 from learnlab.data.words import Vocabulary
-from learnlab.practice.embeddings import nearest_neighbours, nearest_to
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

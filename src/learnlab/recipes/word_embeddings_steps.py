@@ -10,6 +10,13 @@ from typing import Any
 
 import torch
 
+from learnlab.analysis.embeddings import (
+    centred,
+    mean_vectors,
+    partner_ranks,
+    probe_accuracy,
+    related_pairs_auc,
+)
 from learnlab.data.words import (
     Vocabulary,
     build_vocabulary,
@@ -18,16 +25,9 @@ from learnlab.data.words import (
     speaker_lines,
     tokenize,
 )
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models.skip_gram import SkipGram
 from learnlab.objectives.negative_sampling import keep_probabilities, noise_distribution
-from learnlab.practice.embeddings import (
-    centred,
-    mean_vectors,
-    partner_ranks,
-    probe_accuracy,
-    related_pairs_auc,
-)
 from learnlab.recipes import word_embeddings as recipe
 from learnlab.recipes.word_embeddings_lm import (
     WordLanguageModel,

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from torch import Tensor
 
     from learnlab.report.html import Section
-    from learnlab.report.run_report import RunFiles
+    from learnlab.report.run_files import RunFiles
 
 # The model's numbers copied into summary.json (prefixed "test_"); all baseline numbers are.
 SUMMARY_KEYS = ("macro_auc", "macro_ap", "ece", "aurc", "accuracy_at_coverage_90")
@@ -37,7 +37,7 @@ def summary_scalars(scalars: dict[str, float]) -> dict[str, float]:
 
 
 def _explanation(baselines: dict[str, Any]) -> str:
-    from learnlab.practice.baselines import BASELINE_NAMES
+    from learnlab.metrics.baselines import BASELINE_NAMES
 
     if not baselines:
         return "<p>No baseline was stored with this run.</p>"
@@ -54,7 +54,7 @@ def _explanation(baselines: dict[str, Any]) -> str:
 
 def classification_section(run: RunFiles) -> Section | None:
     """The section, or None for a run without test probabilities (regression)."""
-    from learnlab.practice.classification_report import classification_report
+    from learnlab.metrics.classification_report import classification_report
     from learnlab.report.html import Section, figure_html, rows_table_html
 
     labels = run.outputs.get(runs.TEST_LABELS_KEY)

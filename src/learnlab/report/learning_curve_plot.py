@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from learnlab.practice.learning_curve import PowerLawFit
+    from learnlab.analysis.learning_curve import PowerLawFit
 
 
 def learning_curve_figure(

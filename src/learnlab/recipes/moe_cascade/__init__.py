@@ -25,7 +25,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from learnlab.config import StrictModel
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.recipes.moe_cascade.bilinear_part import BilinearConfig
 from learnlab.recipes.moe_cascade.cascade_part import CascadeConfig
 from learnlab.recipes.moe_cascade.mixture_part import MixtureConfig

@@ -2,9 +2,9 @@
 
 A cheap stage (an MLP with 16 hidden units, or logistic regression) has its threshold set on a
 validation split for a target recall (99%); an expensive stage (the speedrun CNN) sees only
-the examples the cheap stage lets through (Viola & Jones 2001; `learnlab.practice.cascade`).
+the examples the cheap stage lets through (Viola & Jones 2001; `learnlab.metrics.cascade`).
 On the test set the cascade is compared with each stage alone: precision, recall and F1 of the
-positive class (`learnlab.practice.metrics`), the fraction of examples that reach the
+positive class (`learnlab.metrics.scores`), the fraction of examples that reach the
 expensive model, FLOPs per example (torch's FlopCounterMode) and measured time.
 """
 
@@ -75,10 +75,10 @@ def _best_seconds(call, repeats: int):
 
 
 def run_part(config: CascadeConfig, *, console) -> PartResult:
+    from learnlab.metrics.cascade import Cascade, sweep_thresholds, threshold_for_recall
+    from learnlab.metrics.scores import precision_recall_fscore
     from learnlab.models import build_model
     from learnlab.objectives.supervised import CrossEntropy
-    from learnlab.practice.cascade import Cascade, sweep_thresholds, threshold_for_recall
-    from learnlab.practice.metrics import precision_recall_fscore
     from learnlab.recipes.moe_cascade.training import fit, load_mnist
 
     data = load_mnist(

@@ -86,14 +86,14 @@ def _routing_by_class(model, x: torch.Tensor, y: torch.Tensor, experts: int) -> 
 
 
 def run_part(config: MixtureConfig, *, console) -> PartResult:
+    from learnlab.metrics.scores import accuracy
     from learnlab.models import build_model
-    from learnlab.models.mixture_of_experts import WithAuxiliaryLoss
+    from learnlab.objectives.auxiliary import WithAuxiliaryLoss
     from learnlab.objectives.supervised import CrossEntropy
-    from learnlab.practice.metrics import accuracy
     from learnlab.recipes.moe_cascade.training import fit, load_mnist, predict
 
     if config.k > config.experts:
-        from learnlab.errors import ConfigError
+        from learnlab.io.errors import ConfigError
 
         raise ConfigError(f"mixture.k must be at most mixture.experts={config.experts}")
     data = load_mnist(
