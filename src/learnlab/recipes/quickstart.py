@@ -32,6 +32,7 @@ class QuickstartConfig(StrictModel):
     "writes an HTML report",
     QuickstartConfig,
     train_configs=lambda config: list(train_configs(config)),
+    quick={"epochs": 1},
 )
 def run(config: QuickstartConfig, ctx: RunContext) -> Result:
     notes = ["The learnlab quickstart: the first model of the course, trained end to end."]

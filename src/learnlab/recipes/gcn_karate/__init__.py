@@ -47,6 +47,15 @@ NOTES = [
     "GCN (Kipf & Welling 2017): karate club from one label per faction (vs an MLP), and "
     "graph classification of random-graph families (vs node and edge counts)",
     GcnKarateConfig,
+    quick={
+        "karate_steps": 30,
+        "graphs_per_family": 8,
+        "min_nodes": 8,
+        "max_nodes": 12,
+        "graph_epochs": 2,
+        "graph_hidden": 8,
+        "progress": False,
+    },
 )
 def run(config: GcnKarateConfig, ctx: RunContext) -> Result:
     import time
