@@ -143,6 +143,22 @@ class TrainConfig(StrictModel):
         raise ValueError(f"unknown device {v!r}; use auto, cpu, cuda or cuda:N")
 
 
+class RecipeConfig(StrictModel):
+    """What every recipe's config has: the seed of everything it draws, and whether to show
+    progress bars. A recipe's config subclasses it (or `DataRecipeConfig`)."""
+
+    seed: int = Field(0, ge=0, lt=2**63)
+    progress: bool = True
+
+
+class DataRecipeConfig(RecipeConfig):
+    """A recipe that loads data sets: where they are (`data_root`, else $LEARNLAB_DATA, else the
+    cache) and whether a missing file may be downloaded."""
+
+    data_root: str | None = None
+    download: bool = True
+
+
 def check_fits_data(config: TrainConfig, input_shape: tuple[int, ...], has_val: bool) -> None:
     """The checks of `config` that need the data set's example shape and whether it will
     have a validation split (`learnlab train` runs them after loading the data; a dry run

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnlab.config import StrictModel
+from learnlab.config import RecipeConfig
 from learnlab.io.errors import ConfigError
 
 LABELLED_NODES = (0, 33)
 
 
-class GcnKarateConfig(StrictModel):
-    seed: int = Field(0, ge=0)
+class GcnKarateConfig(RecipeConfig):
     # part 1: karate club
     karate_hidden: int = Field(16, ge=1, le=1024)
     karate_steps: int = Field(200, ge=1, le=10_000)
@@ -32,7 +31,6 @@ class GcnKarateConfig(StrictModel):
     # synchronisation than it saves (measured on a loaded 2-core machine: 322 s with 2 threads,
     # 21 s with 1), so the recipe runs on `threads` threads and restores torch's setting after.
     threads: int = Field(1, ge=1, le=256)
-    progress: bool = True
 
     @property
     def train_graphs(self) -> int:
