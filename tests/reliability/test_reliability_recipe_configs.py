@@ -3,8 +3,9 @@ class's own field declarations (types, bounds, choices, nested settings), given 
 file and `--set`, and checked with `learnlab run NAME --dry-run`.
 
 - Values within the declared bounds exit 0 with the resolved configuration as JSON (the
-  defaults updated with exactly those values, as the config's validators normalise them), or, where settings depend on each other (a
-  minimum above a maximum), exit 2 with a one-paragraph message and no traceback.
+  defaults updated with exactly those values, as the config's validators normalise them), or,
+  where settings depend on each other (a minimum above a maximum), exit 2 with a
+  one-paragraph message and no traceback.
 - One mistake (an unknown key, a value of the wrong type, a number out of its bounds or not
   finite) exits 2 with a message naming the key, no traceback, and nothing on stdout.
 
