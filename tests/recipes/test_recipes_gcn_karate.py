@@ -60,13 +60,15 @@ def test_bad_settings_are_config_errors(data, match):
         cfg.validate(GcnKarateConfig, data)
 
 
-def test_inconsistent_settings_are_refused_before_any_file_is_written(tmp_path):
+def test_inconsistent_settings_are_refused_before_any_file_is_written(tmp_path, capsys):
     with pytest.raises(ConfigError, match="min_nodes"):
         run_recipe("gcn-karate", {"min_nodes": 30, "max_nodes": 20}, run_dir=tmp_path / "a")
-    bad = GcnKarateConfig(graphs_per_family=2, train_fraction=0.05)
     with pytest.raises(ConfigError, match="no training or"):
-        run_recipe("gcn-karate", bad, run_dir=tmp_path / "b")
-    assert not any((tmp_path / name).exists() for name in "ab")
+        run_recipe("gcn-karate", {"graphs_per_family": 2, "train_fraction": 0.05})
+    assert not (tmp_path / "a").exists()
+    # a dry run finds them too
+    assert main(["run", "gcn-karate", "--dry-run", "--set", "min_nodes=50"]) == 2
+    assert "max_nodes" in capsys.readouterr().err
 
 
 def test_karate_part_is_seed_stable():

@@ -24,7 +24,7 @@ Resume: the recipe runs in about 20 s; `--resume` runs it again in the same dire
 from __future__ import annotations
 
 from learnlab.recipes.context import RunContext
-from learnlab.recipes.gcn_karate.config import GcnKarateConfig, check
+from learnlab.recipes.gcn_karate.config import GcnKarateConfig
 from learnlab.recipes.registry import register_recipe
 from learnlab.result import FigureSpec, Result, percent
 
@@ -65,7 +65,6 @@ def run(config: GcnKarateConfig, ctx: RunContext) -> Result:
     from learnlab.recipes.gcn_karate.karate import train_karate
     from learnlab.train.seeding import torch_threads
 
-    check(config)
     start = time.perf_counter()
     with torch_threads(config.threads):
         gcn = train_karate(config, use_graph=True)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from learnlab.config import RecipeConfig
-from learnlab.io.errors import ConfigError
 
 LABELLED_NODES = (0, 33)
 
@@ -36,16 +35,17 @@ class GcnKarateConfig(RecipeConfig):
     def train_graphs(self) -> int:
         return int(round(self.train_fraction * 3 * self.graphs_per_family))
 
-
-def check(config: GcnKarateConfig) -> None:
-    """What the field ranges cannot say; raised before anything is written."""
-    if config.min_nodes > config.max_nodes:
-        raise ConfigError(
-            f"min_nodes ({config.min_nodes}) must be <= max_nodes ({config.max_nodes})."
-        )
-    total = 3 * config.graphs_per_family
-    if not 0 < config.train_graphs < total:
-        raise ConfigError(
-            f"train_fraction {config.train_fraction} of {total} graphs leaves no training or "
-            "no test graph; raise graphs_per_family or choose a fraction nearer 0.5."
-        )
+    @model_validator(mode="after")
+    def _consistent(self) -> GcnKarateConfig:
+        """What the field ranges cannot say (a dry run checks it too)."""
+        if self.min_nodes > self.max_nodes:
+            raise ValueError(
+                f"min_nodes ({self.min_nodes}) must be <= max_nodes ({self.max_nodes})."
+            )
+        total = 3 * self.graphs_per_family
+        if not 0 < self.train_graphs < total:
+            raise ValueError(
+                f"train_fraction {self.train_fraction} of {total} graphs leaves no training or "
+                "no test graph; raise graphs_per_family or choose a fraction nearer 0.5."
+            )
+        return self
