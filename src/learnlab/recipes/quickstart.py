@@ -10,20 +10,17 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnlab.config import StrictModel, TrainConfig
+from learnlab.config import DataRecipeConfig, TrainConfig
 from learnlab.io.errors import DataNotFound
 from learnlab.recipes.context import RunContext
 from learnlab.recipes.registry import register_recipe
 from learnlab.result import Result
 
 
-class QuickstartConfig(StrictModel):
+class QuickstartConfig(DataRecipeConfig):
     epochs: int = Field(2, ge=1, le=50)
     batch_size: int = Field(64, ge=1)
     lr: float = Field(2e-3, gt=0, le=100)
-    seed: int = Field(0, ge=0)
-    data_root: str | None = None
-    download: bool = True
 
 
 @register_recipe(
@@ -58,6 +55,7 @@ def train_configs(config: QuickstartConfig) -> tuple[TrainConfig, TrainConfig]:
         seed=config.seed,
         data_root=config.data_root,
         download=config.download,
+        progress=config.progress,
         optimizer="adam",
         schedule="cosine",
     )
