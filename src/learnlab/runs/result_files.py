@@ -6,7 +6,7 @@
     tables.json           title -> rows
     figures.json          per figure: title, caption, drawing function (module:name), JSON data
     figures.safetensors   the figures' tensor data, keys "<figure number>/<name>"
-    metrics.jsonl         the history, when the training loop has not written it already
+    metrics.jsonl         the history, one JSON line per epoch (as the training loop writes it)
     outputs.safetensors   output tensors and their JSON metadata
     <name>.safetensors    trained weights (learnlab.io.weights)
     <part>/               each part, a run directory of its own
@@ -99,9 +99,11 @@ def write_result_files(result: Result, run_dir: str | Path) -> Path:
         atomic_write_bytes(run_dir / FIGURE_TENSORS_FILE, save(tensors))
     else:
         (run_dir / FIGURE_TENSORS_FILE).unlink(missing_ok=True)
-    if result.history and not (run_dir / METRICS_FILE).is_file():
+    if result.history:  # the same lines the training loop's MetricsLog writes
         text = "".join(json.dumps(record) + "\n" for record in result.history)
         atomic_write_bytes(run_dir / METRICS_FILE, text.encode("utf-8"))
+    else:
+        (run_dir / METRICS_FILE).unlink(missing_ok=True)
     if result.outputs or result.outputs_info:
         save_outputs(run_dir, result.outputs, result.outputs_info)
     write_json(
