@@ -1,4 +1,4 @@
-"""Sentence tasks of the `word-embeddings` recipe: lines of the plays as sentences, and the two
+"""Sentence tasks of the word-embeddings recipe: lines of the plays as sentences, and the two
 probes that show what a sentence vector captures.
 
 - Which play a line comes from (Romeo and Juliet or Coriolanus, known from its speaker): a
@@ -8,16 +8,30 @@ probes that show what a sentence vector captures.
   same for both by construction, so it scores at chance; a language model's state is not.
 
 Each probe set is balanced (as many lines of each class), so chance is 50%.
+
+Both sentence representations (the mean of a line's word vectors, and the language model's
+state after the line) are also searched for the nearest lines of three famous lines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
 from learnlab.data.words import SpokenLine, Vocabulary, tokenize
+from learnlab.recipes.word_embeddings.corpus import ids_in_vocabulary, ids_with_unknown
+
+if TYPE_CHECKING:
+    from learnlab.recipes.word_embeddings.language_model import WordLanguageModel
+
+QUERY_LINES = (
+    "Now is the winter of our discontent",
+    "A horse! a horse! my kingdom for a horse!",
+    "O Romeo, Romeo! wherefore art thou Romeo?",
+)
 
 # speakers of the two plays in Tiny Shakespeare (names as the text writes them)
 PLAYS: dict[str, tuple[str, ...]] = {
@@ -109,13 +123,49 @@ def order_probe(
     return ProbeSet(real + mixed, torch.tensor([0] * n + [1] * n), ("real order", "shuffled"))
 
 
-def ids_in_vocabulary(sentences: Sequence[list[str]], vocab: Vocabulary) -> list[torch.Tensor]:
-    """Each sentence's word ids, words outside the vocabulary dropped (for mean vectors)."""
-    index = vocab.index
-    return [torch.tensor([index[w] for w in s if w in index], dtype=torch.int64) for s in sentences]
+def neighbour_pool(lines: Sequence[SpokenLine], size: int) -> list[str]:
+    """Up to `size` distinct lines of >= 4 words in text order, the query lines left out: the
+    lines searched for the query lines' nearest ones."""
+    seen = set(QUERY_LINES)
+    pool = []
+    for line in lines:
+        if len(pool) == size:
+            break
+        if line.text not in seen and len(tokenize(line.text)) >= 4:
+            seen.add(line.text)
+            pool.append(line.text)
+    return pool
 
 
-def ids_with_unknown(sentences: Sequence[list[str]], vocab: Vocabulary) -> list[torch.Tensor]:
-    """Each sentence's word ids, words outside the vocabulary as id len(vocab) (for the LM)."""
-    index, unknown = vocab.index, len(vocab)
-    return [torch.tensor([index.get(w, unknown) for w in s], dtype=torch.int64) for s in sentences]
+def probe_scores(
+    probe: ProbeSet,
+    vocab: Vocabulary,
+    vectors: torch.Tensor,
+    lm: WordLanguageModel,
+    folds: int,
+    seed: int,
+) -> dict[str, float]:
+    """Cross-validated accuracy of a linear probe on each sentence representation: the mean of
+    the word vectors (`mean_vectors`) and the language model's final state (`lm_state`)."""
+    from learnlab.analysis.embeddings import mean_vectors, probe_accuracy
+
+    labels = probe.labels.numpy()
+    mean = mean_vectors(vectors, ids_in_vocabulary(probe.sentences, vocab)).numpy()
+    state = lm.sentence_states(ids_with_unknown(probe.sentences, vocab)).numpy()
+    scores = {}
+    for name, features in (("mean_vectors", mean), ("lm_state", state)):
+        scores[name], _ = probe_accuracy(features, labels, folds, seed)
+    return scores
+
+
+def sentence_features(
+    lines: Sequence[str], vocab: Vocabulary, vectors: torch.Tensor, lm: WordLanguageModel
+) -> dict[str, torch.Tensor]:
+    """Each representation of the lines: representation name -> features (lines, d)."""
+    from learnlab.analysis.embeddings import mean_vectors
+
+    words = [tokenize(line) for line in lines]
+    return {
+        "mean of word vectors": mean_vectors(vectors, ids_in_vocabulary(words, vocab)),
+        "language model state": lm.sentence_states(ids_with_unknown(words, vocab)),
+    }
