@@ -27,12 +27,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from learnlab.io.errors import ConfigError, DataError
 from learnlab.io.atomic import atomic_write_bytes, atomic_write_text
+from learnlab.io.errors import ConfigError, DataError
 from learnlab.io.safe_load import read_safetensors
-from learnlab.io.weights import MODEL_FILE, read_model_info, save_model
-
-__all__ = ["MODEL_FILE", "read_model_info", "save_model"]  # the model file is io's; named here too
+# the model file belongs to io.weights; re-exported here beside the run directory's other files
+from learnlab.io.weights import MODEL_FILE as MODEL_FILE
+from learnlab.io.weights import read_model_info as read_model_info
+from learnlab.io.weights import save_model as save_model
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
