@@ -30,6 +30,7 @@ from typing import Any
 from learnlab.io.atomic import atomic_write_bytes, atomic_write_text
 from learnlab.io.errors import ConfigError, DataError
 from learnlab.io.safe_load import read_safetensors
+
 # the model file belongs to io.weights; re-exported here beside the run directory's other files
 from learnlab.io.weights import MODEL_FILE as MODEL_FILE
 from learnlab.io.weights import read_model_info as read_model_info
