@@ -165,10 +165,13 @@ def train_model(
     title: str | None = None,
     notes: list[str] | None = None,
     extra_callbacks: list | None = None,
+    write_config: bool = True,
 ) -> Result:
     """Train in `run_path` (checkpoints and metrics.jsonl are written there as training goes;
     with `resume`, continue from its checkpoint) and return the unpublished Result: test
-    metrics, weights, test outputs, history. `learnlab.report.publish` writes the rest."""
+    metrics, weights, test outputs, history. `learnlab.report.publish` writes the rest.
+    `write_config=False` leaves config.json to the caller (a recipe training in its own run
+    directory keeps its own config there, which `--resume` reads)."""
     from rich.console import Console
 
     from learnlab.objectives.supervised import objective_for_task
@@ -207,7 +210,8 @@ def train_model(
         console.print(
             f"resuming {run_path} at epoch {trainer.epoch + 1}, batch {trainer.batch_in_epoch}"
         )
-    runs.write_json(run_path / runs.CONFIG_FILE, config.model_dump())
+    if write_config:
+        runs.write_json(run_path / runs.CONFIG_FILE, config.model_dump())
     console.print(
         f"[bold]{title or 'train'}[/]: {config.model} on {config.dataset} "
         f"({len(data.train)} training examples, "

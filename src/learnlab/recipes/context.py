@@ -33,6 +33,15 @@ class RunContext:
     config: dict[str, Any] = field(default_factory=dict)  # written with the first part
     parts: dict[str, Result] = field(default_factory=dict)
 
+    def _write_config(self) -> None:
+        """The recipe's config.json, written before the first part starts: what --resume
+        continues with."""
+        from learnlab.runs.directory import CONFIG_FILE, write_json
+
+        if not (self.run_dir / CONFIG_FILE).is_file():
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            write_json(self.run_dir / CONFIG_FILE, self.config)
+
     def part_dir(self, name: str) -> Path:
         if not name or "/" in name or name.startswith("."):
             raise ValueError(f"part name {name!r} must be a plain folder name")
@@ -49,13 +58,10 @@ class RunContext:
 
     def _keep(self, name: str, result: Result) -> Result:
         from learnlab.report.publish import publish
-        from learnlab.runs.directory import CONFIG_FILE, write_json
 
         if name in self.parts:
             raise ValueError(f"part {name!r} ran twice in one recipe run")
-        if not (self.run_dir / CONFIG_FILE).is_file():  # what --resume continues with
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            write_json(self.run_dir / CONFIG_FILE, self.config)
+        self._write_config()
         publish(result, self.part_dir(name), index=False, report=False)
         self.parts[name] = result
         return result
@@ -87,6 +93,7 @@ class RunContext:
             self.parts[name] = done
             return done
         path = self.part_dir(name)
+        self._write_config()  # training writes checkpoints: --resume needs the config from now
         result = train_model(
             config,
             path,
@@ -112,6 +119,7 @@ class RunContext:
         from learnlab.pipeline import train_model
         from learnlab.runs.directory import CHECKPOINT_FILE
 
+        self._write_config()
         return train_model(
             config,
             self.run_dir,
@@ -120,4 +128,5 @@ class RunContext:
             title=title,
             notes=notes,
             extra_callbacks=extra_callbacks,
+            write_config=False,
         )

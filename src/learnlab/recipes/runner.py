@@ -85,7 +85,8 @@ def run_recipe(
         raise TypeError(f"recipe {recipe.name!r} returned {type(result).__name__}, not a Result")
     for part_name, part in ctx.parts.items():
         result.parts.setdefault(part_name, part)
-    result.config = result.config or config.model_dump(mode="json")
+    # a recipe's run directory holds the recipe's config (a training run inside it, its own)
+    result.config = config.model_dump(mode="json")
     if amend is not None:
         amend(result)
     return publish(result, path, index=index, console=console)
