@@ -136,11 +136,11 @@ def layer_violations(edges: list[Import]) -> list[str]:
             continue
         i, j = layer_of[a], layer_of[b]
         if j >= i:
-            relation = "the same layer" if i == j else f"higher layer {j} ({', '.join(LAYERS[j])})"
+            where = "in the same layer as" if i == j else "in a layer above"
             problems.append(
-                f"{edge.where()}: {edge.importer} imports {edge.target}: {ROOT}.{a} (layer {i}) "
-                f"may import only from its own package and lower layers, and {ROOT}.{b} is in "
-                f"{relation}"
+                f"{edge.where()}: {edge.importer} imports {edge.target}, but a module may "
+                f"import only from its own package and lower layers, and {ROOT}.{b} is {where} "
+                f"{ROOT}.{a} (LAYERS in tests/test_architecture.py)"
             )
         elif (a, b) in FORBIDDEN:
             problems.append(
