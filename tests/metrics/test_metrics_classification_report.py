@@ -1,4 +1,5 @@
-"""The classification report: its numbers against scikit-learn, its tables and figures."""
+"""The classification report: its numbers against scikit-learn, its tables and the data of
+its figures (drawn by the report: tests/report/test_report_classification_section.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from sklearn import metrics as skm
 from learnlab.io.errors import DataError
 from learnlab.metrics.baselines import majority_probabilities
 from learnlab.metrics.classification_report import classification_report
-from learnlab.report.plots import figure_to_png_bytes
 
 
 def predictions(seed: int, n: int = 300, k: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
@@ -60,27 +60,37 @@ def test_scalars_match_sklearn_and_baselines_sit_beside_the_model() -> None:
     assert report.notes == []
 
 
-def test_figures_render() -> None:
+def test_curves_hold_the_figures_data() -> None:
     y, p = predictions(1, n=120, k=3)
-    report = classification_report(y, p, baselines={"majority": majority_probabilities(y, 120, 3)})
-    assert set(report.figures) == {
-        "Precision-recall curves (one-vs-rest)",
-        "ROC curves (one-vs-rest)",
-        "Reliability diagram",
-        "Accuracy vs coverage",
+    majority = majority_probabilities(y, 120, 3)
+    report = classification_report(y, p, baselines={"majority": majority})
+    curves = report.curves
+    assert curves is not None
+    per_class = {"class 0", "class 1", "class 2"}
+    assert curves.per_class == per_class
+    assert set(curves.pr) == set(curves.roc) == per_class | {"model, pooled", "majority, pooled"}
+    assert curves.baselines == {"majority, pooled"}
+    # pooled ROC over classes is sklearn's micro-averaged one-vs-rest curve: AUC by trapezoids
+    fpr, tpr = curves.roc["model, pooled"]
+    onehot = torch.nn.functional.one_hot(y, 3).numpy()
+    micro = skm.roc_auc_score(onehot, p.numpy(), average="micro")
+    assert float(torch.trapezoid(tpr, fpr)) == pytest.approx(micro, abs=1e-6)
+    assert curves.diagram.ece == pytest.approx(report.scalars["ece"])
+    assert set(curves.other_diagrams) == {"majority"} and set(curves.coverage) == {
+        "model",
+        "majority",
     }
-    for figure in report.figures.values():
-        assert figure_to_png_bytes(figure, dpi=40).startswith(b"\x89PNG")
+    assert curves.marks["model"][-1] == (1.0, pytest.approx(report.scalars["accuracy"]))
 
 
 def test_a_class_absent_from_the_labels_leaves_auc_out_with_a_note() -> None:
     y, p = predictions(2, n=60, k=3)
     y = torch.where(y == 2, 0, y)  # class 2 never occurs
-    report = classification_report(y, p, figures=False)
+    report = classification_report(y, p, with_curves=False)
     assert "macro_auc" not in report.scalars and "macro_ap" not in report.scalars
     assert "class 2" in report.notes[0] and "undefined" in report.notes[0]
     assert report.tables["One-vs-rest scores per class (model)"][2]["ROC AUC"] is None
-    assert report.figures == {}
+    assert report.curves is None
 
 
 def test_bad_inputs_raise_clear_errors() -> None:

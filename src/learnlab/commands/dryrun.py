@@ -1,14 +1,16 @@
 """Dry runs: check a whole configuration without loading data or training anything.
 
 `learnlab train --dry-run` and `learnlab run NAME --dry-run` validate the configuration
-(types, ranges, names), then build what a run would build from it, in the same order:
+(types, ranges, names), then build what a run would build from it with the builder the run
+uses (`learnlab.pipeline.build.build_training_parts`):
 
     model (with its options, on the data set's example shape) -> initialisation ->
     optimizer (with its options) -> schedule (with its options)
 
 on PyTorch's "meta" device, where tensors have shapes but no storage, so that even a huge
-model costs no memory. The data set's shapes come from `DATASET_SHAPES` below, not from its
-files (tests/reliability/test_reliability_dryrun.py checks them against `load_dataset`).
+model costs no memory. The data set's shapes come from its registration (`DatasetSpec`'s
+input_shape, num_outputs, train_examples, has_val), not from its files
+(tests/reliability/test_reliability_dryrun.py checks them against `load_dataset`).
 What depends on the data's contents (a learning curve's sizes against the examples
 available) is checked only when the run loads the data.
 """
@@ -17,72 +19,45 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from learnlab.config import StrictModel, TrainConfig, check_fits_data
 
-
-@dataclass(frozen=True)
-class DataShapes:
-    input_shape: tuple[int, ...]  # one example
-    num_outputs: int
-    train_examples: int  # before a validation split is held out of them
-    has_val: bool  # the data set ships its own validation split
-
-
-# the built-in data sets; a data set missing here is dry-run without building the model
-DATASET_SHAPES: dict[str, DataShapes] = {
-    "digits": DataShapes((1, 8, 8), 10, 1437, False),
-    "fashion-mnist": DataShapes((1, 28, 28), 10, 60_000, False),
-    "mnist": DataShapes((1, 28, 28), 10, 60_000, False),
-    "mnist1d": DataShapes((1, 40), 10, 4000, False),
-    "tiny-shakespeare": DataShapes((), 65, 1_003_853, False),
-    "usps": DataShapes((1, 16, 16), 10, 7291, False),
-}
+if TYPE_CHECKING:
+    from learnlab.data.registry import DatasetSpec
 
 
 def check_train_config(config: TrainConfig) -> dict[str, Any]:
-    """Build the model, optimizer and schedule of `config` on the meta device; raise the
-    ConfigError a real run would. Returns what was checked (for the console)."""
+    """Build the model, optimizer and schedule of `config` on the meta device, as
+    `run_training` builds them; raise the ConfigError a real run would. Returns what was
+    checked (for the console)."""
     import torch
 
-    from learnlab.models import build_model
-    from learnlab.train.init import initialize
-    from learnlab.train.optimizers import build_optimizer
-    from learnlab.train.schedules import build_schedule
+    from learnlab.data import get_dataset_spec
+    from learnlab.pipeline.build import build_training_parts
 
-    shapes = DATASET_SHAPES.get(config.dataset)
-    if shapes is None:
+    spec = get_dataset_spec(config.dataset)
+    if not spec.shapes_known:
         return {"dataset": config.dataset, "model_built": False}
-    check_fits_data(config, shapes.input_shape, shapes.has_val or config.val_fraction > 0)
+    assert spec.input_shape is not None and spec.num_outputs is not None  # shapes_known
+    check_fits_data(config, spec.input_shape, spec.has_val or config.val_fraction > 0)
     with torch.device("meta"):
-        model = build_model(
-            config.model, shapes.input_shape, shapes.num_outputs, **config.model_options
+        parts = build_training_parts(
+            config,
+            spec.input_shape,
+            spec.num_outputs,
+            steps_per_epoch=steps_per_epoch(config, spec),
+            device="meta",
         )
-        model = initialize(model, config.init)
-    optimizer = build_optimizer(
-        config.optimizer,
-        list(model.parameters()),
-        lr=config.lr,
-        weight_decay=config.weight_decay,
-        momentum=config.momentum,
-        options=config.optimizer_options,
-    )
-    build_schedule(
-        config.schedule,
-        optimizer,
-        total_steps=config.epochs * steps_per_epoch(config, shapes),
-        options=config.schedule_options,
-    )
-    parameters = sum(p.numel() for p in model.parameters())
+    parameters = sum(p.numel() for p in parts.model.parameters())
     return {"dataset": config.dataset, "model_built": True, "parameters": parameters}
 
 
-def steps_per_epoch(config: TrainConfig, shapes: DataShapes) -> int:
+def steps_per_epoch(config: TrainConfig, spec: DatasetSpec) -> int:
     """Batches per epoch, as learnlab.pipeline.prepare_data will split the data."""
-    examples = shapes.train_examples
-    if not shapes.has_val and config.val_fraction > 0:
+    assert spec.train_examples is not None, f"{spec.name} was registered without its shapes"
+    examples = spec.train_examples
+    if not spec.has_val and config.val_fraction > 0:
         examples -= max(1, round(config.val_fraction * examples))
     if config.limit_train is not None:
         examples = min(examples, config.limit_train)

@@ -10,8 +10,10 @@ and compare with simple baselines. For (n, K) test probabilities it computes:
 - one-vs-rest AUC and AP per class;
 - selective prediction: accuracy at coverage 50/80/90/95/100% and the coverage at which the
   accuracy reaches 90/95/99%;
-- figures: PR and ROC curves (per class, and pooled over classes for each predictor), a
-  reliability diagram, accuracy vs coverage.
+- the data of its figures (`ClassificationCurves`): PR and ROC curves (per class, and pooled
+  over classes for each predictor), the reliability diagrams, accuracy vs coverage. Drawing
+  them is the report's job (`learnlab.report.classification_section`): metrics sit below the
+  report and never import it.
 
 `scalars` holds the model's numbers (no prefix) and each baseline's under
 `baseline_<name>_<metric>`; a number that is undefined (AUC with a class absent from y_true)
@@ -29,7 +31,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -44,19 +46,34 @@ from learnlab.metrics.calibration import (
 )
 from learnlab.metrics.scores import precision_recall_fscore
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
 COVERAGES = (0.5, 0.8, 0.9, 0.95, 1.0)
 ACCURACY_TARGETS = (0.9, 0.95, 0.99)
 MODEL = "model"
 
 
 @dataclass
+class ClassificationCurves:
+    """What the report's four figures show: named (x, y) PR curves (recall, precision) and ROC
+    curves (false positive rate, true positive rate), per class (`per_class`, drawn thin) and
+    pooled for each predictor (`baselines`' pooled curves drawn dashed); the model's
+    reliability diagram and the baselines'; each predictor's coverage curve, with the model's
+    accuracy at the report's coverages as marks."""
+
+    pr: dict[str, tuple[Tensor, Tensor]]
+    roc: dict[str, tuple[Tensor, Tensor]]
+    per_class: set[str]
+    baselines: set[str]
+    diagram: ReliabilityDiagram
+    other_diagrams: dict[str, ReliabilityDiagram]
+    coverage: dict[str, selective.CoverageCurve]
+    marks: dict[str, list[tuple[float, float]]]
+
+
+@dataclass
 class ClassificationReport:
     scalars: dict[str, float]
     tables: dict[str, list[dict[str, Any]]]
-    figures: dict[str, Figure]
+    curves: ClassificationCurves | None
     notes: list[str] = field(default_factory=list)
 
 
@@ -151,19 +168,13 @@ def _per_class_table(y_true: Tensor, p: Tensor, names: list[str]) -> list[dict[s
     return rows
 
 
-def _figures(
+def _curves(
     y_true: Tensor,
     p: Tensor,
     names: list[str],
     evaluations: dict[str, _Evaluation],
     probs: dict[str, Tensor],
-) -> dict[str, Figure]:
-    from learnlab.report.metric_plots import (
-        coverage_figure,
-        ranking_curves_figure,
-        reliability_figure,
-    )
-
+) -> ClassificationCurves:
     onehot = curves.one_hot(y_true, p.shape[1])
     pr: dict[str, tuple[Tensor, Tensor]] = {}
     roc: dict[str, tuple[Tensor, Tensor]] = {}
@@ -186,18 +197,16 @@ def _figures(
     model = evaluations[MODEL]
     marks = [(float(c), model.scalars[f"accuracy_at_coverage_{_percent(c)}"]) for c in COVERAGES]
     others = {name: e.diagram for name, e in evaluations.items() if name != MODEL}
-    return {
-        "Precision-recall curves (one-vs-rest)": ranking_curves_figure(
-            pr, kind="pr", thin=per_class, dashed=baselines
-        ),
-        "ROC curves (one-vs-rest)": ranking_curves_figure(
-            roc, kind="roc", thin=per_class, dashed=baselines
-        ),
-        "Reliability diagram": reliability_figure(model.diagram, others),
-        "Accuracy vs coverage": coverage_figure(
-            {name: e.coverage for name, e in evaluations.items()}, {MODEL: marks}
-        ),
-    }
+    return ClassificationCurves(
+        pr=pr,
+        roc=roc,
+        per_class=per_class,
+        baselines=baselines,
+        diagram=model.diagram,
+        other_diagrams=others,
+        coverage={name: e.coverage for name, e in evaluations.items()},
+        marks={MODEL: marks},
+    )
 
 
 def classification_report(
@@ -207,10 +216,11 @@ def classification_report(
     class_names: list[str] | None = None,
     baselines: dict[str, Tensor] | None = None,
     num_bins: int = DEFAULT_CALIBRATION_BINS,
-    figures: bool = True,
+    with_curves: bool = True,
 ) -> ClassificationReport:
-    """Metrics, tables and figures of (n, K) test probabilities against labels y_true, with
-    each baseline's (n, K) probabilities beside the model's. `figures=False` skips drawing."""
+    """Metrics, tables and the figures' data of (n, K) test probabilities against labels
+    y_true, with each baseline's (n, K) probabilities beside the model's. `with_curves=False`
+    skips the curves (`curves` is then None)."""
     if not isinstance(y_true, Tensor) or y_true.dim() != 1 or y_true.is_floating_point():
         raise DataError("y_true must be a 1-D tensor of integer class labels")
     y_true = y_true.detach().cpu().to(torch.int64)
@@ -270,5 +280,5 @@ def classification_report(
         ],
         "One-vs-rest scores per class (model)": _per_class_table(y_true, p, names),
     }
-    drawn = _figures(y_true, p, names, evaluations, probs) if figures else {}
+    drawn = _curves(y_true, p, names, evaluations, probs) if with_curves else None
     return ClassificationReport(scalars, tables, drawn, notes)

@@ -292,7 +292,7 @@ def _classification_scalars(y_true, probabilities, outputs) -> dict[str, float]:
     from learnlab.report.classification_section import stored_baselines, summary_scalars
 
     report = classification_report(
-        y_true, probabilities, baselines=stored_baselines(outputs), figures=False
+        y_true, probabilities, baselines=stored_baselines(outputs), with_curves=False
     )
     return summary_scalars(report.scalars)
 

@@ -1,19 +1,21 @@
 """What a trial evaluates: a training run, or a synthetic function.
 
 Training: the trial's parameters are set into the base config (dotted names into nested
-options), the result is validated as a TrainConfig, and `run_training` trains it into its own
-run directory under the search directory (`trials/<study>-<number>`, kept out of the run
-index). After every epoch `PruningCallback` reports the metric to the trial; when the pruner
-says stop, it ends the fit with CancelFit (the run directory is finished as far as it got) and
-the trial is then marked pruned. The trial's value is the metric in the run's summary (test
-metrics and the last epoch's train_/val_ values), or in its last epoch's record.
+options), the result is validated as a TrainConfig, and the training function the caller
+injected (`learnlab.pipeline.run_training`, passed in by `learnlab search`: the search sits
+beside the pipeline and does not import it) trains it into its own run directory under the
+search directory (`trials/<study>-<number>`, kept out of the run index). After every epoch
+`PruningCallback` reports the metric to the trial; when the pruner says stop, it ends the fit
+with CancelFit (the run directory is finished as far as it got) and the trial is then marked
+pruned. The trial's value is the metric in the run's summary (test metrics and the last epoch's
+train_/val_ values), or in its last epoch's record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from learnlab.io.errors import ConfigError
 from learnlab.search.space import ParamValue, trial_config
@@ -22,9 +24,35 @@ from learnlab.train.events import Callback, CancelFit
 
 if TYPE_CHECKING:
     import optuna
+    from rich.console import Console
+
+    from learnlab.config import TrainConfig
 
 Evaluator = Callable[["optuna.Trial", dict[str, ParamValue]], float]
 TRIALS_DIR = "trials"
+
+
+class TrainedRun(Protocol):
+    """What a training function returns: the run's summary and its per-epoch history."""
+
+    summary: dict[str, Any]
+    history: list[dict[str, float]]
+
+
+class TrainFunction(Protocol):
+    """The signature of `learnlab.pipeline.run_training` that a search uses."""
+
+    def __call__(
+        self,
+        config: TrainConfig,
+        *,
+        run_dir: Path,
+        console: Console,
+        title: str,
+        extra_callbacks: list[Callback],
+        index: bool,
+        report: bool,
+    ) -> TrainedRun: ...
 
 
 def reporter(trial: optuna.Trial) -> Callable[[float, int], None]:
@@ -70,19 +98,20 @@ class PruningCallback(Callback):
 
 
 class TrainingEvaluator:
-    """Trains one trial's config and returns its metric."""
+    """Trains one trial's config with `train` and returns its metric."""
 
-    def __init__(self, spec: SearchSpec, search_dir: Path, study_name: str) -> None:
+    def __init__(
+        self, spec: SearchSpec, search_dir: Path, study_name: str, train: TrainFunction
+    ) -> None:
         # the search prints one line per trial, so each trial's own progress bar stays off;
         # a trial is judged by its metric alone: no baselines' fit (seconds per trial on MNIST)
         self.base = {**spec.base, "baselines": False, "progress": False}
         self.spec, self.search_dir, self.study_name = spec, Path(search_dir), study_name
+        self.train = train
 
     def __call__(self, trial: optuna.Trial, params: dict[str, ParamValue]) -> float:
         import optuna
         from rich.console import Console
-
-        from learnlab.pipeline import run_training
 
         config = trial_config(self.base, params)
         run_dir = self.search_dir / TRIALS_DIR / f"{self.study_name}-{trial.number:04d}"
@@ -90,7 +119,7 @@ class TrainingEvaluator:
         callback = PruningCallback(
             trial, self.spec.metric, pruning=self.spec.settings.pruner != "none"
         )
-        outcome = run_training(
+        outcome = self.train(
             config,
             run_dir=run_dir,
             console=Console(quiet=True),
@@ -122,10 +151,18 @@ def metric_value(summary: dict[str, Any], history: list[dict[str, float]], metri
     )
 
 
-def build_evaluator(spec: SearchSpec, search_dir: Path, study_name: str) -> Evaluator:
-    """The function a trial calls with its parameters to get its value."""
+def build_evaluator(
+    spec: SearchSpec, search_dir: Path, study_name: str, train: TrainFunction | None = None
+) -> Evaluator:
+    """The function a trial calls with its parameters to get its value; a training objective
+    trains with `train` (e.g. `learnlab.pipeline.run_training`)."""
     if not spec.synthetic:
-        return TrainingEvaluator(spec, search_dir, study_name)
+        if train is None:
+            raise TypeError(
+                "a search with a training objective needs the training function: pass "
+                "train=learnlab.pipeline.run_training to run_search"
+            )
+        return TrainingEvaluator(spec, search_dir, study_name, train)
     from learnlab.search.synthetic import get_synthetic, parse_options
 
     function = get_synthetic(spec.settings.objective)

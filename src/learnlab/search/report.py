@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from learnlab.io.atomic import atomic_write_text
-from learnlab.search.runner import ERROR_ATTR, SURPLUS_ATTR, counts_toward_target
 from learnlab.search.spec import SearchSpec
 from learnlab.search.study import display_url
+from learnlab.search.trial_states import ERROR_ATTR, SURPLUS_ATTR, counts_toward_target
 
 if TYPE_CHECKING:
     import optuna

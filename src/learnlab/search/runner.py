@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 
 from learnlab.io.errors import TrainingDiverged
 from learnlab.search.grid import FIXED_PARAMS, GridPlan, study_grid_seed, trial_point
-from learnlab.search.objective import build_evaluator
+from learnlab.search.objective import TrainFunction, build_evaluator
 from learnlab.search.space import suggest
 from learnlab.search.spec import SearchSpec
 from learnlab.search.study import (
@@ -57,6 +57,13 @@ from learnlab.search.study import (
     open_storage,
     open_study,
 )
+from learnlab.search.trial_states import (
+    ERROR_ATTR,
+    SURPLUS_ATTR,
+    WORKER_ATTR,
+    counts_toward_target,
+    holds_a_place,
+)
 
 if TYPE_CHECKING:
     import optuna
@@ -64,9 +71,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 POLL_SECONDS = 0.5
-ERROR_ATTR = "error"
-SURPLUS_ATTR = "surplus"
-WORKER_ATTR = "worker"
 MIN_ORPHAN_SECONDS = 60.0
 
 
@@ -81,21 +85,6 @@ class Tally:
     waiting: int  # queued trials: copies of trials whose worker died, grid points
     total: int  # every trial, failed and surplus included
     places: int  # finished or underway or queued (for a grid: distinct points)
-
-
-def counts_toward_target(trial: FrozenTrial) -> bool:
-    from optuna.trial import TrialState
-
-    return trial.state in (TrialState.COMPLETE, TrialState.PRUNED) or (
-        trial.state == TrialState.FAIL and ERROR_ATTR in trial.user_attrs
-    )
-
-
-def holds_a_place(trial: FrozenTrial) -> bool:
-    """Finished, or underway: a place among the N trials of the study."""
-    from optuna.trial import TrialState
-
-    return counts_toward_target(trial) or trial.state in (TrialState.RUNNING, TrialState.WAITING)
 
 
 def count_places(trials: list[FrozenTrial], plan: GridPlan | None) -> int:
@@ -171,10 +160,13 @@ def run_search(
     storage_url: str | None = None,
     study_name: str | None = None,
     report: bool = True,
+    train: TrainFunction | None = None,
 ) -> SearchOutcome:
     """Take part in the search until its study holds `spec.target_trials` finished trials,
     then write the report (search.html, results.json, results.csv) into `search_dir` (unless
-    `report` is False)."""
+    `report` is False). `train` trains one trial's config (`learnlab.pipeline.run_training`;
+    the caller passes it in, so that search needs nothing from the pipeline); a synthetic
+    objective needs none."""
     import optuna
 
     from learnlab.search.report import write_search_report
@@ -214,7 +206,7 @@ def run_search(
             )
         for note in notes:
             console.print(f"[yellow]note[/]: {note}")
-        _work(study, spec, plan, search_dir, study_name, console)
+        _work(study, spec, plan, search_dir, study_name, console, train)
     finally:
         optuna_logger.setLevel(level)
     _print_best(study, spec, console)
@@ -232,11 +224,12 @@ def _work(
     search_dir: Path,
     study_name: str,
     console: Console,
+    train: TrainFunction | None,
 ) -> None:
     import optuna
 
     target = spec.target_trials
-    evaluate = build_evaluator(spec, search_dir, study_name)
+    evaluate = build_evaluator(spec, search_dir, study_name, train)
     worker = f"{socket.gethostname()}:{os.getpid()}"
 
     def objective(trial: optuna.Trial) -> float:
