@@ -1,9 +1,10 @@
 """A reproduction's paper and its numbers: the data a recipe registers with `reproduction=`.
 
 `Paper` cites it; each `Claim` is one number of the paper with how to read ours from the
-recipe's summary, how far apart the two may be (the seed-to-seed spread) and why they may
-differ; `Reproduction` adds the setup in words and the overrides of `--quick`.
-`learnlab.recipes.reproduce` runs a reproduction and builds the paper-vs-measured table.
+recipe's summary (the mean over the seeds it ran, and how far the seeds spread), how far apart
+the two may be and why they may differ; `Reproduction` adds the setup in words and the
+overrides of `--quick`. `learnlab.recipes.reproduce` runs a reproduction and builds the
+paper-vs-measured table.
 """
 
 from __future__ import annotations
@@ -26,15 +27,28 @@ class Paper:
 
 
 @dataclass(frozen=True)
+class Spread:
+    """How our number varies between seeds: its sample standard deviation (None with one
+    seed), its lowest and highest value, and how many seeds ran."""
+
+    std: float | None
+    low: float
+    high: float
+    seeds: int
+
+
+@dataclass(frozen=True)
 class Claim:
     """One number of the paper and how to measure ours."""
 
     quantity: str  # e.g. "test error (%), LeNet-5, no distortions"
     paper: float
-    measure: Callable[[dict[str, Any]], float]  # the recipe's summary -> our number
+    measure: Callable[[dict[str, Any]], float]  # the recipe's summary -> our number (the mean)
     tolerance: float  # |ours - paper| up to this counts as agreeing (seed-to-seed spread)
     why_different: str  # shown when they differ by more than the tolerance
     digits: int = 2
+    # the recipe's summary -> the spread of our number over seeds (None: one run, no spread)
+    spread: Callable[[dict[str, Any]], Spread | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ A reproduction is a registered recipe with a `Reproduction` attached: the paper 
 title), the setup in words (what is faithful to the paper and what is not), the paper's
 numbers as `Claim`s (each says how to read our measured number from the recipe's summary, how
 far apart the two may be before they count as different, and why they may differ), and the
-overrides of a quick configuration for tests.
+overrides of a quick configuration for tests. A recipe that runs several seeds puts the mean
+in its summary and the spread beside it; the table shows both next to the paper's number.
 
 `run_reproduction(name)` runs the recipe's default (paper-faithful) configuration, builds the
 "paper vs measured" table, stores it in the run directory (tables.json, so the run's report
@@ -24,7 +25,7 @@ from typing import Any
 
 from learnlab.io.atomic import atomic_write_text
 from learnlab.io.errors import ConfigError
-from learnlab.recipes.paper import Reproduction
+from learnlab.recipes.paper import Reproduction, Spread
 
 TABLE_NAME = "paper vs measured"
 
@@ -51,18 +52,27 @@ class ReproductionResult:
         import shlex
 
         words = ["learnlab", "reproduce", self.name] + (["--quick"] if self.quick else [])
-        for assignment in self.setup_changes:
-            words += ["--set", assignment]
+        for assignment in self.assignments:
+            if _key(assignment) not in WHERE_SETTINGS:
+                words += ["--set", assignment]
         return shlex.join(words)
 
 
-# --set keys that say where and how to run, not what: they leave the paper's setup intact
-NEUTRAL_SETTINGS = frozenset({"data_root", "download", "progress", "device"})
+# --set keys that say where and how to run, not what: left out of the command shown
+WHERE_SETTINGS = frozenset({"data_root", "download", "progress", "device"})
+# --set keys that draw the same experiment again with other random numbers: shown in the
+# command (they change the numbers), but the setup is still the paper's and is judged
+SEED_SETTINGS = frozenset({"seed", "seeds"})
+NEUTRAL_SETTINGS = WHERE_SETTINGS | SEED_SETTINGS
+
+
+def _key(assignment: str) -> str:
+    return assignment.partition("=")[0].strip()
 
 
 def setup_changes(assignments: Sequence[str]) -> list[str]:
     """The --set overrides that change the experiment (any key but NEUTRAL_SETTINGS)."""
-    return [a for a in assignments if a.partition("=")[0].strip() not in NEUTRAL_SETTINGS]
+    return [a for a in assignments if _key(a) not in NEUTRAL_SETTINGS]
 
 
 def comparison_rows(
@@ -72,13 +82,16 @@ def comparison_rows(
     quick: bool,
     assignments: Sequence[str] = (),
 ) -> list[dict[str, str]]:
-    """The paper-vs-measured table: one row per claim, with the difference and a verdict
-    (agrees within the tolerance, or why the numbers differ). A quick run, or one whose
-    settings were changed with --set, is not judged against the paper."""
+    """The paper-vs-measured table: one row per claim, with our mean over seeds, their spread
+    (sample standard deviation, lowest to highest, how many), the difference of the mean from
+    the paper's number and a verdict (agrees within the tolerance, or why the numbers differ).
+    A quick run, or one whose settings were changed with --set, is not judged against the
+    paper; other seeds are the same setup and are judged."""
     rows = []
     for claim in reproduction.claims:
         ours = float(claim.measure(summary))
         difference = ours - claim.paper
+        spread = claim.spread(summary) if claim.spread is not None else None
         if quick:
             verdict = reproduction.quick_note
         elif setup_changes(assignments):
@@ -92,12 +105,25 @@ def comparison_rows(
             {
                 "quantity": claim.quantity,
                 "paper": f"{claim.paper:.{claim.digits}f}",
-                "measured": f"{ours:.{claim.digits}f}",
+                "measured (mean)": f"{ours:.{claim.digits}f}",
+                **spread_cells(spread, claim.digits),
                 "difference": f"{difference:+.{claim.digits}f}",
                 "why they differ": verdict,
             }
         )
     return rows
+
+
+def spread_cells(spread: Spread | None, digits: int) -> dict[str, str]:
+    """The seeds, std and range columns of a row ("n/a" where there is nothing to show)."""
+    if spread is None:
+        return {"seeds": "1", "std": "n/a", "range": "n/a"}
+    std = "n/a" if spread.std is None else f"{spread.std:.{digits}f}"
+    return {
+        "seeds": str(spread.seeds),
+        "std": std,
+        "range": f"{spread.low:.{digits}f} to {spread.high:.{digits}f}",
+    }
 
 
 def machine_description() -> str:
@@ -182,8 +208,9 @@ def reproductions_page(results: list[ReproductionResult]) -> str:
         "",
         "Published results next to ours, measured by `learnlab reproduce --all` (this page is "
         "written by that command; do not edit it by hand). Each section names the paper, the "
-        "command that reproduces it, the paper's numbers and ours, and, where they differ by "
-        "more than the spread between seeds, why.",
+        "command that reproduces it, the paper's numbers and ours (the mean over seeds, with "
+        "their standard deviation and range), and, where they differ by more than the spread "
+        "between seeds, why.",
     ]
     for result in results:
         r = result.reproduction
