@@ -100,6 +100,8 @@ class Result:
     index: extra fields of the run-index row (dataset, model, a headline metric).
     headline: the console line printed when the run is written.
     parts: named sub-results, each its own run directory under this one.
+    report: whether this run gets a report.html of its own; a part without one (a learning
+        curve's points, say) still shows its tables and figures in its parent's page.
     """
 
     kind: str
@@ -116,6 +118,7 @@ class Result:
     index: dict[str, Any] = field(default_factory=dict)
     headline: str = ""
     parts: dict[str, Result] = field(default_factory=dict)
+    report: bool = True
 
     def add_part(self, name: str, part: Result, *, merge_summary: bool = True) -> Result:
         """Attach `part` under `name`; with `merge_summary`, its summary keys join this one's

@@ -29,6 +29,7 @@ CALLS: list[str] = []
 class PartsConfig(RecipeConfig):
     parts: int = Field(3, ge=1, le=5)
     fail_at: int | None = None  # a part that raises, to interrupt the run
+    pages: bool = True  # each part gets a report.html of its own
 
 
 def one_part(i: int, config: PartsConfig) -> Result:
@@ -37,6 +38,7 @@ def one_part(i: int, config: PartsConfig) -> Result:
         raise RuntimeError(f"part {i} failed")
     xs = list(range(5))
     return Result(
+        report=config.pages,
         kind="part",
         title=f"part {i}",
         summary={f"part{i}_value": i * 1.5},
@@ -92,6 +94,16 @@ def test_a_recipe_of_parts_is_published_and_its_report_rebuilt_byte_identically(
         run_dir / "part0/report.html"
     ).read_bytes()
     assert read_index()[-1]["kind"] == NAME
+
+
+def test_parts_without_a_page_of_their_own_still_show_in_the_parent(tmp_path):
+    run_dir = run_recipe(NAME, {"parts": 2, "pages": False}, run_dir=tmp_path / "r").run_dir
+    assert not (run_dir / "part0" / "report.html").exists()
+    page = (run_dir / "report.html").read_text()
+    assert "table 1" in page and "part0/report.html" not in page
+    first = (run_dir / "report.html").read_bytes()
+    assert build_run_report(run_dir).read_bytes() == first
+    assert not (run_dir / "part0" / "report.html").exists()
 
 
 def test_resume_keeps_the_finished_parts_and_runs_the_rest(tmp_path, capsys):

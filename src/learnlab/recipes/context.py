@@ -82,9 +82,11 @@ class RunContext:
         title: str | None = None,
         notes: list[str] | None = None,
         extra_callbacks: list | None = None,
+        report: bool = True,
     ) -> Result:
         """A `learnlab train` run in `<run dir>/<name>/`; on resume, read back if finished, else
-        continued from its checkpoint."""
+        continued from its checkpoint. `report=False`: no report.html of its own (its tables
+        and figures still show in the parent's page)."""
         from learnlab.pipeline import train_model
         from learnlab.runs.directory import CHECKPOINT_FILE
 
@@ -103,6 +105,7 @@ class RunContext:
             notes=notes,
             extra_callbacks=extra_callbacks,
         )
+        result.report = report
         return self._keep(name, result)
 
     def train_here(

@@ -151,7 +151,9 @@ def run(config: LearningCurveConfig, ctx: RunContext) -> Result:
 def _train_point(config: LearningCurveConfig, ctx: RunContext, size: int) -> dict[str, Any]:
     """Train the point of `size` examples (part `n-<size>`); its row of the table."""
     name = f"n-{size}"
-    s = ctx.train(name, point_config(config, size), title=f"{NAME}, n = {size}").summary
+    # no page per point (seconds of figures each): the curve is the result
+    part = ctx.train(name, point_config(config, size), title=f"{NAME}, n = {size}", report=False)
+    s = part.summary
     row = {
         "n": size,
         "epochs": s["epochs_completed"],

@@ -50,6 +50,11 @@ class RunFiles:
         return list(self.report_info.get("parts") or [])
 
     @property
+    def has_report(self) -> bool:
+        """Whether this run gets a report.html of its own (every run but parts that opt out)."""
+        return bool(self.report_info.get("report", True))
+
+    @property
     def class_names(self) -> list[str] | None:
         return self.model_info.get("class_names")
 

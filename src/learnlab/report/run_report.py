@@ -94,8 +94,9 @@ def section_figures(run: RunFiles) -> Section | None:
 def _part_body(name: str, part: RunFiles) -> str:
     """A part inline: its notes, tables and figures, and a link to its own page."""
     body = [f'<h3 id="part-{html.escape(name)}">{html.escape(part.title)}</h3>']
-    link = f"{name}/{runs.REPORT_FILE}"
-    body.append(f'<p>Its own report: <a href="{html.escape(link)}">{html.escape(link)}</a>.</p>')
+    if part.has_report:
+        link = html.escape(f"{name}/{runs.REPORT_FILE}")
+        body.append(f'<p>Its own report: <a href="{link}">{link}</a>.</p>')
     if part.notes:
         items = "".join(f"<li>{html.escape(n)}</li>" for n in part.notes)
         body.append(f'<ul class="notes">{items}</ul>')
@@ -141,7 +142,8 @@ def build_run_report(run_dir: str | Path) -> Path:
     return its path."""
     run_dir = Path(run_dir)
     for name in read_run_files(run_dir).parts:
-        build_run_report(run_dir / name)
+        if read_run_files(run_dir / name).has_report:
+            build_run_report(run_dir / name)
     return write_page(run_dir, render_run_report(run_dir))
 
 

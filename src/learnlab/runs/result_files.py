@@ -117,6 +117,7 @@ def write_result_files(result: Result, run_dir: str | Path) -> Path:
             "models": sorted(result.models),
             "outputs": bool(result.outputs or result.outputs_info),
             "parts": list(result.parts),
+            "report": result.report,
         },
     )
     write_json(run_dir / SUMMARY_FILE, result.summary)
@@ -210,6 +211,7 @@ def read_result(run_dir: str | Path) -> Result:
         index=dict(info.get("index", {})),
         headline=info.get("headline", ""),
         parts={name: read_result(run_dir / name) for name in info.get("parts", [])},
+        report=bool(info.get("report", True)),
     )
 
 
