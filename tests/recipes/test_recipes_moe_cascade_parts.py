@@ -1,26 +1,29 @@
 """The siamese and bilinear parts of the moe-cascade recipe, called directly with tiny configs:
 their samplers, their summary keys, seed stability, and (slow) the default configs' claims."""
 
+# Each part's summary has its own `seconds` besides its prefixed keys (the recipe gathers
+# them in `part_seconds`); seed stability compares the rest.
+
 from __future__ import annotations
 
 import pytest
 import torch
 
 from learnlab.io.errors import ConfigError
-from learnlab.recipes.moe_cascade.bilinear_part import (
+from learnlab.recipes.moe_cascade.bilinear import (
     BilinearConfig,
     gated_task,
     mlp_width_for,
+    run_bilinear,
 )
-from learnlab.recipes.moe_cascade.bilinear_part import run_part as run_bilinear
-from learnlab.recipes.moe_cascade.part import PartResult
-from learnlab.recipes.moe_cascade.siamese_part import (
-    SiameseConfig,
+from learnlab.recipes.moe_cascade.oneshot import (
+    PairLoader,
     class_versions,
     sample_episodes,
     sample_pairs,
 )
-from learnlab.recipes.moe_cascade.siamese_part import run_part as run_siamese
+from learnlab.recipes.moe_cascade.siamese import SiameseConfig, run_siamese
+from learnlab.result import Result
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +43,18 @@ def test_pairs_are_half_same_class_half_different():
     assert torch.equal(same, (labels[first] == labels[second]).float())
     assert torch.equal(same[:100], torch.ones(100)) and torch.equal(same[100:], torch.zeros(100))
     assert set(labels[first].tolist()) == {0, 1, 2, 3}
+
+
+def test_pair_loader_draws_the_pairs_of_sample_pairs_batch_by_batch():
+    x, y = torch.randn(11, 1, 2, 2), torch.tensor([0, 0, 1, 1, 1, 2, 2, 3, 3, 3, 3])
+    loader = PairLoader(x, y, steps=3, batch_pairs=8, seed=5)
+    generator = torch.Generator().manual_seed(5)
+    batches = list(loader)
+    assert len(loader) == len(batches) == 3
+    for first_x, second_x, same in batches:
+        first, second, want = sample_pairs(y, 8, generator)
+        assert torch.equal(first_x, x[first]) and torch.equal(second_x, x[second])
+        assert torch.equal(same, want)
 
 
 def test_episodes_hold_one_support_per_class_and_a_query_that_is_not_its_support():
@@ -103,9 +118,13 @@ def tiny_siamese(data_root) -> SiameseConfig:
     )
 
 
+def _without_seconds(summary: dict) -> dict:
+    return {k: v for k, v in summary.items() if k != "seconds"}
+
+
 def test_siamese_part_reports_one_shot_accuracies(data_root):
     result = run_siamese(tiny_siamese(data_root), console=None)
-    assert isinstance(result, PartResult)
+    assert isinstance(result, Result)
     keys = ("siamese_oneshot_accuracy", "siamese_pixel_nn_oneshot_accuracy")
     keys += (
         "siamese_seen_digits_oneshot_accuracy",
@@ -113,12 +132,13 @@ def test_siamese_part_reports_one_shot_accuracies(data_root):
     )
     for key in keys:
         assert 0.0 <= result.summary[key] <= 1.0
-    assert all(k.startswith("siamese_") for k in result.summary)
+    assert all(k.startswith("siamese_") for k in _without_seconds(result.summary))
     assert result.summary["siamese_n_ways"] == 3
-    assert list(result.figures) == ["siamese one-shot episodes"]
+    assert [figure.title for figure in result.figures] == ["siamese one-shot episodes"]
+    assert result.figures[0].data["images"].shape == (2, 4, 28, 28)  # 3 supports and the query
     assert len(next(iter(result.tables.values()))) == 3
     again = run_siamese(tiny_siamese(data_root), console=None)
-    assert again.summary == result.summary  # seed-stable
+    assert _without_seconds(again.summary) == _without_seconds(result.summary)  # seed-stable
 
 
 def tiny_bilinear(**options) -> BilinearConfig:
@@ -132,12 +152,15 @@ def test_bilinear_part_reports_both_models():
     result = run_bilinear(tiny_bilinear(), console=Console(quiet=True))
     for key in ("bilinear_test_accuracy", "bilinear_additive_test_accuracy"):
         assert 0.0 <= result.summary[key] <= 1.0
-    assert all(k.startswith("bilinear_") for k in result.summary)
+    assert all(k.startswith("bilinear_") for k in _without_seconds(result.summary))
     assert result.summary["bilinear_parameters"] == 16 * 8 * 4 + 4
     rows = next(iter(result.tables.values()))
     assert len(rows) == 4  # bilinear, linear, two MLPs
     assert result.figures
-    assert run_bilinear(tiny_bilinear(), console=None).summary == result.summary
+    curves = result.figures[0].data["curves"]
+    assert list(curves)[0] == "bilinear x^T W z" and len(curves["bilinear x^T W z"]) == 2
+    again = run_bilinear(tiny_bilinear(), console=None)
+    assert _without_seconds(again.summary) == _without_seconds(result.summary)
 
 
 @pytest.mark.slow

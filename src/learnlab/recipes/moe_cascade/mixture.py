@@ -17,15 +17,18 @@ digits go to which expert (top-1 routing).
 from __future__ import annotations
 
 import math
+import time
+from typing import Any
 
 import torch
 from pydantic import Field
 
-from learnlab.config import StrictModel
-from learnlab.recipes.moe_cascade.part import PartResult
+from learnlab.config import DataRecipeConfig
+from learnlab.io.errors import ConfigError
+from learnlab.result import FigureSpec, Result, percent
 
 
-class MixtureConfig(StrictModel):
+class MixtureConfig(DataRecipeConfig):
     """Settings of the mixture-of-experts part; the defaults are the recipe's."""
 
     experts: int = Field(8, ge=2, le=64)
@@ -42,10 +45,12 @@ class MixtureConfig(StrictModel):
     # recipe leaves it off and lets the balancing loss do the work
     noisy: bool = False
     limit_train: int | None = Field(None, ge=100)
-    seed: int = Field(0, ge=0)
-    data_root: str | None = None
-    download: bool = True
-    progress: bool = True
+
+
+def check_mixture(config: MixtureConfig) -> None:
+    """What the field ranges cannot say: a top-k gate needs k <= experts."""
+    if config.k > config.experts:
+        raise ConfigError(f"mixture.k must be at most mixture.experts={config.experts}")
 
 
 def dense_width(config: MixtureConfig, in_features: int, num_outputs: int) -> int:
@@ -85,17 +90,14 @@ def _routing_by_class(model, x: torch.Tensor, y: torch.Tensor, experts: int) -> 
     return counts / counts.sum(dim=1, keepdim=True).clamp(min=1)
 
 
-def run_part(config: MixtureConfig, *, console) -> PartResult:
-    from learnlab.metrics.scores import accuracy
-    from learnlab.models import build_model
-    from learnlab.objectives.auxiliary import WithAuxiliaryLoss
-    from learnlab.objectives.supervised import CrossEntropy
-    from learnlab.recipes.moe_cascade.training import fit, load_mnist, predict
+def run_mixture(config: MixtureConfig, console) -> Result:
+    """Train the four models on MNIST; their test accuracies, step times, expert loads and
+    top-1 routing by digit."""
+    from learnlab.recipes.moe_cascade.figures import expert_load_figure, routing_figure
+    from learnlab.recipes.moe_cascade.training import load_mnist
 
-    if config.k > config.experts:
-        from learnlab.io.errors import ConfigError
-
-        raise ConfigError(f"mixture.k must be at most mixture.experts={config.experts}")
+    check_mixture(config)
+    started = time.perf_counter()
     data = load_mnist(
         config.data_root,
         config.download,
@@ -103,55 +105,91 @@ def run_part(config: MixtureConfig, *, console) -> PartResult:
         limit_train=config.limit_train,
         seed=config.seed,
     )
-    in_features = math.prod(data.train.x.shape[1:])
-    width = dense_width(config, in_features, 10)
-    result = PartResult()
+    width = dense_width(config, math.prod(data.train.x.shape[1:]), 10)
+    summary: dict[str, Any] = {}
     rows, loads, routing = [], {}, {}
     for key, label, options, weight in _variants(config, width):
         console.print(f"[bold]moe[/]: training {label}")
-        torch.manual_seed(config.seed)
-        family = "mlp" if key == "dense" else "moe-mlp"
-        model = build_model(family, (1, 28, 28), 10, **options)
-        objective = CrossEntropy() if key == "dense" else WithAuxiliaryLoss(CrossEntropy(), weight)
-        record = fit(
-            model,
-            objective,
-            data.train.x,
-            data.train.y,
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            lr=config.lr,
-            seed=config.seed,
-            console=console,
-            progress=config.progress,
-        )
-        test_acc = accuracy(data.test.y, predict(model, data.test.x).argmax(dim=1))
-        params = sum(p.numel() for p in model.parameters())
-        result.summary[f"moe_{key}_test_accuracy"] = test_acc
-        result.summary[f"moe_{key}_ms_per_step"] = 1000 * record["seconds_per_step"]
-        result.summary[f"moe_{key}_parameters"] = params
-        row = {
-            "model": label,
-            "test accuracy": f"{100 * test_acc:.2f}%",
-            "ms / step": round(1000 * record["seconds_per_step"], 2),
-            "parameters": params,
-        }
+        measured = _train_variant(config, data, key, options, weight, console)
+        summary.update({f"moe_{key}_{name}": value for name, value in measured["summary"].items()})
+        rows.append({"model": label, **measured["row"]})
         if key != "dense":
-            predict(model.moe, data.test.x.flatten(1))  # the test set's routing, in eval mode
-            load = model.moe.expert_load.tolist()
-            loads[key] = load
-            routing[key] = _routing_by_class(model, data.test.x, data.test.y, config.experts)
-            result.summary[f"moe_{key}_expert_load"] = [round(v, 4) for v in load]
-            # balancing loss of the test batch's routing: 1 is uniform, E is one expert
-            result.summary[f"moe_{key}_balance_loss"] = float(model.moe.aux_loss)
-            row["balance loss (test)"] = round(float(model.moe.aux_loss), 3)
-            row["largest expert load"] = f"{100 * max(load):.1f}%"
-        rows.append(row)
-    result.tables["Mixture of experts on MNIST"] = rows
-    result.figures["Expert load on the test set"] = _load_figure(loads, config)
-    result.figures["Top-1 expert of each digit (test set)"] = _routing_figure(routing, config)
-    result.notes.append(_note(config, width, result.summary))
-    return result
+            loads[key], routing[key] = measured["load"], measured["routing"]
+    summary["seconds"] = time.perf_counter() - started
+    return Result(
+        kind="moe-cascade/mixture",
+        title="Mixtures of experts on MNIST: soft and top-k gating, with and without balancing",
+        summary=summary,
+        notes=[_note(config, width, summary)],
+        tables={"Mixture of experts on MNIST": rows},
+        figures=[
+            FigureSpec(
+                "Expert load on the test set",
+                expert_load_figure,
+                {"loads": loads, "experts": config.experts},
+            ),
+            FigureSpec(
+                "Top-1 expert of each digit (test set)",
+                routing_figure,
+                {
+                    "names": list(routing),
+                    "routing": torch.stack(list(routing.values())),
+                    "experts": config.experts,
+                },
+            ),
+        ],
+    )
+
+
+def _train_variant(config: MixtureConfig, data, key: str, options: dict, weight: float, console):
+    """Train one model from `_variants` and measure it: its summary values (unprefixed), its
+    table row, and for a mixture the expert load and top-1 routing on the test set."""
+    from learnlab.metrics.scores import accuracy
+    from learnlab.models import build_model
+    from learnlab.objectives.auxiliary import WithAuxiliaryLoss
+    from learnlab.objectives.supervised import CrossEntropy
+    from learnlab.recipes.moe_cascade.training import fit, predict
+
+    torch.manual_seed(config.seed)
+    family = "mlp" if key == "dense" else "moe-mlp"
+    model = build_model(family, (1, 28, 28), 10, **options)
+    objective = CrossEntropy() if key == "dense" else WithAuxiliaryLoss(CrossEntropy(), weight)
+    record = fit(
+        model,
+        objective,
+        data.train.x,
+        data.train.y,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        lr=config.lr,
+        seed=config.seed,
+        console=console,
+        progress=config.progress,
+    )
+    test_acc = accuracy(data.test.y, predict(model, data.test.x).argmax(dim=1))
+    params = sum(p.numel() for p in model.parameters())
+    ms = 1000 * record["seconds_per_step"]
+    measured: dict[str, Any] = {
+        "summary": {"test_accuracy": test_acc, "ms_per_step": ms, "parameters": params},
+        "row": {
+            "test accuracy": percent(test_acc, 2),
+            "ms / step": round(ms, 2),
+            "parameters": params,
+        },
+    }
+    if key != "dense":
+        predict(model.moe, data.test.x.flatten(1))  # the test set's routing, in eval mode
+        load = model.moe.expert_load.tolist()
+        measured["load"] = load
+        measured["routing"] = _routing_by_class(model, data.test.x, data.test.y, config.experts)
+        # balancing loss of the test batch's routing: 1 is uniform, E is one expert
+        balance = float(model.moe.aux_loss)
+        measured["summary"].update(
+            {"expert_load": [round(v, 4) for v in load], "balance_loss": balance}
+        )
+        measured["row"]["balance loss (test)"] = round(balance, 3)
+        measured["row"]["largest expert load"] = percent(max(load))
+    return measured
 
 
 def _note(config: MixtureConfig, width: int, s: dict) -> str:
@@ -165,35 +203,3 @@ def _note(config: MixtureConfig, width: int, s: dict) -> str:
         f"{s['moe_topk_balance_loss']:.2f} with the loss, "
         f"{s['moe_topk_nobalance_balance_loss']:.2f} without."
     )
-
-
-def _load_figure(loads: dict[str, list[float]], config: MixtureConfig):
-    from learnlab.recipes.moe_cascade.training import new_figure
-
-    fig = new_figure(8, 3.2)
-    ax = fig.add_subplot(1, 1, 1)
-    width = 0.8 / max(1, len(loads))
-    positions = torch.arange(config.experts, dtype=torch.float64)
-    for i, (key, load) in enumerate(loads.items()):
-        ax.bar((positions + (i - (len(loads) - 1) / 2) * width).tolist(), load, width, label=key)
-    ax.axhline(1 / config.experts, color="black", linewidth=0.8, linestyle="--", label="uniform")
-    ax.set_xlabel("expert")
-    ax.set_ylabel("fraction of examples (soft: mean weight)")
-    ax.set_xticks(range(config.experts))
-    ax.legend(fontsize=8)
-    return fig
-
-
-def _routing_figure(routing: dict[str, torch.Tensor], config: MixtureConfig):
-    from learnlab.recipes.moe_cascade.training import new_figure
-
-    fig = new_figure(3.4 * len(routing), 3.4)
-    for i, (key, matrix) in enumerate(routing.items()):
-        ax = fig.add_subplot(1, len(routing), i + 1)
-        ax.imshow(matrix.numpy(), vmin=0, vmax=1, cmap="Blues", aspect="auto")
-        ax.set_title(key, fontsize=9)
-        ax.set_xlabel("top-1 expert")
-        ax.set_ylabel("digit")
-        ax.set_yticks(range(10))
-        ax.set_xticks(range(config.experts))
-    return fig

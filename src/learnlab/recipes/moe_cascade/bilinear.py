@@ -19,19 +19,21 @@ and reports test accuracy per epoch and against the number of parameters.
 from __future__ import annotations
 
 import math
+import time
+from typing import Any
 
 import torch
 from pydantic import Field, field_validator
 
-from learnlab.config import StrictModel
-from learnlab.recipes.moe_cascade.part import PartResult
-from learnlab.recipes.moe_cascade.siamese_part import step_progress
+from learnlab.config import RecipeConfig
+from learnlab.objectives.base import Objective
+from learnlab.result import FigureSpec, Result, percent
+from learnlab.train.events import Callback
 
 
-class BilinearConfig(StrictModel):
+class BilinearConfig(RecipeConfig):
     """Settings of the gated-classification comparison; the defaults are the recipe's."""
 
-    seed: int = Field(0, ge=0, le=2**31 - 1)
     x_features: int = Field(16, ge=1, le=1024)
     contexts: int = Field(8, ge=2, le=256)
     classes: int = Field(4, ge=2, le=256)
@@ -44,7 +46,6 @@ class BilinearConfig(StrictModel):
     mlp_size_multiples: list[int] = Field(
         default_factory=lambda: [1, 2, 4, 8, 16], min_length=1, max_length=10
     )
-    progress: bool = True
 
     @field_validator("mlp_size_multiples")
     @classmethod
@@ -72,143 +73,143 @@ def mlp_width_for(parameters: int, config: BilinearConfig) -> int:
     return max(1, round((parameters - config.classes) / (fan_in + 1 + config.classes)))
 
 
-def _fit(model, inputs, y, test_inputs, test_y, config: BilinearConfig, tick):
-    """Adam on cross-entropy, calling `tick(loss)` after each step; returns the test accuracy
-    after each epoch and the final train accuracy. `inputs`: the forward's arguments."""
-    generator = torch.Generator().manual_seed(config.seed + 1)
+class GatedCrossEntropy(Objective):
+    """Cross-entropy of a batch (*inputs, labels): the model takes the inputs as its forward's
+    arguments, (x, z) for the bilinear layer, (concat(x, z),) for the additive models."""
+
+    def __call__(self, model, batch):
+        *inputs, y = batch
+        return torch.nn.functional.cross_entropy(model(*inputs), y), {}
+
+
+def accuracy(model, inputs: tuple[torch.Tensor, ...], labels: torch.Tensor) -> float:
+    """Accuracy of `model(*inputs)` on the whole set in one pass, in eval mode (restored)."""
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        correct = (model(*inputs).argmax(1) == labels).float().mean()
+    model.train(was_training)
+    return float(correct)
+
+
+class TestCurve(Callback):
+    """The test accuracy after every epoch."""
+
+    def __init__(self, inputs: tuple[torch.Tensor, ...], labels: torch.Tensor) -> None:
+        self.inputs, self.labels = inputs, labels
+        self.curve: list[float] = []
+
+    def after_epoch(self, trainer) -> None:
+        self.curve.append(accuracy(trainer.model, self.inputs, self.labels))
+
+
+def _fit(model, inputs, y, test_inputs, test_y, config: BilinearConfig, bar: list) -> dict:
+    """Adam on cross-entropy, batches drawn by a permutation per epoch from seed + 1; the test
+    accuracy after each epoch and the final train accuracy. `inputs`: the forward's arguments."""
+    from learnlab.data import TensorLoader
+    from learnlab.train.trainer import Trainer
+
+    loader = TensorLoader(*inputs, y, batch_size=config.batch_size, seed=config.seed + 1)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    n = len(y)
-    curve = []
-
-    def accuracy(args, labels) -> float:
-        model.eval()
-        with torch.no_grad():
-            correct = (model(*args).argmax(1) == labels).float().mean()
-        model.train()
-        return float(correct)
-
-    for _ in range(config.epochs):
-        for batch in torch.randperm(n, generator=generator).split(config.batch_size):
-            loss = torch.nn.functional.cross_entropy(model(*(a[batch] for a in inputs)), y[batch])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            tick(float(loss.detach()))
-        curve.append(accuracy(test_inputs, test_y))
-    return curve, accuracy(inputs, y)
-
-
-def _figure(curves: dict[str, list[float]], by_size: list[dict], bilinear_point, chance):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(10, 3.6), layout="constrained")
-    FigureCanvasAgg(fig)
-    left, right = fig.subplots(1, 2)
-    for label, curve in curves.items():
-        left.plot(range(1, len(curve) + 1), curve, label=label)
-    left.axhline(chance, color="gray", linestyle=":", label="chance")
-    left.set_xlabel("epoch")
-    left.set_ylabel("test accuracy")
-    left.set_title("test accuracy per epoch")
-    left.legend(fontsize=8)
-    right.plot(
-        [r["parameters"] for r in by_size],
-        [r["test_accuracy"] for r in by_size],
-        "o-",
-        label="MLP on concat(x, z)",
+    test = TestCurve(test_inputs, test_y)
+    Trainer(model, GatedCrossEntropy(), optimizer, callbacks=[test, *bar]).fit(
+        loader, epochs=config.epochs
     )
-    right.plot(*bilinear_point, "r*", markersize=14, label="bilinear x^T W z")
-    right.axhline(chance, color="gray", linestyle=":", label="chance")
-    right.set_xscale("log")
-    right.set_xlabel("parameters")
-    right.set_ylabel("test accuracy")
-    right.set_title("final test accuracy against parameters")
-    right.legend(fontsize=8)
-    return fig
+    return {
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "train_accuracy": accuracy(model, inputs, y),
+        "test_accuracy": test.curve[-1],
+        "curve": test.curve,
+    }
 
 
-def run_part(config: BilinearConfig, *, console) -> PartResult:
+def run_bilinear(config: BilinearConfig, console) -> Result:
     """Train the bilinear layer and the additive models on the gated task; compare them."""
     from learnlab.models import build_model
+    from learnlab.recipes.moe_cascade.training import step_bar
 
+    started = time.perf_counter()
     data_gen = torch.Generator().manual_seed(config.seed)
     teachers = torch.randn(config.contexts, config.classes, config.x_features, generator=data_gen)
     x, z, y = gated_task(config, config.train_examples, data_gen, teachers)
     tx, tz, ty = gated_task(config, config.test_examples, data_gen, teachers)
-    concat, test_concat = torch.cat([x, z], 1), torch.cat([tx, tz], 1)
+    concat, test_concat = (torch.cat([x, z], 1),), (torch.cat([tx, tz], 1),)
     d_in, k = (config.x_features,), config.classes
-
-    def params(model) -> int:
-        return sum(p.numel() for p in model.parameters())
-
-    def train(label: str, model, args, test_args) -> dict:
-        curve, train_accuracy = _fit(model, args, y, test_args, ty, config, tick)
-        return {
-            "model": label,
-            "parameters": params(model),
-            "train_accuracy": train_accuracy,
-            "test_accuracy": curve[-1],
-            "curve": curve,
-        }
-
     models = 2 + len(config.mlp_size_multiples)
     steps = models * config.epochs * math.ceil(len(y) / config.batch_size)
-    with step_progress(console if config.progress else None, "bilinear", steps) as tick:
+    with step_bar(console if config.progress else None, "bilinear", steps) as bar:
         torch.manual_seed(config.seed)
         bilinear = build_model("bilinear", d_in, k, z_features=config.contexts)
-        results = [train("bilinear x^T W z", bilinear, (x, z), (tx, tz))]
-        size = results[0]["parameters"]
+        results = [_fit(bilinear, (x, z), y, (tx, tz), ty, config, bar)]
+        results[0]["model"] = "bilinear x^T W z"
         torch.manual_seed(config.seed)
-        linear = build_model("mlp", (concat.shape[1],), k, depth=0)
-        results.append(train("linear on concat(x, z)", linear, (concat,), (test_concat,)))
+        linear = build_model("mlp", (concat[0].shape[1],), k, depth=0)
+        results.append(_fit(linear, concat, y, test_concat, ty, config, bar))
+        results[1]["model"] = "linear on concat(x, z)"
         by_size = []
         for multiple in config.mlp_size_multiples:
-            width = mlp_width_for(multiple * size, config)
+            width = mlp_width_for(multiple * results[0]["parameters"], config)
             torch.manual_seed(config.seed)
-            mlp = build_model("mlp", (concat.shape[1],), k, depth=1, width=width)
-            label = f"MLP on concat(x, z), width {width} ({multiple}x)"
-            by_size.append(train(label, mlp, (concat,), (test_concat,)))
+            mlp = build_model("mlp", (concat[0].shape[1],), k, depth=1, width=width)
+            by_size.append(_fit(mlp, concat, y, test_concat, ty, config, bar))
+            by_size[-1]["model"] = f"MLP on concat(x, z), width {width} ({multiple}x)"
     results.extend(by_size)
-    matched = by_size[0]
     chance = float(torch.bincount(ty, minlength=k).max()) / len(ty)
+    return _result(config, results, len(by_size), chance, time.perf_counter() - started)
 
-    summary = {
-        "bilinear_test_accuracy": results[0]["test_accuracy"],
+
+def _result(
+    config: BilinearConfig, results: list[dict], sizes: int, chance: float, seconds: float
+) -> Result:
+    """results: the bilinear layer, the linear model, then the `sizes` MLPs by size."""
+    from learnlab.recipes.moe_cascade.figures import bilinear_figure
+
+    bilinear, linear, by_size = results[0], results[1], results[-sizes:]
+    matched = by_size[0]
+    summary: dict[str, Any] = {
+        "bilinear_test_accuracy": bilinear["test_accuracy"],
         "bilinear_additive_test_accuracy": matched["test_accuracy"],
-        "bilinear_linear_test_accuracy": results[1]["test_accuracy"],
-        "bilinear_parameters": size,
+        "bilinear_linear_test_accuracy": linear["test_accuracy"],
+        "bilinear_parameters": bilinear["parameters"],
         "bilinear_additive_parameters": matched["parameters"],
         "bilinear_additive_best_test_accuracy": max(r["test_accuracy"] for r in by_size),
         "bilinear_majority_class_accuracy": chance,
+        "seconds": seconds,
     }
     table = [
         {
             "model": r["model"],
             "parameters": r["parameters"],
-            "train accuracy": f"{100 * r['train_accuracy']:.1f}%",
-            "test accuracy": f"{100 * r['test_accuracy']:.1f}%",
+            "train accuracy": percent(r["train_accuracy"]),
+            "test accuracy": percent(r["test_accuracy"]),
         }
         for r in results
     ]
-    curves = {r["model"]: r["curve"] for r in results[:3]}
-    figure = _figure(curves, by_size, (size, results[0]["test_accuracy"]), chance)
-    notes = [
+    figure = {
+        "curves": {r["model"]: r["curve"] for r in results[:3]},
+        "sizes": [r["parameters"] for r in by_size],
+        "accuracies": [r["test_accuracy"] for r in by_size],
+        "bilinear_point": [bilinear["parameters"], bilinear["test_accuracy"]],
+        "chance": chance,
+    }
+    note = (
         f"Bilinear layer: gated classification (x of {config.x_features} Gaussian features, "
         f"a one-hot context z of {config.contexts}, {config.classes} classes given by the "
         f"context's random linear teacher), {config.train_examples} training and "
         f"{config.test_examples} test examples, {config.epochs} epochs of Adam for every "
-        f"model. The bilinear layer ({size} parameters) reaches "
-        f"{100 * results[0]['test_accuracy']:.1f}% test accuracy; a ReLU MLP on concat(x, z) "
+        f"model. The bilinear layer ({bilinear['parameters']} parameters) reaches "
+        f"{100 * bilinear['test_accuracy']:.1f}% test accuracy; a ReLU MLP on concat(x, z) "
         f"with {matched['parameters']} parameters reaches {100 * matched['test_accuracy']:.1f}%"
         f", the best MLP ({by_size[-1]['parameters']} parameters at most) "
         f"{100 * summary['bilinear_additive_best_test_accuracy']:.1f}%, and the linear model "
-        f"on concat(x, z) {100 * results[1]['test_accuracy']:.1f}% (majority class "
-        f"{100 * chance:.1f}%).",
-    ]
-    return PartResult(
+        f"on concat(x, z) {100 * linear['test_accuracy']:.1f}% (majority class "
+        f"{100 * chance:.1f}%)."
+    )
+    return Result(
+        kind="moe-cascade/bilinear",
+        title="A bilinear layer against additive models on a gated task",
         summary=summary,
+        notes=[note],
         tables={"bilinear against additive models (gated task)": table},
-        figures={"bilinear against additive models": figure},
-        notes=notes,
+        figures=[FigureSpec("bilinear against additive models", bilinear_figure, figure)],
     )

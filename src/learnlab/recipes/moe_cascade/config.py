@@ -1,0 +1,41 @@
+"""The moe-cascade recipe's settings: which parts run, and one nested config per part (each
+defined beside its part); the defaults are the recipe."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from learnlab.config import StrictModel
+from learnlab.recipes.moe_cascade.bilinear import BilinearConfig
+from learnlab.recipes.moe_cascade.cascade import CascadeConfig
+from learnlab.recipes.moe_cascade.mixture import MixtureConfig, check_mixture
+from learnlab.recipes.moe_cascade.siamese import SiameseConfig
+
+PART_NAMES = ("mixture", "cascade", "siamese", "bilinear")
+PartName = Literal["mixture", "cascade", "siamese", "bilinear"]
+
+
+class MoeCascadeConfig(StrictModel):
+    """Each part has its own seed, data location and progress switch (in its nested config),
+    so that a part can be rerun alone with the settings it had in the whole recipe."""
+
+    parts: list[PartName] = Field(default_factory=lambda: list(PART_NAMES), min_length=1)
+    mixture: MixtureConfig = Field(default_factory=MixtureConfig)
+    cascade: CascadeConfig = Field(default_factory=CascadeConfig)
+    siamese: SiameseConfig = Field(default_factory=SiameseConfig)
+    bilinear: BilinearConfig = Field(default_factory=BilinearConfig)
+
+    @field_validator("parts")
+    @classmethod
+    def _distinct(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"parts must be distinct, a subset of {list(PART_NAMES)}; got {v}")
+        return v
+
+
+def check(config: MoeCascadeConfig) -> None:
+    """What the field ranges cannot say; raised before anything is written."""
+    if "mixture" in config.parts:
+        check_mixture(config.mixture)
