@@ -92,7 +92,7 @@ def accuracy(model, inputs: tuple[torch.Tensor, ...], labels: torch.Tensor) -> f
     return float(correct)
 
 
-class TestCurve(Callback):
+class EpochTestAccuracy(Callback):
     """The test accuracy after every epoch."""
 
     def __init__(self, inputs: tuple[torch.Tensor, ...], labels: torch.Tensor) -> None:
@@ -103,19 +103,24 @@ class TestCurve(Callback):
         self.curve.append(accuracy(trainer.model, self.inputs, self.labels))
 
 
-def _fit(model, inputs, y, test_inputs, test_y, config: BilinearConfig, bar: list) -> dict:
-    """Adam on cross-entropy, batches drawn by a permutation per epoch from seed + 1; the test
-    accuracy after each epoch and the final train accuracy. `inputs`: the forward's arguments."""
+Labelled = tuple[tuple[torch.Tensor, ...], torch.Tensor]  # (the forward's arguments, labels)
+
+
+def _fit(label: str, model, train: Labelled, test: Labelled, config: BilinearConfig, bar) -> dict:
+    """Adam on cross-entropy, batches drawn by a permutation per epoch from seed + 1 (`bar`:
+    the progress callbacks); the test accuracy after each epoch, the final train accuracy."""
     from learnlab.data import TensorLoader
     from learnlab.train.trainer import Trainer
 
+    inputs, y = train
     loader = TensorLoader(*inputs, y, batch_size=config.batch_size, seed=config.seed + 1)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    test = TestCurve(test_inputs, test_y)
+    test = EpochTestAccuracy(*test)
     Trainer(model, GatedCrossEntropy(), optimizer, callbacks=[test, *bar]).fit(
         loader, epochs=config.epochs
     )
     return {
+        "model": label,
         "parameters": sum(p.numel() for p in model.parameters()),
         "train_accuracy": accuracy(model, inputs, y),
         "test_accuracy": test.curve[-1],
@@ -140,19 +145,18 @@ def run_bilinear(config: BilinearConfig, console) -> Result:
     with step_bar(console if config.progress else None, "bilinear", steps) as bar:
         torch.manual_seed(config.seed)
         bilinear = build_model("bilinear", d_in, k, z_features=config.contexts)
-        results = [_fit(bilinear, (x, z), y, (tx, tz), ty, config, bar)]
-        results[0]["model"] = "bilinear x^T W z"
+        results = [_fit("bilinear x^T W z", bilinear, ((x, z), y), ((tx, tz), ty), config, bar)]
         torch.manual_seed(config.seed)
         linear = build_model("mlp", (concat[0].shape[1],), k, depth=0)
-        results.append(_fit(linear, concat, y, test_concat, ty, config, bar))
-        results[1]["model"] = "linear on concat(x, z)"
+        label = "linear on concat(x, z)"
+        results.append(_fit(label, linear, (concat, y), (test_concat, ty), config, bar))
         by_size = []
         for multiple in config.mlp_size_multiples:
             width = mlp_width_for(multiple * results[0]["parameters"], config)
             torch.manual_seed(config.seed)
             mlp = build_model("mlp", (concat[0].shape[1],), k, depth=1, width=width)
-            by_size.append(_fit(mlp, concat, y, test_concat, ty, config, bar))
-            by_size[-1]["model"] = f"MLP on concat(x, z), width {width} ({multiple}x)"
+            label = f"MLP on concat(x, z), width {width} ({multiple}x)"
+            by_size.append(_fit(label, mlp, (concat, y), (test_concat, ty), config, bar))
     results.extend(by_size)
     chance = float(torch.bincount(ty, minlength=k).max()) / len(ty)
     return _result(config, results, len(by_size), chance, time.perf_counter() - started)
