@@ -13,6 +13,7 @@ from rich.console import Console
 
 from learnlab import config as cfg
 from learnlab.cli import main
+from learnlab.config import DataRecipeConfig
 from learnlab.io.errors import ConfigError
 from learnlab.recipes import get_recipe
 from learnlab.recipes.moe_cascade import bilinear as bilinear_module
@@ -39,6 +40,7 @@ SUMMARY_KEYS = [
     "bilinear_test_accuracy",
 ]
 PARTS = ["mixture", "cascade", "siamese", "bilinear"]
+QUIET = DataRecipeConfig(progress=False)  # the settings every part shares, for direct calls
 
 
 @pytest.fixture(autouse=True)
@@ -50,12 +52,15 @@ def isolated_runs(tmp_path, monkeypatch):
     torch.set_num_threads(previous)
 
 
-def _assignments(settings: dict) -> list[str]:
+def _assignments(settings: dict, prefix: str = "") -> list[str]:
+    """`--set` arguments for nested settings (a part's config is a dict)."""
     argv = []
-    for part, values in settings.items():
-        for key, value in values.items():
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            argv += _assignments(value, f"{prefix}{key}.")
+        else:
             text = json.dumps(value) if not isinstance(value, bool) else str(value).lower()
-            argv += ["--set", f"{part}.{key}={text}"]
+            argv += ["--set", f"{prefix}{key}={text}"]
     return argv
 
 
@@ -109,7 +114,7 @@ def test_quick_run_of_every_part_from_the_cli(quick_run):
 
 def test_cli_prints_the_run_directory_last(tmp_path, capsys):
     run_dir = tmp_path / "bilinear-only"
-    settings = {"bilinear": QUICK["bilinear"]}
+    settings = {"progress": False, "bilinear": QUICK["bilinear"]}
     argv = ["run", "moe-cascade", "--run-dir", str(run_dir), '--set=parts=["bilinear"]']
     assert main([*argv, *_assignments(settings)]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == str(run_dir)
@@ -128,10 +133,13 @@ def test_the_report_is_rebuilt_byte_for_byte(quick_run):
 
 
 def test_resume_keeps_the_finished_parts(tmp_path, monkeypatch, data_root):
-    config = {"parts": ["siamese", "bilinear"], **{k: QUICK[k] for k in ("siamese", "bilinear")}}
+    config = {
+        "parts": ["siamese", "bilinear"],
+        **{k: QUICK[k] for k in ("progress", "siamese", "bilinear")},
+    }
     run_dir = tmp_path / "interrupted"
 
-    def broken(config, console):
+    def broken(config, shared, console):
         raise RuntimeError("interrupted")
 
     with monkeypatch.context() as patch:
@@ -153,8 +161,8 @@ def test_resume_keeps_the_finished_parts(tmp_path, monkeypatch, data_root):
 
 def test_mixture_and_cascade_parts_are_seed_stable(data_root):
     def once():
-        mixture = run_mixture(MixtureConfig(**QUICK["mixture"]), Console(quiet=True))
-        cascade = run_cascade(CascadeConfig(**QUICK["cascade"]), Console(quiet=True))
+        mixture = run_mixture(MixtureConfig(**QUICK["mixture"]), QUIET, Console(quiet=True))
+        cascade = run_cascade(CascadeConfig(**QUICK["cascade"]), QUIET, Console(quiet=True))
         return _without_timing({**mixture.summary, **cascade.summary})
 
     first, second = once(), once()
@@ -190,7 +198,7 @@ def test_k_larger_than_experts_is_refused_before_anything_is_written(tmp_path):
         run_recipe("moe-cascade", {"mixture": {"experts": 2, "k": 3}}, run_dir=tmp_path / "a")
     assert not (tmp_path / "a").exists()
     with pytest.raises(ConfigError, match="at most"):  # also when the part is called alone
-        run_mixture(MixtureConfig(experts=2, k=3), Console(quiet=True))
+        run_mixture(MixtureConfig(experts=2, k=3), QUIET, Console(quiet=True))
 
 
 @pytest.mark.slow

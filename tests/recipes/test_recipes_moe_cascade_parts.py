@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from learnlab.config import DataRecipeConfig
 from learnlab.io.errors import ConfigError
 from learnlab.recipes.moe_cascade.bilinear import (
     BilinearConfig,
@@ -104,17 +105,21 @@ def test_mlp_width_matches_the_parameter_budget():
 # -- tiny runs --------------------------------------------------------------------------------
 
 
-def tiny_siamese(data_root) -> SiameseConfig:
+def shared(data_root=None) -> DataRecipeConfig:
+    """The settings the recipe shares with every part: seed 0, no progress bars."""
+    if data_root is None:
+        return DataRecipeConfig(progress=False)
+    return DataRecipeConfig(data_root=str(data_root), download=False, progress=False)
+
+
+def tiny_siamese() -> SiameseConfig:
     return SiameseConfig(
-        data_root=str(data_root),
-        download=False,
         train_images=400,
         steps=4,
         batch_pairs=16,
         test_images=200,
         episodes=50,
         figure_episodes=2,
-        progress=False,
     )
 
 
@@ -123,7 +128,7 @@ def _without_seconds(summary: dict) -> dict:
 
 
 def test_siamese_part_reports_one_shot_accuracies(data_root):
-    result = run_siamese(tiny_siamese(data_root), console=None)
+    result = run_siamese(tiny_siamese(), shared(data_root), console=None)
     assert isinstance(result, Result)
     keys = ("siamese_oneshot_accuracy", "siamese_pixel_nn_oneshot_accuracy")
     keys += (
@@ -137,19 +142,19 @@ def test_siamese_part_reports_one_shot_accuracies(data_root):
     assert [figure.title for figure in result.figures] == ["siamese one-shot episodes"]
     assert result.figures[0].data["images"].shape == (2, 4, 28, 28)  # 3 supports and the query
     assert len(next(iter(result.tables.values()))) == 3
-    again = run_siamese(tiny_siamese(data_root), console=None)
+    again = run_siamese(tiny_siamese(), shared(data_root), console=None)
     assert _without_seconds(again.summary) == _without_seconds(result.summary)  # seed-stable
 
 
 def tiny_bilinear(**options) -> BilinearConfig:
     base = dict(train_examples=200, test_examples=100, epochs=2, mlp_size_multiples=[1, 2])
-    return BilinearConfig(progress=False, **{**base, **options})
+    return BilinearConfig(**{**base, **options})
 
 
 def test_bilinear_part_reports_both_models():
     from rich.console import Console
 
-    result = run_bilinear(tiny_bilinear(), console=Console(quiet=True))
+    result = run_bilinear(tiny_bilinear(), shared(), console=Console(quiet=True))
     for key in ("bilinear_test_accuracy", "bilinear_additive_test_accuracy"):
         assert 0.0 <= result.summary[key] <= 1.0
     assert all(k.startswith("bilinear_") for k in _without_seconds(result.summary))
@@ -159,13 +164,13 @@ def test_bilinear_part_reports_both_models():
     assert result.figures
     curves = result.figures[0].data["curves"]
     assert list(curves)[0] == "bilinear x^T W z" and len(curves["bilinear x^T W z"]) == 2
-    again = run_bilinear(tiny_bilinear(), console=None)
+    again = run_bilinear(tiny_bilinear(), shared(), console=None)
     assert _without_seconds(again.summary) == _without_seconds(result.summary)
 
 
 @pytest.mark.slow
 def test_bilinear_default_beats_the_matched_additive_model():
-    summary = run_bilinear(BilinearConfig(progress=False), console=None).summary
+    summary = run_bilinear(BilinearConfig(), shared(), console=None).summary
     assert summary["bilinear_test_accuracy"] >= 0.93
     assert summary["bilinear_test_accuracy"] >= summary["bilinear_additive_test_accuracy"] + 0.1
     assert summary["bilinear_test_accuracy"] > summary["bilinear_additive_best_test_accuracy"]
@@ -175,8 +180,7 @@ def test_bilinear_default_beats_the_matched_additive_model():
 def test_siamese_default_one_shot(data_root):
     """On digits it was trained on, the siamese network does one-shot classification far
     better than pixels; on the unseen digits it stays well above chance (1/3)."""
-    config = SiameseConfig(data_root=str(data_root), progress=False)
-    summary = run_siamese(config, console=None).summary
+    summary = run_siamese(SiameseConfig(), shared(data_root), console=None).summary
     seen = summary["siamese_seen_digits_oneshot_accuracy"]
     assert seen >= 0.75
     assert seen >= summary["siamese_seen_digits_pixel_nn_oneshot_accuracy"] + 0.15

@@ -11,7 +11,8 @@ verification using a 'siamese' time delay neural network", Hadsell, Chopra & LeC
 (2015), "Siamese neural networks for one-shot image recognition" (the siamese part); Tenenbaum
 & Freeman (2000), "Separating style and content with bilinear models" (the bilinear part).
 
-Four parts, each a module with its own config and a function `(config, console) -> Result`:
+Four parts, each a module with its own config and a function `(config, shared, console) ->
+Result` (`shared`: the recipe's config, for the seed, the data and the progress switch):
 `mixture` (soft and top-k mixtures of experts on MNIST, with the balancing loss on and off;
 mixture.py), `cascade` (a cheap high-recall stage in front of an expensive CNN; cascade.py),
 `siamese` (one-shot classification of unseen digits; siamese.py, oneshot.py) and `bilinear`
@@ -45,7 +46,8 @@ NAME = "moe-cascade"
 
 # a run of seconds: every part on a few hundred examples for an epoch or a few steps
 QUICK: dict[str, Any] = {
-    "mixture": {"limit_train": 600, "epochs": 1, "experts": 4, "hidden": 8, "progress": False},
+    "progress": False,
+    "mixture": {"limit_train": 600, "epochs": 1, "experts": 4, "hidden": 8},
     "cascade": {
         "limit_train": 800,
         "val_size": 300,
@@ -53,7 +55,6 @@ QUICK: dict[str, Any] = {
         "cheap_epochs": 1,
         "expensive_epochs": 1,
         "timing_repeats": 1,
-        "progress": False,
     },
     "siamese": {
         "train_images": 300,
@@ -62,14 +63,12 @@ QUICK: dict[str, Any] = {
         "test_images": 100,
         "episodes": 20,
         "figure_episodes": 1,
-        "progress": False,
     },
     "bilinear": {
         "train_examples": 200,
         "test_examples": 100,
         "epochs": 2,
         "mlp_size_multiples": [1, 2],
-        "progress": False,
     },
 }
 
@@ -105,7 +104,7 @@ def run(config: MoeCascadeConfig, ctx: RunContext) -> Result:
     part_seconds = {}
     for name in config.parts:
         ctx.console.rule(f"[bold]{NAME}[/]: {name}")
-        part = ctx.part(name, _part_function(name), getattr(config, name), ctx.console)
+        part = ctx.part(name, _part_function(name), getattr(config, name), config, ctx.console)
         part_seconds[name] = _merge(result, name, part)
     result.summary["part_seconds"] = part_seconds
     result.summary["torch_threads"] = torch.get_num_threads()  # timings depend on it

@@ -25,14 +25,15 @@ from typing import Any
 import torch
 from pydantic import Field, field_validator
 
-from learnlab.config import RecipeConfig
+from learnlab.config import RecipeConfig, StrictModel
 from learnlab.objectives.base import Objective
 from learnlab.result import FigureSpec, Result, percent
 from learnlab.train.events import Callback
 
 
-class BilinearConfig(RecipeConfig):
-    """Settings of the gated-classification comparison; the defaults are the recipe's."""
+class BilinearConfig(StrictModel):
+    """Settings of the gated-classification comparison; the defaults are the recipe's (the seed
+    and the progress switch are the recipe's own, `shared`)."""
 
     x_features: int = Field(16, ge=1, le=1024)
     contexts: int = Field(8, ge=2, le=256)
@@ -106,14 +107,16 @@ class EpochTestAccuracy(Callback):
 Labelled = tuple[tuple[torch.Tensor, ...], torch.Tensor]  # (the forward's arguments, labels)
 
 
-def _fit(label: str, model, train: Labelled, test: Labelled, config: BilinearConfig, bar) -> dict:
+def _fit(
+    label: str, model, train: Labelled, test: Labelled, config: BilinearConfig, seed: int, bar
+) -> dict:
     """Adam on cross-entropy, batches drawn by a permutation per epoch from seed + 1 (`bar`:
     the progress callbacks); the test accuracy after each epoch, the final train accuracy."""
     from learnlab.data import TensorLoader
     from learnlab.train.trainer import Trainer
 
     inputs, y = train
-    loader = TensorLoader(*inputs, y, batch_size=config.batch_size, seed=config.seed + 1)
+    loader = TensorLoader(*inputs, y, batch_size=config.batch_size, seed=seed + 1)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     test = EpochTestAccuracy(*test)
     Trainer(model, GatedCrossEntropy(), optimizer, callbacks=[test, *bar]).fit(
@@ -128,13 +131,15 @@ def _fit(label: str, model, train: Labelled, test: Labelled, config: BilinearCon
     }
 
 
-def run_bilinear(config: BilinearConfig, console) -> Result:
+def run_bilinear(config: BilinearConfig, shared: RecipeConfig, console) -> Result:
     """Train the bilinear layer and the additive models on the gated task; compare them."""
     from learnlab.models import build_model
-    from learnlab.recipes.moe_cascade.training import step_bar
+    from learnlab.recipes.moe_cascade.training import part_settings, step_bar
+
+    seed = shared.seed
 
     started = time.perf_counter()
-    data_gen = torch.Generator().manual_seed(config.seed)
+    data_gen = torch.Generator().manual_seed(seed)
     teachers = torch.randn(config.contexts, config.classes, config.x_features, generator=data_gen)
     x, z, y = gated_task(config, config.train_examples, data_gen, teachers)
     tx, tz, ty = gated_task(config, config.test_examples, data_gen, teachers)
@@ -142,24 +147,28 @@ def run_bilinear(config: BilinearConfig, console) -> Result:
     d_in, k = (config.x_features,), config.classes
     models = 2 + len(config.mlp_size_multiples)
     steps = models * config.epochs * math.ceil(len(y) / config.batch_size)
-    with step_bar(console if config.progress else None, "bilinear", steps) as bar:
-        torch.manual_seed(config.seed)
+    with step_bar(console if shared.progress else None, "bilinear", steps) as bar:
+        torch.manual_seed(seed)
         bilinear = build_model("bilinear", d_in, k, z_features=config.contexts)
-        results = [_fit("bilinear x^T W z", bilinear, ((x, z), y), ((tx, tz), ty), config, bar)]
-        torch.manual_seed(config.seed)
+        results = [
+            _fit("bilinear x^T W z", bilinear, ((x, z), y), ((tx, tz), ty), config, seed, bar)
+        ]
+        torch.manual_seed(seed)
         linear = build_model("mlp", (concat[0].shape[1],), k, depth=0)
         label = "linear on concat(x, z)"
-        results.append(_fit(label, linear, (concat, y), (test_concat, ty), config, bar))
+        results.append(_fit(label, linear, (concat, y), (test_concat, ty), config, seed, bar))
         by_size = []
         for multiple in config.mlp_size_multiples:
             width = mlp_width_for(multiple * results[0]["parameters"], config)
-            torch.manual_seed(config.seed)
+            torch.manual_seed(seed)
             mlp = build_model("mlp", (concat[0].shape[1],), k, depth=1, width=width)
             label = f"MLP on concat(x, z), width {width} ({multiple}x)"
-            by_size.append(_fit(label, mlp, (concat, y), (test_concat, ty), config, bar))
+            by_size.append(_fit(label, mlp, (concat, y), (test_concat, ty), config, seed, bar))
     results.extend(by_size)
     chance = float(torch.bincount(ty, minlength=k).max()) / len(ty)
-    return _result(config, results, len(by_size), chance, time.perf_counter() - started)
+    result = _result(config, results, len(by_size), chance, time.perf_counter() - started)
+    result.config = part_settings(config, shared)
+    return result
 
 
 def _result(

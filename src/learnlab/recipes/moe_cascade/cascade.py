@@ -16,12 +16,13 @@ from typing import Any
 import torch
 from pydantic import Field
 
-from learnlab.config import DataRecipeConfig
+from learnlab.config import DataRecipeConfig, StrictModel
 from learnlab.result import FigureSpec, Result, percent
 
 
-class CascadeConfig(DataRecipeConfig):
-    """Settings of the cascade part; the defaults are the recipe's."""
+class CascadeConfig(StrictModel):
+    """Settings of the cascade part; the defaults are the recipe's (the seed, the data and the
+    progress switch are the recipe's own, `shared`)."""
 
     positive_digit: int = Field(3, ge=0, le=9)
     target_recall: float = Field(0.99, gt=0, le=1)
@@ -71,19 +72,19 @@ def _best_seconds(call, repeats: int):
     return best, value
 
 
-def run_cascade(config: CascadeConfig, console) -> Result:
+def run_cascade(config: CascadeConfig, shared: DataRecipeConfig, console) -> Result:
     """Train both stages, set the cheap stage's threshold on the validation split, and compare
     the cascade with each stage alone on the test set."""
     from learnlab.metrics.cascade import Cascade, threshold_for_recall
-    from learnlab.recipes.moe_cascade.training import load_mnist
+    from learnlab.recipes.moe_cascade.training import load_mnist, part_settings
 
     started = time.perf_counter()
     data = load_mnist(
-        config.data_root,
-        config.download,
+        shared.data_root,
+        shared.download,
         val_size=config.val_size,
         limit_train=config.limit_train,
-        seed=config.seed,
+        seed=shared.seed,
     )
 
     def binary(y: torch.Tensor) -> torch.Tensor:
@@ -91,7 +92,7 @@ def run_cascade(config: CascadeConfig, console) -> Result:
 
     x_test, y_test = data.test.x[: config.limit_test], binary(data.test.y[: config.limit_test])
     y_val = binary(data.val.y)
-    stages = _train_stages(config, data.train.x, binary(data.train.y), console)
+    stages = _train_stages(config, shared, data.train.x, binary(data.train.y), console)
     cheap, expensive = (_positive_probability(stages[k]) for k in ("cheap", "expensive"))
     threshold = threshold_for_recall(cheap(data.val.x), y_val, config.target_recall)
     cascade = Cascade(cheap, expensive, cheap_threshold=threshold, expensive_threshold=0.5)
@@ -126,13 +127,16 @@ def run_cascade(config: CascadeConfig, console) -> Result:
         kind="moe-cascade/cascade",
         title=f"A cascade of a cheap and an expensive classifier: is it a {config.positive_digit}?",
         summary=summary,
+        config=part_settings(config, shared),
         notes=[_note(config, summary, y_test, len(y_val))],
         tables={f"Cascade: is it a {config.positive_digit}? (test set)": _rows(systems, scores)},
         figures=[_sweep_spec(cheap_scores, expensive_scores, y_test, threshold)],
     )
 
 
-def _train_stages(config: CascadeConfig, x: torch.Tensor, y: torch.Tensor, console) -> dict:
+def _train_stages(
+    config: CascadeConfig, shared: DataRecipeConfig, x: torch.Tensor, y: torch.Tensor, console
+) -> dict:
     """The cheap stage (an MLP, or logistic regression) and the expensive one (the speedrun
     CNN), each trained from `torch.manual_seed(seed)` on the binary labels `y`."""
     from learnlab.models import build_model
@@ -146,7 +150,7 @@ def _train_stages(config: CascadeConfig, x: torch.Tensor, y: torch.Tensor, conso
         ("expensive", "speedrun-cnn", {}, config.expensive_epochs),
     ):
         console.print(f"[bold]cascade[/]: training the {key} stage ({family})")
-        torch.manual_seed(config.seed)
+        torch.manual_seed(shared.seed)
         model = build_model(family, tuple(x.shape[1:]), 2, **options)
         fit(
             model,
@@ -156,9 +160,9 @@ def _train_stages(config: CascadeConfig, x: torch.Tensor, y: torch.Tensor, conso
             epochs=epochs,
             batch_size=config.batch_size,
             lr=config.lr,
-            seed=config.seed,
+            seed=shared.seed,
             console=console,
-            progress=config.progress,
+            progress=shared.progress,
         )
         stages[key] = model
     return stages

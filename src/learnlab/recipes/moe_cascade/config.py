@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from learnlab.config import StrictModel
+from learnlab.config import DataRecipeConfig
 from learnlab.recipes.moe_cascade.bilinear import BilinearConfig
 from learnlab.recipes.moe_cascade.cascade import CascadeConfig
 from learnlab.recipes.moe_cascade.mixture import MixtureConfig, check_mixture
@@ -17,9 +17,10 @@ PART_NAMES = ("mixture", "cascade", "siamese", "bilinear")
 PartName = Literal["mixture", "cascade", "siamese", "bilinear"]
 
 
-class MoeCascadeConfig(StrictModel):
-    """Each part has its own seed, data location and progress switch (in its nested config),
-    so that a part can be rerun alone with the settings it had in the whole recipe."""
+class MoeCascadeConfig(DataRecipeConfig):
+    """The seed, the data location and the progress switch are shared by every part (each part
+    draws its own generators from the seed, as it did alone); each part's own settings are
+    in its nested config."""
 
     parts: list[PartName] = Field(default_factory=lambda: list(PART_NAMES), min_length=1)
     mixture: MixtureConfig = Field(default_factory=MixtureConfig)

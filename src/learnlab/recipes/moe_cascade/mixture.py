@@ -23,13 +23,14 @@ from typing import Any
 import torch
 from pydantic import Field
 
-from learnlab.config import DataRecipeConfig
+from learnlab.config import DataRecipeConfig, StrictModel
 from learnlab.io.errors import ConfigError
 from learnlab.result import FigureSpec, Result, percent
 
 
-class MixtureConfig(DataRecipeConfig):
-    """Settings of the mixture-of-experts part; the defaults are the recipe's."""
+class MixtureConfig(StrictModel):
+    """Settings of the mixture-of-experts part; the defaults are the recipe's (the seed, the data
+    and the progress switch are the recipe's own, `shared`)."""
 
     experts: int = Field(8, ge=2, le=64)
     k: int = Field(1, ge=1, le=64)
@@ -90,27 +91,27 @@ def _routing_by_class(model, x: torch.Tensor, y: torch.Tensor, experts: int) -> 
     return counts / counts.sum(dim=1, keepdim=True).clamp(min=1)
 
 
-def run_mixture(config: MixtureConfig, console) -> Result:
+def run_mixture(config: MixtureConfig, shared: DataRecipeConfig, console) -> Result:
     """Train the four models on MNIST; their test accuracies, step times, expert loads and
     top-1 routing by digit."""
     from learnlab.recipes.moe_cascade.figures import expert_load_figure, routing_figure
-    from learnlab.recipes.moe_cascade.training import load_mnist
+    from learnlab.recipes.moe_cascade.training import load_mnist, part_settings
 
     check_mixture(config)
     started = time.perf_counter()
     data = load_mnist(
-        config.data_root,
-        config.download,
+        shared.data_root,
+        shared.download,
         val_size=0,
         limit_train=config.limit_train,
-        seed=config.seed,
+        seed=shared.seed,
     )
     width = dense_width(config, math.prod(data.train.x.shape[1:]), 10)
     summary: dict[str, Any] = {}
     rows, loads, routing = [], {}, {}
     for key, label, options, weight in _variants(config, width):
         console.print(f"[bold]moe[/]: training {label}")
-        measured = _train_variant(config, data, key, options, weight, console)
+        measured = _train_variant(config, shared, data, key, options, weight, console)
         summary.update({f"moe_{key}_{name}": value for name, value in measured["summary"].items()})
         rows.append({"model": label, **measured["row"]})
         if key != "dense":
@@ -120,6 +121,7 @@ def run_mixture(config: MixtureConfig, console) -> Result:
         kind="moe-cascade/mixture",
         title="Mixtures of experts on MNIST: soft and top-k gating, with and without balancing",
         summary=summary,
+        config=part_settings(config, shared),
         notes=[_note(config, width, summary)],
         tables={"Mixture of experts on MNIST": rows},
         figures=[
@@ -141,7 +143,15 @@ def run_mixture(config: MixtureConfig, console) -> Result:
     )
 
 
-def _train_variant(config: MixtureConfig, data, key: str, options: dict, weight: float, console):
+def _train_variant(
+    config: MixtureConfig,
+    shared: DataRecipeConfig,
+    data,
+    key: str,
+    options: dict,
+    weight: float,
+    console,
+) -> dict[str, Any]:
     """Train one model from `_variants` and measure it: its summary values (unprefixed), its
     table row, and for a mixture the expert load and top-1 routing on the test set."""
     from learnlab.metrics.scores import accuracy
@@ -150,7 +160,7 @@ def _train_variant(config: MixtureConfig, data, key: str, options: dict, weight:
     from learnlab.objectives.supervised import CrossEntropy
     from learnlab.recipes.moe_cascade.training import fit, predict
 
-    torch.manual_seed(config.seed)
+    torch.manual_seed(shared.seed)
     family = "mlp" if key == "dense" else "moe-mlp"
     model = build_model(family, (1, 28, 28), 10, **options)
     objective = CrossEntropy() if key == "dense" else WithAuxiliaryLoss(CrossEntropy(), weight)
@@ -162,9 +172,9 @@ def _train_variant(config: MixtureConfig, data, key: str, options: dict, weight:
         epochs=config.epochs,
         batch_size=config.batch_size,
         lr=config.lr,
-        seed=config.seed,
+        seed=shared.seed,
         console=console,
-        progress=config.progress,
+        progress=shared.progress,
     )
     test_acc = accuracy(data.test.y, predict(model, data.test.x).argmax(dim=1))
     params = sum(p.numel() for p in model.parameters())

@@ -38,13 +38,14 @@ from typing import Any
 import torch
 from pydantic import Field, field_validator
 
-from learnlab.config import DataRecipeConfig
+from learnlab.config import DataRecipeConfig, StrictModel
 from learnlab.objectives.base import Objective
 from learnlab.result import FigureSpec, Result
 
 
-class SiameseConfig(DataRecipeConfig):
-    """Settings of the siamese one-shot experiment; the defaults are the recipe's."""
+class SiameseConfig(StrictModel):
+    """Settings of the siamese one-shot experiment; the defaults are the recipe's (the seed, the
+    data and the progress switch are the recipe's own, `shared`)."""
 
     held_out: list[int] = Field(default_factory=lambda: [7, 8, 9], min_length=2, max_length=8)
     encoder: str = "mlp"
@@ -72,17 +73,17 @@ class SiameseConfig(DataRecipeConfig):
         return v
 
 
-def _load(config: SiameseConfig) -> tuple[torch.Tensor, ...]:
+def _load(config: SiameseConfig, shared: DataRecipeConfig) -> tuple[torch.Tensor, ...]:
     """Normalised training images of the seen digits (in `class_versions` versions, labels as
     in `class_versions`) and `test_images` normalised test images of all digits."""
     from learnlab.data import load_dataset
     from learnlab.data.transforms import normalize
     from learnlab.recipes.moe_cascade.oneshot import class_versions
 
-    ds = load_dataset("mnist", root=config.data_root, download=config.download)
+    ds = load_dataset("mnist", root=shared.data_root, download=shared.download)
     stats = {"scale": ds.scale, "mean": ds.mean, "std": ds.std}
     held = torch.tensor(config.held_out)
-    split_gen = torch.Generator().manual_seed(config.seed)
+    split_gen = torch.Generator().manual_seed(shared.seed)
     seen = torch.nonzero(~torch.isin(ds.train.y, held)).flatten()
     seen = seen[torch.randperm(len(seen), generator=split_gen)[: config.train_images]]
     pool = torch.randperm(len(ds.test.y), generator=split_gen)[: config.test_images]
@@ -117,17 +118,24 @@ class PairLoss(Objective):
         return contrastive_loss(out, same, self.margin), {}
 
 
-def _train(model, x: torch.Tensor, y: torch.Tensor, config: SiameseConfig, console) -> list[float]:
+def _train(
+    model,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    config: SiameseConfig,
+    shared: DataRecipeConfig,
+    console,
+) -> list[float]:
     """Adam on `steps` batches of random pairs (one Trainer epoch); the loss of each step."""
     from learnlab.recipes.moe_cascade.oneshot import PairLoader
     from learnlab.recipes.moe_cascade.training import step_bar
     from learnlab.train.callbacks.loss_curve import LossCurve
     from learnlab.train.trainer import Trainer
 
-    loader = PairLoader(x, y, config.steps, config.batch_pairs, seed=config.seed + 1)
+    loader = PairLoader(x, y, config.steps, config.batch_pairs, seed=shared.seed + 1)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     curve = LossCurve()
-    with step_bar(console if config.progress else None, "siamese", config.steps) as bar:
+    with step_bar(console if shared.progress else None, "siamese", config.steps) as bar:
         trainer = Trainer(
             model, PairLoss(config.head, config.margin), optimizer, callbacks=[curve, *bar]
         )
@@ -135,16 +143,17 @@ def _train(model, x: torch.Tensor, y: torch.Tensor, config: SiameseConfig, conso
     return curve.losses
 
 
-def run_siamese(config: SiameseConfig, console) -> Result:
+def run_siamese(config: SiameseConfig, shared: DataRecipeConfig, console) -> Result:
     """Train on digits outside `held_out`, evaluate N-way one-shot episodes on `held_out`
     (and, for comparison, on test images of the digits seen in training)."""
     from learnlab.models import build_model
     from learnlab.recipes.moe_cascade.oneshot import oneshot_episodes
+    from learnlab.recipes.moe_cascade.training import part_settings
 
     started = time.perf_counter()
     classes = list(config.held_out)
-    x, y, test_x, test_y = _load(config)
-    torch.manual_seed(config.seed)
+    x, y, test_x, test_y = _load(config, shared)
+    torch.manual_seed(shared.seed)
     options = {
         "encoder": config.encoder,
         "encoder_options": dict(config.encoder_options),
@@ -153,14 +162,14 @@ def run_siamese(config: SiameseConfig, console) -> Result:
         "code_activation": config.code_activation,
     }
     model = build_model("siamese", tuple(x.shape[1:]), 1, **options)
-    losses = _train(model, x, y, config, console)
+    losses = _train(model, x, y, config, shared, console)
 
     seen = sorted(set(range(10)) - set(classes))
     held_pool = torch.isin(test_y, torch.tensor(classes))
     pool_x, pool_y = test_x[held_pool], test_y[held_pool]
-    unseen = oneshot_episodes(model, pool_x, pool_y, classes, config.episodes, config.seed + 2)
+    unseen = oneshot_episodes(model, pool_x, pool_y, classes, config.episodes, shared.seed + 2)
     known = oneshot_episodes(
-        model, test_x[~held_pool], test_y[~held_pool], seen, config.episodes, config.seed + 3
+        model, test_x[~held_pool], test_y[~held_pool], seen, config.episodes, shared.seed + 3
     )
     summary = {
         "siamese_oneshot_accuracy": unseen["accuracy"],
@@ -179,6 +188,7 @@ def run_siamese(config: SiameseConfig, console) -> Result:
         kind="moe-cascade/siamese",
         title="One-shot classification of unseen digits with a siamese network",
         summary=summary,
+        config=part_settings(config, shared),
         notes=[_note(config, len(x), len(pool_x), summary)],
         tables={"siamese one-shot accuracy": _rows(config, summary)},
         figures=_episode_figures(config, pool_x, unseen),

@@ -7,12 +7,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
+from learnlab.config import DataRecipeConfig, RecipeConfig, StrictModel
 from learnlab.data import Split
 from learnlab.train.events import Callback
+
+
+def part_settings(config: StrictModel, shared: RecipeConfig) -> dict[str, Any]:
+    """What a part ran with, for its config.json: the recipe's shared settings (seed, data,
+    progress) and the part's own."""
+    common = shared.model_dump(mode="json", include=set(DataRecipeConfig.model_fields))
+    return {**common, **config.model_dump(mode="json")}
 
 
 @dataclass
