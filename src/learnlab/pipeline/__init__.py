@@ -7,7 +7,6 @@
 """
 
 from learnlab.pipeline.train_job import (
-    Outcome,
     PreparedData,
     predict_probabilities,
     prepare_data,
@@ -16,7 +15,6 @@ from learnlab.pipeline.train_job import (
 )
 
 __all__ = [
-    "Outcome",
     "PreparedData",
     "predict_probabilities",
     "prepare_data",

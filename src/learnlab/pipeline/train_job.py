@@ -37,16 +37,6 @@ class PreparedData:
     test: Split
 
 
-@dataclass
-class Outcome:
-    """Deprecated: what recipes returned before `learnlab.result.Result`; removed once every
-    recipe returns a Result."""
-
-    run_dir: Path
-    summary: dict[str, Any]
-    history: list[dict[str, float]]
-
-
 def prepare_data(config: TrainConfig) -> PreparedData:
     """Load the data set, normalise inputs to float32, hold out a seeded validation split."""
     from learnlab.data import load_dataset, normalize

@@ -11,14 +11,14 @@ Sections, each present only when its input is: title and notes; test metrics (ac
 precision, recall and F1 and their macro average; extra tables (e.g. paper vs ours); extra
 figures; the configuration, nested keys flattened with dots. Each is a `Section` (built by
 `metrics_section`, `curves_section`, ...); `render_page` joins any list of sections, which is
-how `learnlab.report.run_report` composes a run's page from its files.
+how `learnlab.report.run_report` composes a run's page from its files; `write_page` writes a
+page atomically.
 
 Example:
     >>> import tempfile
-    >>> run_dir = Path(tempfile.mkdtemp())
-    >>> path = write_report(run_dir, title="MLP on MNIST", summary={"test_accuracy": 0.981},
-    ...                     history=[{"epoch": 1, "train_loss": 0.3, "val_loss": 0.2}])
-    >>> path.name
+    >>> page = render_report(title="MLP on MNIST", summary={"test_accuracy": 0.981},
+    ...                      history=[{"epoch": 1, "train_loss": 0.3, "val_loss": 0.2}])
+    >>> write_page(Path(tempfile.mkdtemp()), page).name
     'report.html'
 """
 
@@ -297,7 +297,12 @@ def render_report(
     extra_figures: dict[str, Figure] | None = None,
     tables: dict[str, list[dict[str, object]]] | None = None,
 ) -> str:
-    """The report page as a string; see `write_report`."""
+    """A page from values in memory: what the tools whose pages are not runs (the model
+    doctor, a hyperparameter search) show. A run's report is drawn from its files instead
+    (`learnlab.report.run_report`). `summary` holds the metrics (keys with `accuracy` and a
+    value in [0, 1] are shown as %, keys with `seconds`/`time` as durations); `history` one
+    dict per epoch (may be empty); `tables` maps a title to a list of row dicts (columns: the
+    union of the keys, in order)."""
     sections = [
         metrics_section(summary),
         curves_section(history),
@@ -307,36 +312,3 @@ def render_report(
         config_section(config),
     ]
     return render_page(title, notes, sections)
-
-
-def write_report(
-    run_dir: Path,
-    *,
-    title: str,
-    summary: dict[str, object],
-    history: list[dict[str, float]],
-    config: dict | None = None,
-    confusion: np.ndarray | Tensor | None = None,
-    class_names: list[str] | None = None,
-    notes: list[str] | None = None,
-    extra_figures: dict[str, Figure] | None = None,
-    tables: dict[str, list[dict[str, object]]] | None = None,
-) -> Path:
-    """Write `run_dir/report.html` atomically and return its path.
-
-    `summary` holds the test metrics (keys with `accuracy` and a value in [0, 1] are shown as
-    %, keys with `seconds`/`time` as durations); `history` one dict per epoch (may be empty);
-    `tables` maps a title to a list of row dicts (columns: the union of the keys, in order).
-    """
-    page = render_report(
-        title=title,
-        summary=summary,
-        history=history,
-        config=config,
-        confusion=confusion,
-        class_names=class_names,
-        notes=notes,
-        extra_figures=extra_figures,
-        tables=tables,
-    )
-    return write_page(run_dir, page)
