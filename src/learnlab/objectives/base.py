@@ -46,6 +46,8 @@ def count_examples(batch: Any) -> int:
     (its first item's count), a mapping (its first value's count), or an object with a
     `num_examples` attribute (a graph batch, an episode). Anything else is a TypeError that
     says to define `batch_examples` on the objective."""
+    if type(batch) is tuple and batch:  # the Trainer's usual (inputs, targets): first, cheaply
+        batch = batch[0]
     if isinstance(batch, torch.Tensor):
         return int(batch.shape[0]) if batch.dim() else 1
     if hasattr(batch, "num_examples"):
