@@ -143,6 +143,16 @@ class TrainConfig(StrictModel):
         raise ValueError(f"unknown device {v!r}; use auto, cpu, cuda or cuda:N")
 
 
+class DataSettings(StrictModel):
+    """Where the data sets are (`data_root`, else $LEARNLAB_DATA, else the cache), whether a
+    missing file may be downloaded, and whether to show progress bars: the settings of a recipe
+    that loads data but has no single seed (it runs a list of them)."""
+
+    data_root: str | None = None
+    download: bool = True
+    progress: bool = True
+
+
 class RecipeConfig(StrictModel):
     """What every recipe's config has: the seed of everything it draws, and whether to show
     progress bars. A recipe's config subclasses it (or `DataRecipeConfig`)."""

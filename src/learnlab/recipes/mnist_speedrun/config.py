@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from learnlab.config import StrictModel, TrainConfig
+from learnlab.config import DataSettings, TrainConfig
 from learnlab.io.errors import ConfigError
 
 
-class MnistSpeedrunConfig(StrictModel):
+class MnistSpeedrunConfig(DataSettings):
     # Not a DataRecipeConfig: that has one `seed`, and this recipe runs a list of them
     # (`seeds`), so a single seed is refused as an unknown key rather than silently ignored.
     epochs: int = Field(1, ge=1, le=50)
@@ -26,9 +26,6 @@ class MnistSpeedrunConfig(StrictModel):
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
     target_accuracy: float = Field(0.99, gt=0, le=1)
     limit_train: int | None = Field(None, ge=1)
-    data_root: str | None = None
-    download: bool = True
-    progress: bool = True
 
     @field_validator("betas")
     @classmethod
