@@ -17,7 +17,10 @@ from pathlib import Path
 
 import torch
 
-RESULTS = Path(__file__).resolve().parent / "results"
+# $LEARNLAB_BENCH_RESULTS redirects the JSON (the smoke test writes to a temporary folder)
+RESULTS = Path(
+    os.environ.get("LEARNLAB_BENCH_RESULTS") or Path(__file__).resolve().parent / "results"
+)
 
 
 def machine() -> dict:

@@ -96,7 +96,8 @@ def plot(results: list[dict], peak_gflops: float) -> None:
     ax.axhline(peak_gflops, color="k", linestyle="--", label="2048^3 matmul peak")
     ax.axhline(0.75 * peak_gflops, color="grey", linestyle=":", label="75% of peak")
     ax.set_xscale("log", base=2)
-    ax.set_xticks(BATCHES, [str(b) for b in BATCHES])
+    batches = sorted({r["batch_size"] for r in results})
+    ax.set_xticks(batches, [str(b) for b in batches])
     ax.set_xlabel("batch size")
     ax.set_ylabel("GFLOP/s (matmul FLOP of the step)")
     ax.set_title("MLP 784-512-512-10 training step, Adam, 2-core CPU")
@@ -110,11 +111,15 @@ def plot(results: list[dict], peak_gflops: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--batches", type=int, nargs="+", default=list(BATCHES))
+    parser.add_argument(
+        "--steps", type=int, default=None, help="steps per timing (default: ~20k examples)"
+    )
     args = parser.parse_args()
     x, y, _, _ = mnist_tensors()
     rows, results, peaks = [], [], []
-    for batch in BATCHES:
-        n = min(len(x), batch * max(20, 20_000 // batch))
+    for batch in args.batches:
+        n = min(len(x), batch * (args.steps or max(20, 20_000 // batch)))
         xs, ys = x[:n].contiguous(), y[:n].contiguous()
         stats = interleaved(
             {

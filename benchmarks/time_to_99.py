@@ -79,13 +79,13 @@ def classic(seed: int, max_epochs: int) -> dict:
 
 
 def speedrun(seed: int) -> dict:
-    from learnlab.recipes import get_recipe
+    from learnlab.recipes.runner import run_recipe
 
-    recipe = get_recipe("mnist-speedrun")
-    config = recipe.config_class(seeds=[seed])
     with tempfile.TemporaryDirectory() as folder:
-        outcome = recipe.run(config, run_dir=f"{folder}/run", console=None)
-    seed_result = outcome.summary["per_seed"][0]
+        summary = run_recipe(
+            "mnist-speedrun", {"seeds": [seed]}, run_dir=f"{folder}/run", index=False
+        ).summary
+    seed_result = summary["per_seed"][0]
     accuracy, seconds = seed_result["test_accuracy"], seed_result["train_seconds"]
     print(f"  mnist-speedrun seed {seed}: {100 * accuracy:.2f}% after {seconds:.1f} s")
     return {

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from learnlab import runs
-from learnlab.errors import DataError
-from learnlab.run_index import BUSY_TIMEOUT_SECONDS, INDEX_DB, SCHEMA_VERSION, RunIndex
+from learnlab.io.errors import DataError
+from learnlab.runs.index import BUSY_TIMEOUT_SECONDS, INDEX_DB, SCHEMA_VERSION, RunIndex
 
 WRITER = textwrap.dedent(
     """
     import sys
-    from learnlab.run_index import RunIndex
+    from learnlab.runs.index import RunIndex
 
     root, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     index = RunIndex(root)

@@ -1,13 +1,14 @@
-"""The `learnlab` command.
+"""The `learnlab` command: the parser assembled from the subcommands' modules, and `main`.
 
     learnlab train --dataset D --model M [--optimizer O] [--lr F] [--epochs N] ...
     learnlab run NAME [--run-dir PATH] [--seed S] [--set key=value ...] [--dry-run]
     learnlab list [datasets|models|recipes|optimizers|schedules|inits]
-    learnlab runs | doctor | search | report | reproduce ...   (learnlab.commands)
+    learnlab runs | report | reproduce | doctor | search ...
 
-Only argparse is imported at start-up: torch loads when a command needs it, so `--help` is
-instant. Human-readable output goes to stderr; the last line on stdout is the run directory.
-Errors in what the user gave exit with code 2 and a message of a few lines, no traceback.
+Each subcommand is a module of learnlab.commands (COMMAND_MODULES). Only argparse is imported
+at start-up: torch loads when a command needs it, so `--help` is instant. Human-readable
+output goes to stderr; the last line on stdout is the run directory. Errors in what the user
+gave exit with code 2 and a message of a few lines, no traceback.
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from pathlib import Path
 
 from learnlab.commands import COMMAND_MODULES
-from learnlab.commands.options import add_run_options
 
 EXAMPLES = """examples:
   learnlab train --dataset mnist --model lenet5 --epochs 2
@@ -33,12 +32,6 @@ EXAMPLES = """examples:
   learnlab runs --where "test_accuracy>0.98" --sort test_accuracy
   learnlab list models
 """
-
-DRY_RUN_HELP = (
-    "validate the whole configuration (names, types, ranges, and the model, optimizer and "
-    "schedule built from it), print it as JSON and exit: no data is loaded, nothing is "
-    "trained or written"
-)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,56 +50,6 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    train = sub.add_parser(
-        "train",
-        help="train a model on a data set",
-        description="Train a model on a data set and write a run directory.",
-    )
-    train.add_argument("--dataset", help="data set name (learnlab list datasets)")
-    train.add_argument(
-        "--model", help="model name (learnlab list models) or path/to/file.py:factory"
-    )
-    train.add_argument(
-        "--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, lbfgs"
-    )
-    train.add_argument("--lr", type=float, help="learning rate")
-    train.add_argument("--epochs", type=int, help="number of passes over the training set")
-    train.add_argument("--batch-size", type=int, help="examples per minibatch")
-    train.add_argument(
-        "--resume",
-        type=Path,
-        metavar="PATH",
-        help="continue the run in this run directory (or checkpoint file)",
-    )
-    train.add_argument(
-        "--dry-run",
-        action="store_true",
-        help=DRY_RUN_HELP,
-    )
-    add_run_options(train)
-
-    run = sub.add_parser(
-        "run",
-        help="run a registered recipe",
-        description="Run a registered recipe (learnlab list recipes).",
-    )
-    run.add_argument("name", help="recipe name")
-    run.add_argument("--resume", type=Path, metavar="PATH", help="continue an interrupted run")
-    run.add_argument(
-        "--dry-run",
-        action="store_true",
-        help=DRY_RUN_HELP,
-    )
-    add_run_options(run)
-
-    lister = sub.add_parser("list", help="show data sets, models, recipes and more")
-    lister.add_argument(
-        "what",
-        nargs="?",
-        default="all",
-        choices=["all", "datasets", "models", "recipes", "optimizers", "schedules", "inits"],
-    )
     for module_name in COMMAND_MODULES:
         command = importlib.import_module(module_name)
         p = sub.add_parser(
@@ -120,127 +63,6 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _train(args) -> Path | None:
-    from learnlab import config as cfg
-    from learnlab.pipeline import run_training
-
-    flags = {
-        "dataset": args.dataset,
-        "model": args.model,
-        "optimizer": args.optimizer,
-        "lr": args.lr,
-        "epochs": args.epochs,
-        "batch_size": args.batch_size,
-        "seed": args.seed,
-    }
-    base = None
-    if args.resume is not None:
-        if args.run_dir is not None:
-            from learnlab.errors import ConfigError
-
-            raise ConfigError("--resume continues a run in its own directory; drop --run-dir.")
-        base = _config_of_run(args.resume)
-    config = cfg.build_config(
-        cfg.TrainConfig,
-        config_file=args.config,
-        flags=flags,
-        assignments=args.assignments,
-        base=base,
-    )
-    if args.dry_run:
-        from learnlab import dryrun
-        from learnlab.runs import choose_run_dir
-
-        if args.resume is None:
-            choose_run_dir("dry-run", args.run_dir)  # refuses a --run-dir that holds files
-        dryrun.report(config.model_dump(mode="json"), [dryrun.check_train_config(config)])
-        return None
-    outcome = run_training(config, run_dir=args.run_dir, resume=args.resume)
-    return outcome.run_dir
-
-
-def _config_of_run(path: Path) -> dict:
-    """The resolved config saved in a run directory or checkpoint (what --resume continues)."""
-    from learnlab.errors import ConfigError
-    from learnlab.runs import CHECKPOINT_FILE
-    from learnlab.train.checkpoint import load_state
-
-    ckpt = path / CHECKPOINT_FILE if path.is_dir() else path
-    if not ckpt.exists():
-        raise ConfigError(
-            f"--resume {path}: no checkpoint there ({ckpt} does not exist).\n"
-            "Give the run directory of an earlier `learnlab train`."
-        )
-    return load_state(ckpt)["extra"]["config"]
-
-
-def _run(args) -> Path | None:
-    from learnlab import config as cfg
-    from learnlab.recipes import get_recipe
-
-    recipe = get_recipe(args.name)
-    flags = {"seed": args.seed} if args.seed is not None else {}
-    if flags and "seed" not in recipe.config_class.model_fields:
-        from learnlab.errors import ConfigError
-
-        raise ConfigError(f"recipe {args.name!r} takes no seed; drop --seed.")
-    config = cfg.build_config(
-        recipe.config_class, config_file=args.config, flags=flags, assignments=args.assignments
-    )
-    if args.dry_run:
-        from learnlab import dryrun
-
-        derived = dryrun.recipe_train_configs(recipe.name, config)
-        checked = [dryrun.check_train_config(c) for c in derived]
-        dryrun.report(config.model_dump(mode="json"), checked)
-        return None
-    from rich.console import Console
-
-    outcome = recipe.run(
-        config, run_dir=args.run_dir, resume=args.resume, console=Console(stderr=True)
-    )
-    return outcome.run_dir
-
-
-def _list(what: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    sections = ["datasets", "models", "recipes", "optimizers", "schedules", "inits"]
-    for section in sections if what == "all" else [what]:
-        table = Table(title=section, title_justify="left", show_header=False, box=None)
-        for name, text in _entries(section):
-            table.add_row(f"[bold]{name}[/]", text)
-        console.print(table)
-
-
-def _entries(section: str) -> list[tuple[str, str]]:
-    if section == "datasets":
-        from learnlab.data import dataset_names, get_dataset_spec
-
-        return [(n, get_dataset_spec(n).description) for n in dataset_names()]
-    if section == "models":
-        from learnlab.models import model_description, model_names
-
-        return [(n, model_description(n)) for n in model_names()]
-    if section == "recipes":
-        from learnlab.recipes import get_recipe, recipe_names
-
-        return [(n, get_recipe(n).description) for n in recipe_names()]
-    if section == "optimizers":
-        from learnlab.train.optimizers import OPTIMIZER_NAMES, optimizer_description
-
-        return [(n, optimizer_description(n)) for n in OPTIMIZER_NAMES]
-    if section == "schedules":
-        from learnlab.train.schedules import SCHEDULE_NAMES, schedule_description
-
-        return [(n, schedule_description(n)) for n in SCHEDULE_NAMES]
-    from learnlab.train.init import INIT_NAMES, init_description
-
-    return [(n, init_description(n)) for n in INIT_NAMES]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
@@ -248,19 +70,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        if args.command == "list":
-            _list(args.what)
-            return 0
-        command = getattr(args, "command_module", None)
-        if command is not None:
-            return command.run(args)
-        run_dir = _train(args) if args.command == "train" else _run(args)
+        return args.command_module.run(args)
     except KeyboardInterrupt:
         print("\ninterrupted; continue with --resume RUN_DIR", file=sys.stderr)
         return 130
     except Exception as exc:
-        from learnlab.diskerrors import resource_error
-        from learnlab.errors import LearnlabError
+        from learnlab.io.disk import resource_error
+        from learnlab.io.errors import LearnlabError
 
         if isinstance(exc, OSError):
             # a full disk or unwritable folder outside the atomic writer (a folder to create)
@@ -269,9 +85,6 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    if run_dir is not None:  # None after a dry run, whose stdout is the JSON config
-        print(run_dir)
-    return 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 
 class StrictModel(BaseModel):
@@ -141,6 +141,32 @@ class TrainConfig(StrictModel):
         if v in ("auto", "cpu", "cuda") or v.startswith("cuda:"):
             return v
         raise ValueError(f"unknown device {v!r}; use auto, cpu, cuda or cuda:N")
+
+
+class DataSettings(StrictModel):
+    """Where the data sets are (`data_root`, else $LEARNLAB_DATA, else the cache), whether a
+    missing file may be downloaded, and whether to show progress bars: the settings of a recipe
+    that loads data but has no single seed (it runs a list of them)."""
+
+    data_root: str | None = None
+    download: bool = True
+    progress: bool = True
+
+
+class RecipeConfig(StrictModel):
+    """What every recipe's config has: the seed of everything it draws, and whether to show
+    progress bars. A recipe's config subclasses it (or `DataRecipeConfig`)."""
+
+    seed: int = Field(0, ge=0, lt=2**63)
+    progress: bool = True
+
+
+class DataRecipeConfig(RecipeConfig):
+    """A recipe that loads data sets: where they are (`data_root`, else $LEARNLAB_DATA, else the
+    cache) and whether a missing file may be downloaded."""
+
+    data_root: str | None = None
+    download: bool = True
 
 
 def check_fits_data(config: TrainConfig, input_shape: tuple[int, ...], has_val: bool) -> None:

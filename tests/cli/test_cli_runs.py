@@ -11,9 +11,9 @@ import pytest
 
 from learnlab import runs
 from learnlab.cli import main
-from learnlab.errors import ConfigError
-from learnlab.run_index import RunIndex
-from learnlab.run_query import parse_condition, resolve_run, select
+from learnlab.io.errors import ConfigError
+from learnlab.runs.index import RunIndex
+from learnlab.runs.query import parse_condition, resolve_run, select
 
 
 @pytest.fixture(autouse=True)

@@ -186,7 +186,7 @@ def test_load_model_rebuilds_the_trained_network(tmp_path, capsys):
     import torch
 
     from learnlab.data import load_dataset, normalize
-    from learnlab.runs import load_model
+    from learnlab.models.saved import load_model
 
     run = tmp_path / "run"
     assert main(QUICK + ["--epochs", "3", "--run-dir", str(run)]) == 0

@@ -10,7 +10,7 @@ import torch
 
 from learnlab.data import dataset_names, get_dataset_spec, load_dataset
 from learnlab.data.dataset import Dataset
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from learnlab.data.checks import REPLACE_FILE, check_images, check_labels
-from learnlab.errors import DataError
+from learnlab.io.errors import DataError
 
 
 def labels_ok(y: torch.Tensor, num_images: int | None = None) -> None:

@@ -12,7 +12,7 @@ import pytest
 from learnlab.data import files
 from learnlab.data.files import RemoteFile, cache_dir, fetch_file, search_locations
 from learnlab.data.registry import DatasetSpec, build_dataset, get_dataset_spec
-from learnlab.errors import DataError
+from learnlab.io.errors import DataError
 
 LABELS = "mnist/t10k-labels-idx1-ubyte.gz"
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from learnlab.data.idx import IDX_DTYPES, read_idx
-from learnlab.errors import DataError
+from learnlab.io.errors import DataError
 
 
 def idx_bytes(a: np.ndarray, code: int) -> bytes:

@@ -7,7 +7,7 @@ import torch
 
 from learnlab.data.loader import TensorLoader
 from learnlab.data.transforms import random_translate
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 N = 23
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from learnlab.data.marked_pairs import bag_of_tokens, marked_pairs
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 
 def test_labels_say_whether_the_marked_tokens_are_equal():

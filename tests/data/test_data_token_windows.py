@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from learnlab.data.token_windows import RandomWindows, covering_windows, windows_at
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 
 def _loader(seed: int = 0, **kw) -> RandomWindows:

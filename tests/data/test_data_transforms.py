@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from learnlab.data.transforms import flatten, normalize, random_translate, translate
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 
 def reference_translate(img: torch.Tensor, dy: int, dx: int, fill: float) -> torch.Tensor:

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.decomposition import PCA
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models import build_model, model_description
 from learnlab.objectives.reconstruction import (
     Corruption,

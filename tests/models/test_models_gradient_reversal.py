@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models.gradient_reversal import GradientReversal, reverse_gradient
 
 

@@ -12,6 +12,7 @@ import networkx as nx
 import pytest
 import torch
 
+from learnlab.data.adjacency import normalized_adjacency
 from learnlab.data.graphs import (
     FAMILIES,
     Graph,
@@ -20,9 +21,9 @@ from learnlab.data.graphs import (
     generator_family_graphs,
     karate_club,
 )
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models import build_model
-from learnlab.models.graph import GCNLayer, normalized_adjacency
+from learnlab.models.graph import GCNLayer
 
 
 @pytest.fixture(autouse=True)

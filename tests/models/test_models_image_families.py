@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from sklearn.datasets import load_digits
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models import build_model
 from learnlab.models.mixer import MixerBlock
 from learnlab.models.resnet import PreActBlock

@@ -9,14 +9,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models import build_model
 from learnlab.models.mixture_of_experts import (
     MixtureOfExperts,
-    WithAuxiliaryLoss,
     auxiliary_loss,
     switch_balance_loss,
 )
+from learnlab.objectives.auxiliary import WithAuxiliaryLoss
 from learnlab.objectives.supervised import CrossEntropy
 
 

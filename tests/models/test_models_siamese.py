@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models import build_model
 from learnlab.models.siamese import DISTANCE_EPS, Siamese, contrastive_loss
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models import build_model
 from learnlab.models.skip_gram import SkipGram
 from learnlab.objectives.negative_sampling import (

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models import build_model
 from learnlab.models.user_factory import load_user_factory
 

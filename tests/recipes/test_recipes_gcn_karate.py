@@ -15,9 +15,11 @@ import torch
 
 from learnlab import config as cfg
 from learnlab.cli import main
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.recipes import get_recipe, recipe_names
-from learnlab.recipes.gcn_karate import GcnKarateConfig, run, train_karate
+from learnlab.recipes.gcn_karate.config import GcnKarateConfig
+from learnlab.recipes.gcn_karate.karate import train_karate
+from learnlab.recipes.runner import run_recipe
 from learnlab.runs import read_index
 
 TINY = {
@@ -58,14 +60,15 @@ def test_bad_settings_are_config_errors(data, match):
         cfg.validate(GcnKarateConfig, data)
 
 
-def test_inconsistent_settings_and_resume_are_refused_before_any_file_is_written(tmp_path):
+def test_inconsistent_settings_are_refused_before_any_file_is_written(tmp_path, capsys):
     with pytest.raises(ConfigError, match="min_nodes"):
-        run(GcnKarateConfig(min_nodes=30, max_nodes=20), run_dir=tmp_path / "a")
+        run_recipe("gcn-karate", {"min_nodes": 30, "max_nodes": 20}, run_dir=tmp_path / "a")
     with pytest.raises(ConfigError, match="no training or"):
-        run(GcnKarateConfig(graphs_per_family=2, train_fraction=0.05), run_dir=tmp_path / "b")
-    with pytest.raises(ConfigError, match="cannot be resumed"):
-        run(GcnKarateConfig(), run_dir=tmp_path / "c", resume=tmp_path)
-    assert not any((tmp_path / name).exists() for name in "abc")
+        run_recipe("gcn-karate", {"graphs_per_family": 2, "train_fraction": 0.05})
+    assert not (tmp_path / "a").exists()
+    # a dry run finds them too
+    assert main(["run", "gcn-karate", "--dry-run", "--set", "min_nodes=50"]) == 2
+    assert "max_nodes" in capsys.readouterr().err
 
 
 def test_karate_part_is_seed_stable():
@@ -102,7 +105,8 @@ def test_tiny_run_from_the_cli(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_default_settings_reach_the_targets(tmp_path):
-    summary = run(GcnKarateConfig(progress=False), run_dir=tmp_path / "gcn").summary
+    config = GcnKarateConfig(progress=False)
+    summary = run_recipe("gcn-karate", config, run_dir=tmp_path / "gcn").summary
     assert summary["test_accuracy"] >= 0.85, summary
     assert summary["mlp_test_accuracy"] <= 0.6, summary  # without the graph: chance
     assert summary["graph_test_accuracy"] >= 0.9, summary

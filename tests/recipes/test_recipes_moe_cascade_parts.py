@@ -1,26 +1,30 @@
 """The siamese and bilinear parts of the moe-cascade recipe, called directly with tiny configs:
 their samplers, their summary keys, seed stability, and (slow) the default configs' claims."""
 
+# Each part's summary has its own `seconds` besides its prefixed keys (the recipe gathers
+# them in `part_seconds`); seed stability compares the rest.
+
 from __future__ import annotations
 
 import pytest
 import torch
 
-from learnlab.errors import ConfigError
-from learnlab.recipes.moe_cascade.bilinear_part import (
+from learnlab.config import DataRecipeConfig
+from learnlab.io.errors import ConfigError
+from learnlab.recipes.moe_cascade.bilinear import (
     BilinearConfig,
     gated_task,
     mlp_width_for,
+    run_bilinear,
 )
-from learnlab.recipes.moe_cascade.bilinear_part import run_part as run_bilinear
-from learnlab.recipes.moe_cascade.part import PartResult
-from learnlab.recipes.moe_cascade.siamese_part import (
-    SiameseConfig,
+from learnlab.recipes.moe_cascade.oneshot import (
+    PairLoader,
     class_versions,
     sample_episodes,
     sample_pairs,
 )
-from learnlab.recipes.moe_cascade.siamese_part import run_part as run_siamese
+from learnlab.recipes.moe_cascade.siamese import SiameseConfig, run_siamese
+from learnlab.result import Result
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +44,18 @@ def test_pairs_are_half_same_class_half_different():
     assert torch.equal(same, (labels[first] == labels[second]).float())
     assert torch.equal(same[:100], torch.ones(100)) and torch.equal(same[100:], torch.zeros(100))
     assert set(labels[first].tolist()) == {0, 1, 2, 3}
+
+
+def test_pair_loader_draws_the_pairs_of_sample_pairs_batch_by_batch():
+    x, y = torch.randn(11, 1, 2, 2), torch.tensor([0, 0, 1, 1, 1, 2, 2, 3, 3, 3, 3])
+    loader = PairLoader(x, y, steps=3, batch_pairs=8, seed=5)
+    generator = torch.Generator().manual_seed(5)
+    batches = list(loader)
+    assert len(loader) == len(batches) == 3
+    for first_x, second_x, same in batches:
+        first, second, want = sample_pairs(y, 8, generator)
+        assert torch.equal(first_x, x[first]) and torch.equal(second_x, x[second])
+        assert torch.equal(same, want)
 
 
 def test_episodes_hold_one_support_per_class_and_a_query_that_is_not_its_support():
@@ -89,23 +105,31 @@ def test_mlp_width_matches_the_parameter_budget():
 # -- tiny runs --------------------------------------------------------------------------------
 
 
-def tiny_siamese(data_root) -> SiameseConfig:
+def shared(data_root=None) -> DataRecipeConfig:
+    """The settings the recipe shares with every part: seed 0, no progress bars."""
+    if data_root is None:
+        return DataRecipeConfig(progress=False)
+    return DataRecipeConfig(data_root=str(data_root), download=False, progress=False)
+
+
+def tiny_siamese() -> SiameseConfig:
     return SiameseConfig(
-        data_root=str(data_root),
-        download=False,
         train_images=400,
         steps=4,
         batch_pairs=16,
         test_images=200,
         episodes=50,
         figure_episodes=2,
-        progress=False,
     )
 
 
+def _without_seconds(summary: dict) -> dict:
+    return {k: v for k, v in summary.items() if k != "seconds"}
+
+
 def test_siamese_part_reports_one_shot_accuracies(data_root):
-    result = run_siamese(tiny_siamese(data_root), console=None)
-    assert isinstance(result, PartResult)
+    result = run_siamese(tiny_siamese(), shared(data_root), console=None)
+    assert isinstance(result, Result)
     keys = ("siamese_oneshot_accuracy", "siamese_pixel_nn_oneshot_accuracy")
     keys += (
         "siamese_seen_digits_oneshot_accuracy",
@@ -113,36 +137,40 @@ def test_siamese_part_reports_one_shot_accuracies(data_root):
     )
     for key in keys:
         assert 0.0 <= result.summary[key] <= 1.0
-    assert all(k.startswith("siamese_") for k in result.summary)
+    assert all(k.startswith("siamese_") for k in _without_seconds(result.summary))
     assert result.summary["siamese_n_ways"] == 3
-    assert list(result.figures) == ["siamese one-shot episodes"]
+    assert [figure.title for figure in result.figures] == ["siamese one-shot episodes"]
+    assert result.figures[0].data["images"].shape == (2, 4, 28, 28)  # 3 supports and the query
     assert len(next(iter(result.tables.values()))) == 3
-    again = run_siamese(tiny_siamese(data_root), console=None)
-    assert again.summary == result.summary  # seed-stable
+    again = run_siamese(tiny_siamese(), shared(data_root), console=None)
+    assert _without_seconds(again.summary) == _without_seconds(result.summary)  # seed-stable
 
 
 def tiny_bilinear(**options) -> BilinearConfig:
     base = dict(train_examples=200, test_examples=100, epochs=2, mlp_size_multiples=[1, 2])
-    return BilinearConfig(progress=False, **{**base, **options})
+    return BilinearConfig(**{**base, **options})
 
 
 def test_bilinear_part_reports_both_models():
     from rich.console import Console
 
-    result = run_bilinear(tiny_bilinear(), console=Console(quiet=True))
+    result = run_bilinear(tiny_bilinear(), shared(), console=Console(quiet=True))
     for key in ("bilinear_test_accuracy", "bilinear_additive_test_accuracy"):
         assert 0.0 <= result.summary[key] <= 1.0
-    assert all(k.startswith("bilinear_") for k in result.summary)
+    assert all(k.startswith("bilinear_") for k in _without_seconds(result.summary))
     assert result.summary["bilinear_parameters"] == 16 * 8 * 4 + 4
     rows = next(iter(result.tables.values()))
     assert len(rows) == 4  # bilinear, linear, two MLPs
     assert result.figures
-    assert run_bilinear(tiny_bilinear(), console=None).summary == result.summary
+    curves = result.figures[0].data["curves"]
+    assert list(curves)[0] == "bilinear x^T W z" and len(curves["bilinear x^T W z"]) == 2
+    again = run_bilinear(tiny_bilinear(), shared(), console=None)
+    assert _without_seconds(again.summary) == _without_seconds(result.summary)
 
 
 @pytest.mark.slow
 def test_bilinear_default_beats_the_matched_additive_model():
-    summary = run_bilinear(BilinearConfig(progress=False), console=None).summary
+    summary = run_bilinear(BilinearConfig(), shared(), console=None).summary
     assert summary["bilinear_test_accuracy"] >= 0.93
     assert summary["bilinear_test_accuracy"] >= summary["bilinear_additive_test_accuracy"] + 0.1
     assert summary["bilinear_test_accuracy"] > summary["bilinear_additive_best_test_accuracy"]
@@ -152,8 +180,7 @@ def test_bilinear_default_beats_the_matched_additive_model():
 def test_siamese_default_one_shot(data_root):
     """On digits it was trained on, the siamese network does one-shot classification far
     better than pixels; on the unseen digits it stays well above chance (1/3)."""
-    config = SiameseConfig(data_root=str(data_root), progress=False)
-    summary = run_siamese(config, console=None).summary
+    summary = run_siamese(SiameseConfig(), shared(data_root), console=None).summary
     seen = summary["siamese_seen_digits_oneshot_accuracy"]
     assert seen >= 0.75
     assert seen >= summary["siamese_seen_digits_pixel_nn_oneshot_accuracy"] + 0.15

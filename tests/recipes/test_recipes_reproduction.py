@@ -1,5 +1,9 @@
-"""Reproductions: the paper-vs-measured table, the registry's reproductions, and `learnlab
-reproduce --all --quick` writing a reproductions page and the table into the run's report."""
+"""Reproductions: the paper-vs-measured table (the mean over seeds, their spread), which
+settings change the paper's setup (another seed does not), the registry's reproductions,
+`learnlab reproduce --all --quick` writing a reproductions page and the table into the run's
+report, and lenet5-mnist's seeds as parts that --resume keeps. The claim itself (the mean test
+error of the default seeds within the tolerance of the paper's 0.95%, within the time limit)
+is the slow test (`make test-slow`)."""
 
 from __future__ import annotations
 
@@ -11,15 +15,15 @@ from learnlab import runs
 from learnlab.cli import main
 from learnlab.config import build_config
 from learnlab.recipes import get_recipe
+from learnlab.recipes.paper import Claim, Paper, Reproduction, Spread
 from learnlab.recipes.registry import reproduction_names
-from learnlab.recipes.reproduction import (
+from learnlab.recipes.reproduce import (
     TABLE_NAME,
-    Claim,
-    Paper,
-    Reproduction,
     comparison_rows,
     markdown_table,
+    setup_changes,
 )
+from learnlab.recipes.seeds import combine_seeds, read_spread, spread_keys
 
 
 @pytest.fixture(autouse=True)
@@ -45,8 +49,10 @@ TOY = Reproduction(
 
 def test_rows_say_agree_within_the_tolerance_and_why_otherwise():
     (agrees,) = comparison_rows(TOY, {"test_accuracy": 0.9885}, quick=False)
-    assert agrees["paper"] == "1.00" and agrees["measured"] == "1.15"
+    assert agrees["paper"] == "1.00" and agrees["measured (mean)"] == "1.15"
     assert agrees["difference"] == "+0.15" and agrees["why they differ"].startswith("agrees")
+    # a claim that reads no spread was measured once
+    assert (agrees["seeds"], agrees["std"], agrees["range"]) == ("1", "n/a", "n/a")
     (differs,) = comparison_rows(TOY, {"test_accuracy": 0.985}, quick=False)
     assert differs["difference"] == "+0.50" and differs["why they differ"] == "a smaller model"
     (quick,) = comparison_rows(TOY, {"test_accuracy": 0.9885}, quick=True)
@@ -59,10 +65,68 @@ def test_rows_say_agree_within_the_tolerance_and_why_otherwise():
         TOY, {"test_accuracy": 0.9885}, quick=False, assignments=["data_root=/d", "progress=0"]
     )
     assert neutral["why they differ"].startswith("agrees")
+    # nor does another seed, or another number of seeds: the same experiment, drawn again
+    for assignments in (["seed=1"], ["seeds=5"], [" seed = 7", "data_root=/d"]):
+        (reseeded,) = comparison_rows(
+            TOY, {"test_accuracy": 0.9885}, quick=False, assignments=assignments
+        )
+        assert reseeded["why they differ"].startswith("agrees"), assignments
+        assert setup_changes(assignments) == []
+    assert setup_changes(["seed=1", "epochs=2"]) == ["epochs=2"]
+
+
+SEEDED = Claim(
+    quantity="test error (%)",
+    paper=1.0,
+    measure=lambda s: 100 * (1 - s["test_accuracy"]),
+    tolerance=0.2,
+    why_different="a smaller model",
+    spread=lambda s: read_spread(s, "test_error"),
+)
+
+
+def test_rows_show_the_mean_and_the_spread_over_seeds_beside_the_papers_number():
+    accuracies = [0.991, 0.989, 0.987]
+    summary = combine_seeds([{"test_accuracy": a, "seed": i} for i, a in enumerate(accuracies)])
+    summary.update(spread_keys("test_error", [100 * (1 - a) for a in accuracies]))
+    assert summary["seeds"] == 3 and summary["seed"] == 0
+    reproduction = Reproduction(TOY.paper, "toy", (SEEDED,), quick={})
+    (row,) = comparison_rows(reproduction, summary, quick=False)
+    assert list(row) == [
+        "quantity",
+        "paper",
+        "measured (mean)",
+        "seeds",
+        "std",
+        "range",
+        "difference",
+        "why they differ",
+    ]
+    assert row["measured (mean)"] == "1.10" and row["seeds"] == "3"
+    assert row["std"] == "0.20" and row["range"] == "0.90 to 1.30"
+    assert row["difference"] == "+0.10" and row["why they differ"].startswith("agrees")
+    # one seed: a mean and a range of one value, and no standard deviation
+    one = combine_seeds([{"test_accuracy": 0.99}])
+    one.update(spread_keys("test_error", [1.0]))
+    assert read_spread(one, "test_error") == Spread(std=None, low=1.0, high=1.0, seeds=1)
+
+
+def test_combine_seeds_averages_the_measured_numbers_and_adds_the_training_time():
+    first = {"status": "completed", "test_loss": 0.1, "train_seconds": 10.0, "epochs": 2}
+    second = {"status": "stopped early", "test_loss": 0.3, "train_seconds": 5.0, "epochs": 1}
+    combined = combine_seeds([first, second])
+    assert combined == {
+        "status": "stopped early",
+        "test_loss": pytest.approx(0.2),
+        "train_seconds": 15.0,
+        "epochs": 2,  # not a measured number: the first seed's
+        "seeds": 2,
+    }
+    assert combine_seeds([first]) == {**first, "seeds": 1}  # one seed: its own summary
 
 
 def test_the_command_shown_on_the_page_includes_every_override(tmp_path):
-    from learnlab.recipes.reproduction import ReproductionResult, reproductions_page
+    from learnlab.recipes.reproduce import ReproductionResult, reproductions_page
 
     result = ReproductionResult(
         name="toy",
@@ -78,6 +142,10 @@ def test_the_command_shown_on_the_page_includes_every_override(tmp_path):
     assert result.command == "learnlab reproduce toy --set epochs=1 --set model_options.width=8"
     page = reproductions_page([result])
     assert f"Command: `{result.command}`" in page and "not the paper's setup" in page
+    # other seeds give other numbers, so the command says so, but the setup is the paper's
+    reseeded = ReproductionResult(**{**vars(result), "assignments": ("seed=1", "download=0")})
+    assert reseeded.command == "learnlab reproduce toy --set seed=1"
+    assert "not the paper's setup" not in reproductions_page([reseeded])
 
 
 def test_markdown_table_escapes_pipes():
@@ -101,6 +169,10 @@ def test_lenet5_mnist_is_registered_with_the_papers_number():
     (claim,) = get_recipe("lenet5-mnist").reproduction.claims
     assert claim.paper == 0.95
     assert claim.measure({"test_accuracy": 0.9905}) == pytest.approx(0.95)
+    summary = {"seeds": 3, **spread_keys("test_error_percent", [0.9, 0.93, 1.0])}
+    assert claim.spread(summary) == Spread(
+        std=pytest.approx(0.0513, abs=1e-4), low=0.9, high=1.0, seeds=3
+    )
 
 
 def test_reproduce_all_quick_writes_the_page_and_the_runs_report(tmp_path, data_root, capsys):
@@ -115,13 +187,15 @@ def test_reproduce_all_quick_writes_the_page_and_the_runs_report(tmp_path, data_
     for name in reproduction_names():
         assert f"## {name}" in text and f"`learnlab reproduce {name} --quick`" in text
     assert "Quick configuration, not the paper's" in text
-    assert "| quantity | paper | measured | difference | why they differ |" in text
+    header = "| quantity | paper | measured (mean) | seeds | std | range | difference |"
+    assert header + " why they differ |" in text
     assert "LeCun, Bottou, Bengio, Haffner (1998)" in text and "| 0.95 |" in text
     assert "cores, torch" in text and " s in all" in text
     (entry,) = runs.read_index()  # one reproduction so far: its run
     run_dir = entry["run_dir"]
     tables = json.loads((tmp_path / "runs" / entry["name"] / runs.TABLES_FILE).read_text())
     assert [r["paper"] for r in tables[TABLE_NAME]] == ["0.95"]
+    assert [r["seeds"] for r in tables[TABLE_NAME]] == ["2"]  # the quick run's two seeds
     report = (tmp_path / "runs" / entry["name"] / runs.REPORT_FILE).read_text()
     assert '<section id="tables">' in report and TABLE_NAME in report
     assert entry["kind"] == "lenet5-mnist" and run_dir.endswith(entry["name"])

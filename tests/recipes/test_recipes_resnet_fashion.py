@@ -1,10 +1,11 @@
 """The resnet-fashion recipe: a pre-activation ResNet on Fashion-MNIST.
 
-Fast tests: the derived `learnlab train` config, the model options the recipe added to
-`preact-resnet` (a stride-2 stem, channels-last storage), the target's bookkeeping, a dry run
-from the CLI, and one tiny run end to end (1,024 training images, width 4, one epoch). The real
-claim, >= 92.5% test accuracy with the default settings, is the slow test (`make test-slow`);
-the 15-minute limit depends on the machine's load, so it is reported, not asserted.
+Fast tests: the recipe's config (a `learnlab train` config with the recipe's defaults), the
+model options the recipe added to `preact-resnet` (a stride-2 stem, channels-last storage),
+the target's bookkeeping, a dry run from the CLI, and the quick run end to end (1,024
+training images, width 4, one epoch) with its report rebuilt byte for byte. The real claims,
+>= 92.5% test accuracy with the default settings within the 15-minute limit, are the slow test
+(`make test-slow`).
 """
 
 from __future__ import annotations
@@ -16,20 +17,18 @@ import torch
 
 from learnlab import config as cfg
 from learnlab.cli import main
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models import build_model
 from learnlab.recipes import get_recipe, recipe_names
-from learnlab.recipes.resnet_fashion import (
-    TARGET_ACCURACY,
-    TIME_LIMIT_SECONDS,
-    ResnetFashionConfig,
-    run,
-    train_config,
-)
-from learnlab.recipes.targets import target_notes
+from learnlab.recipes.resnet_fashion import TARGET, ResnetFashionConfig
+from learnlab.recipes.runner import run_recipe
+from learnlab.recipes.targets import Target, target_note
 from learnlab.runs import read_index
 
 NAME = "resnet-fashion"
+# the time a loaded machine may take over the claimed limit before the slow test fails: the
+# limit is for 2 free cores, and the machines that run the slow tests are shared
+TIME_MARGIN = 1.25
 
 
 @pytest.fixture(autouse=True)
@@ -46,15 +45,29 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
+def quick_argv(data_root) -> list[str]:
+    """--set options of the recipe's quick configuration (tables as dotted keys)."""
+    settings = {**get_recipe(NAME).quick, "data_root": str(data_root), "download": False}
+    argv = []
+    for key, value in settings.items():
+        items = value.items() if isinstance(value, dict) else [(None, value)]
+        for sub, item in items:
+            argv += ["--set", f"{key}{'.' + sub if sub else ''}={json.dumps(item)}"]
+    return argv
+
+
 # -- the configuration ------------------------------------------------------------------------
 
 
-def test_registered_and_derives_one_train_config_with_a_validation_split():
+def test_registered_and_its_config_is_the_train_config_with_a_validation_split():
     assert NAME in recipe_names()
     recipe = get_recipe(NAME)
     assert recipe.config_class is ResnetFashionConfig
-    (train,) = recipe.train_configs(ResnetFashionConfig(width=24, blocks=[1, 2]))
+    config = cfg.validate(ResnetFashionConfig, {"model_options": {"width": 24, "blocks": [1, 2]}})
+    (train,) = recipe.train_configs(config)
+    assert train is config  # one run: the recipe's config is its `learnlab train` config
     assert train.dataset == "fashion-mnist" and train.model == "preact-resnet"
+    # the options given are laid over the recipe's: the stem and the layout are kept
     assert train.model_options == {
         "width": 24,
         "blocks": [1, 2],
@@ -63,29 +76,47 @@ def test_registered_and_derives_one_train_config_with_a_validation_split():
     }
     assert train.val_fraction == pytest.approx(1 / 12)
     assert train.optimizer == "nesterov" and train.schedule == "onecycle"
+    assert (train.lr, train.momentum, train.weight_decay) == (0.1, 0.9, 5e-4)
+    assert (train.epochs, train.batch_size) == (18, 128)
     assert train.augment_translate == 2 and train.limit_train is None
-    assert (
-        train_config(ResnetFashionConfig()).model_dump()
-        == train.model_copy(
-            update={"model_options": {**train.model_options, "width": 16, "blocks": [2, 2, 2]}}
-        ).model_dump()
-    )
+    # a saved config.json (every key given) reads back to the same config: --resume works
+    assert cfg.validate(ResnetFashionConfig, config.model_dump(mode="json")) == config
 
 
 @pytest.mark.parametrize(
     ("data", "match"),
     [
-        ({"blocks": [2, 0]}, "blocks.1"),
-        ({"blocks": []}, "blocks"),
-        ({"stem_stride": 3}, "stem_stride"),
-        ({"width": 0}, "width"),
         ({"val_fraction": 1.0}, "val_fraction"),
-        ({"optimizer": "adam"}, "unknown key"),
+        ({"lr": 0}, "lr"),
+        ({"optimizer": "adamm"}, "unknown optimizer"),
+        ({"width": 8}, "unknown key"),
     ],
 )
 def test_bad_settings_are_config_errors(data, match):
     with pytest.raises(ConfigError, match=match):
         cfg.validate(ResnetFashionConfig, data)
+
+
+@pytest.mark.parametrize(
+    ("assignment", "match"),
+    [
+        ("model_options.blocks=[2, 0]", "blocks"),
+        ("model_options.stem_stride=3", "'stem_stride' must be 1 or 2"),
+        ("model_options.width=0", "width"),
+    ],
+)
+def test_bad_model_options_are_refused_by_the_dry_run(tmp_path, capsys, assignment, match):
+    argv = ["run", NAME, "--dry-run", "--set", assignment, "--run-dir", str(tmp_path / "x")]
+    assert main(argv) == 2
+    assert match in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_another_data_set_or_model_is_refused_before_anything_is_written(tmp_path):
+    for settings in ({"dataset": "mnist"}, {"model": "lenet5"}):
+        with pytest.raises(ConfigError, match="learnlab train"):
+            run_recipe(NAME, settings, run_dir=tmp_path / "x")
+    assert not (tmp_path / "x").exists()
 
 
 # -- the model options this recipe relies on --------------------------------------------------
@@ -119,72 +150,82 @@ def test_channels_last_changes_the_layout_not_the_function():
 # -- the target -------------------------------------------------------------------------------
 
 
-def test_target_notes_say_whether_the_target_was_met():
-    (met,) = target_notes({"test_accuracy": 0.93, "train_seconds": 500.0}, 0.925, 900)
-    assert "Accuracy target met: 93.00%" in met and "in at most 15 minutes" in met
-    assert "(within the time limit" in met
-    (missed,) = target_notes({"test_accuracy": 0.9, "train_seconds": 1000.0}, 0.925, 900)
+def test_target_note_says_what_the_target_is_why_and_whether_it_was_met():
+    met = target_note({"test_accuracy": 0.93, "train_seconds": 500.0}, TARGET)
+    assert met.startswith("Target: >= 92.5% test accuracy in at most 15 minutes")
+    assert "logistic-regression baseline" in met  # the why
+    assert "Accuracy target met: 93.00%" in met and "(within the time limit" in met
+    missed = target_note({"test_accuracy": 0.9, "train_seconds": 1000.0}, TARGET)
     assert "Accuracy target NOT met: 90.00%" in missed and "(OVER the time limit" in missed
-    (untimed,) = target_notes({"test_accuracy": 0.98, "train_seconds": 60.0}, 0.975, None)
-    assert ">= 97.5% test accuracy." in untimed and "time limit" not in untimed
+    untimed = target_note(
+        {"test_accuracy": 0.98, "train_seconds": 60.0}, Target(0.975, why="a reason")
+    )
+    assert ">= 97.5% test accuracy; a reason." in untimed and "time limit" not in untimed
+    assert "issue" not in met + missed + untimed
 
 
 # -- from the CLI -----------------------------------------------------------------------------
 
 
 def test_dry_run_builds_the_model_and_writes_nothing(tmp_path, capsys):
-    argv = ["run", NAME, "--dry-run", "--set", "width=8", "--run-dir", str(tmp_path / "x")]
-    assert main(argv) == 0
+    argv = ["run", NAME, "--dry-run", "--set", "model_options.width=8"]
+    assert main([*argv, "--run-dir", str(tmp_path / "x")]) == 0
     out, err = capsys.readouterr()
-    assert json.loads(out)["width"] == 8
+    assert json.loads(out)["model_options"]["width"] == 8
     assert "(44,130 parameters)" in err  # width 8, [2, 2, 2] units, 10 classes
     assert not (tmp_path / "x").exists()
 
 
-def test_tiny_run_from_the_cli_writes_the_run_and_the_target(tmp_path, data_root, capsys):
+def test_quick_run_from_the_cli_writes_the_run_the_target_and_a_rebuildable_report(
+    tmp_path, data_root, capsys
+):
     run_dir = tmp_path / "resnet"
-    sets = [f"data_root={json.dumps(str(data_root))}", "download=false", "progress=false"]
-    # 32 steps: enough for the batch norms' running statistics (momentum 0.1) to settle
-    sets += ["limit_train=1024", "batch_size=32", "epochs=1", "width=4", "blocks=[1, 1]"]
-    sets += ["val_fraction=0.01"]
-    argv = ["run", NAME, "--run-dir", str(run_dir)]
-    for assignment in sets:
-        argv += ["--set", assignment]
-    assert main(argv) == 0
+    assert main(["run", NAME, "--run-dir", str(run_dir), *quick_argv(data_root)]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == str(run_dir)
     for name in ("config.json", "model.safetensors", "summary.json", "report.html"):
         assert (run_dir / name).is_file(), name
 
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["epochs_completed"] == 1 and summary["dataset"] == "fashion-mnist"
-    assert 0.2 < summary["test_accuracy"] < 1  # 8 steps learn something
+    # 32 steps learn something: a constant prediction scores 10% (the test set is balanced)
+    assert 0.2 < summary["test_accuracy"] < 1
     assert summary["train_seconds"] > 0 and "val_accuracy" in summary
-    assert summary["target_test_accuracy"] == TARGET_ACCURACY
-    assert summary["reached_target"] == (summary["test_accuracy"] >= TARGET_ACCURACY)
-    assert summary["time_limit_seconds"] == TIME_LIMIT_SECONDS
-    assert summary["within_time_limit"] == (summary["train_seconds"] <= TIME_LIMIT_SECONDS)
+    assert summary["target_test_accuracy"] == TARGET.accuracy
+    assert summary["reached_target"] == (summary["test_accuracy"] >= TARGET.accuracy)
+    assert summary["time_limit_seconds"] == TARGET.time_limit
+    assert summary["within_time_limit"] == (summary["train_seconds"] <= TARGET.time_limit)
     config = json.loads((run_dir / "config.json").read_text())
     assert config["model_options"]["stem_stride"] == 2 and config["limit_train"] == 1024
+    assert config["model_options"]["width"] == 4
 
     page = (run_dir / "report.html").read_text()
     assert "Identity mappings in deep residual networks" in page
-    assert "Target (issue 6): &gt;= 92.5% test accuracy" in page or "Target (issue 6): >=" in page
+    assert "Target: &gt;= 92.5% test accuracy in at most 15 minutes" in page
     assert "Accuracy target NOT met" in page or "Accuracy target met" in page
+    assert "issue" not in page.lower()
     (entry,) = read_index()
     assert entry["kind"] == NAME and entry["test_accuracy"] == summary["test_accuracy"]
+
+    report = run_dir / "report.html"
+    before = report.read_bytes()
+    report.unlink()
+    assert main(["report", str(run_dir)]) == 0
+    assert report.read_bytes() == before
 
 
 # -- the claim --------------------------------------------------------------------------------
 
 
 @pytest.mark.slow
-def test_default_settings_reach_92_5_percent(tmp_path, data_root):
+def test_default_settings_reach_92_5_percent_within_the_time_limit(tmp_path, data_root):
     torch.set_num_threads(2)  # the claim is about 2 cores
     config = ResnetFashionConfig(data_root=str(data_root), download=False, progress=False)
-    summary = run(config, run_dir=tmp_path / "resnet").summary
+    summary = run_recipe(NAME, config, run_dir=tmp_path / "resnet").summary
     print(
         f"resnet-fashion: test accuracy {summary['test_accuracy']:.4f} in "
-        f"{summary['train_seconds']:.0f} s of training (limit {TIME_LIMIT_SECONDS} s)"
+        f"{summary['train_seconds']:.0f} s of training (limit {TARGET.time_limit:.0f} s)"
     )
-    assert summary["test_accuracy"] >= TARGET_ACCURACY
+    assert summary["test_accuracy"] >= TARGET.accuracy
     assert summary["reached_target"]
+    # measured: 750 s on one thread with the other core busy, so about 470 s on 2 free cores
+    assert summary["train_seconds"] <= TIME_MARGIN * TARGET.time_limit, summary

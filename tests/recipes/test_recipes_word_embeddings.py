@@ -1,20 +1,24 @@
 """The word-embeddings recipe and its parts: words of a text, sentence probes, the language
 model's sentence states, skip-gram training and its held-out baseline.
 
-Fast tests check each part against a direct computation and run the recipe end to end from
-the CLI on a small slice of the text (tiny dimensions). The claims (the vectors beat their
-controls, the language model's state sees word order where the mean of word vectors cannot)
-are the slow test of the default configuration (`make test-slow`).
+Fast tests check each part against a direct computation and run the recipe end to end (from
+the CLI and through `run_recipe`) on its quick configuration, a small slice of the text with
+tiny dimensions: files, seed stability, resuming with a finished part kept, and the report
+rebuilt byte for byte. The claims (the vectors beat their controls, the language model's state
+sees word order where the mean of word vectors cannot) are the slow test of the default
+configuration (`make test-slow`).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import torch
 import torch.nn.functional as F
 
+from learnlab.analysis.embeddings import pair_similarities
 from learnlab.cli import main
 from learnlab.data.words import (
     build_vocabulary,
@@ -23,23 +27,27 @@ from learnlab.data.words import (
     speaker_lines,
     tokenize,
 )
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models.skip_gram import SkipGram
 from learnlab.objectives.negative_sampling import (
     keep_probabilities,
     negative_sampling_loss,
     noise_distribution,
 )
-from learnlab.practice.embeddings import pair_similarities
-from learnlab.recipes import get_recipe
-from learnlab.recipes.word_embeddings import WordEmbeddingsConfig, related_pairs
-from learnlab.recipes.word_embeddings_lm import WordLanguageModel, chunks
-from learnlab.recipes.word_embeddings_sentences import order_probe, play_probe, shuffled
-from learnlab.recipes.word_embeddings_skipgram import (
+from learnlab.recipes import get_recipe, recipe_names
+from learnlab.recipes.runner import run_recipe
+from learnlab.recipes.word_embeddings import skipgram as skipgram_module
+from learnlab.recipes.word_embeddings.config import WordEmbeddingsConfig
+from learnlab.recipes.word_embeddings.language_model import WordLanguageModel, chunks
+from learnlab.recipes.word_embeddings.sentences import order_probe, play_probe, shuffled
+from learnlab.recipes.word_embeddings.skipgram import (
+    EpochPairs,
     SkipGramData,
     train_skip_gram,
     unigram_scores,
 )
+from learnlab.recipes.word_embeddings.vectors import related_pairs
+from learnlab.report.run_report import build_run_report
 from learnlab.runs import read_index
 
 
@@ -157,10 +165,12 @@ def test_training_pulls_together_words_that_occur_together():
     data = SkipGramData(keep_probabilities(counts, 1.0), noise_distribution(counts), 2, 3)
     torch.manual_seed(0)
     model = SkipGram(10, 8)
-    history, context_counts = train_skip_gram(
+    records, context_counts = train_skip_gram(
         model, ids, data, epochs=3, batch_size=128, lr=0.05, generator=generator
     )
+    history = [r["train_loss"] for r in records]
     assert history[-1] < history[0] < 4 * 0.7  # below (1 + k) log 2 = 2.77
+    assert records[-1]["lr"] < 0.05 / 3  # the linear decay: the last step is near the end
     assert context_counts.sum() > 0
     same = torch.tensor([[a, b] for a in range(5) for b in range(5) if a != b])
     across = torch.tensor([[a, b + 5] for a in range(5) for b in range(5)])
@@ -193,20 +203,27 @@ def test_related_pairs_skip_missing_words_and_draw_random_partners():
     assert (unrelated[:, 0] != unrelated[:, 1]).all() and unrelated.max() < 4
 
 
+def test_epoch_pairs_draw_alike_whether_or_not_their_length_is_asked_first():
+    # a progress bar asks len() before each epoch; without one, iteration draws the pairs:
+    # the batches (and so the noise draws after them) must not depend on it
+    ids = torch.randint(0, 10, (300,), generator=torch.Generator().manual_seed(1))
+    counts = torch.bincount(ids, minlength=10)
+    data = SkipGramData(keep_probabilities(counts, 0.05), noise_distribution(counts), 3, 2)
+    asked = EpochPairs(ids, data, 64, torch.Generator().manual_seed(0))
+    silent = EpochPairs(ids, data, 64, torch.Generator().manual_seed(0))
+    for _ in range(2):
+        steps = len(asked)
+        first, second = list(asked), list(silent)
+        assert len(first) == steps == len(second) > 1
+        for (a, b), (c, d) in zip(first, second, strict=True):
+            assert torch.equal(a, c) and torch.equal(b, d)
+    assert torch.equal(asked.context_counts, silent.context_counts)
+
+
 # -- the recipe ---------------------------------------------------------------------------------
 
-SMOKE = [
-    "limit_words=3000",
-    "min_count=2",
-    "dim=8",
-    "epochs=1",
-    "lm_epochs=1",
-    "lm_dim=8",
-    "lm_hidden=8",
-    "probe_lines=40",
-    "probe_folds=2",
-    "neighbour_pool=300",
-]
+NAME = "word-embeddings"
+QUICK = dict(get_recipe(NAME).quick)
 KEYS = (
     "vocabulary_size",
     "skipgram_heldout_loss",
@@ -221,11 +238,26 @@ KEYS = (
 )
 
 
+def quick_config(data_root, **changes) -> WordEmbeddingsConfig:
+    return WordEmbeddingsConfig(**{**QUICK, "data_root": str(data_root), **changes})
+
+
+def without_timing(summary: dict) -> dict:
+    return {k: v for k, v in summary.items() if k != "seconds"}
+
+
+def test_registered_with_its_config_and_a_quick_configuration():
+    assert NAME in recipe_names()
+    recipe = get_recipe(NAME)
+    assert recipe.config_class is WordEmbeddingsConfig
+    assert QUICK["limit_words"] == 3000 and QUICK["progress"] is False
+
+
 def test_recipe_runs_from_the_cli_on_a_small_slice(tmp_path, data_root):
     run_dir = tmp_path / "we"
-    args = ["run", "word-embeddings", "--run-dir", str(run_dir), "--set", f"data_root={data_root}"]
-    for setting in [*SMOKE, "progress=false"]:
-        args += ["--set", setting]
+    args = ["run", NAME, "--run-dir", str(run_dir), "--set", f"data_root={data_root}"]
+    for key, value in QUICK.items():
+        args += ["--set", f"{key}={json.dumps(value)}"]
     assert main(args) == 0
     summary = json.loads((run_dir / "summary.json").read_text())
     for key in KEYS:
@@ -234,35 +266,63 @@ def test_recipe_runs_from_the_cli_on_a_small_slice(tmp_path, data_root):
     report = (run_dir / "report.html").read_text()
     assert "nearest neighbours (cosine)" in report and "sentence probes" in report
     assert "Now is the winter of our discontent" in report
-    assert [r["kind"] for r in read_index()] == ["word-embeddings"]
+    assert [r["kind"] for r in read_index()] == [NAME]
+    # the parts: each its own run directory, with what the recipe reads back on --resume
+    assert (run_dir / "skipgram" / "skip_gram.safetensors").is_file()
+    assert (run_dir / "skipgram" / "outputs.safetensors").is_file()
+    assert (run_dir / "language_model" / "language_model.safetensors").is_file()
+    assert "frequent words, PCA of the skip-gram vectors" in report  # the skip-gram part's
 
 
-def test_recipe_is_seed_stable(tmp_path, data_root):
-    recipe = get_recipe("word-embeddings")
-    settings = dict(s.split("=") for s in SMOKE)
-    config = WordEmbeddingsConfig(
-        **{k: int(v) for k, v in settings.items()}, data_root=str(data_root), progress=False
-    )
-    first = recipe.run(config, run_dir=tmp_path / "a").summary
-    second = recipe.run(config, run_dir=tmp_path / "b").summary
+def test_recipe_is_seed_stable_and_its_report_rebuilds_byte_for_byte(tmp_path, data_root):
+    config = quick_config(data_root)
+    first = run_recipe(NAME, config, run_dir=tmp_path / "a")
+    second = run_recipe(NAME, config, run_dir=tmp_path / "b")
     for key in KEYS:
-        assert first[key] == second[key], key
+        assert first.summary[key] == second.summary[key], key
+    assert without_timing(first.summary) == without_timing(second.summary)
+    page = (first.run_dir / "report.html").read_bytes()
+    part_page = (first.run_dir / "skipgram" / "report.html").read_bytes()
+    (first.run_dir / "report.html").unlink()
+    assert build_run_report(first.run_dir).read_bytes() == page
+    assert (first.run_dir / "skipgram" / "report.html").read_bytes() == part_page
 
 
-def test_recipe_refuses_resume_and_bad_settings(tmp_path):
-    with pytest.raises(ConfigError, match="cannot be resumed"):
-        get_recipe("word-embeddings").run(WordEmbeddingsConfig(), resume=tmp_path)
+def test_resume_keeps_the_finished_skipgram_part(tmp_path, data_root, monkeypatch):
+    config = quick_config(data_root)
+    run_dir = tmp_path / "we"
+    whole = run_recipe(NAME, config, run_dir=run_dir).summary
+    # an attempt stopped while the language model trained: the skip-gram part had finished
+    (run_dir / "summary.json").unlink()
+    shutil.rmtree(run_dir / "language_model")
+
+    def must_not_train(*args, **kwargs):
+        raise AssertionError("the finished skip-gram part was trained again")
+
+    monkeypatch.setattr(skipgram_module, "train_skip_gram", must_not_train)
+    resumed = run_recipe(NAME, config, resume=run_dir).summary
+    assert without_timing(resumed) == without_timing(whole)
+    assert (run_dir / "language_model" / "language_model.safetensors").is_file()
+
+
+def test_bad_settings_are_refused_before_any_file_is_written(tmp_path, data_root):
     with pytest.raises(ConfigError, match="min_count"):
         WordEmbeddingsConfig(min_count=0)
+    with pytest.raises(ConfigError, match="lm_seq_len"):
+        run_recipe(
+            NAME, quick_config(data_root, lm_seq_len=500, limit_words=400), run_dir=tmp_path / "a"
+        )
+    with pytest.raises(ConfigError, match="lower min_count"):
+        run_recipe(NAME, quick_config(data_root, min_count=1000), run_dir=tmp_path / "b")
+    assert not any((tmp_path / name).exists() for name in "ab")
 
 
 @pytest.mark.slow
 def test_default_recipe_beats_its_controls(tmp_path, data_root):
-    recipe = get_recipe("word-embeddings")
     config = WordEmbeddingsConfig(data_root=str(data_root), progress=False)
-    s = recipe.run(config, run_dir=tmp_path / "full").summary
+    s = run_recipe(NAME, config, run_dir=tmp_path / "full").summary
     # measured (seed 0): held-out 2.634 vs 2.652; AUC 0.859 vs 0.472; median rank 81 vs 1535;
-    # LM 5.31 vs 5.83 nats/word; play 77.5% / 59.3%; order 50.7% / 67.4%
+    # LM 5.31 vs 5.83 nats/word; play 77.5% / 59.3%; order 50.7% / 67.3%
     assert s["skipgram_heldout_loss"] < s["skipgram_control_loss"] - 0.01
     assert s["related_pairs_auc"] > 0.8 and s["related_pairs_auc_control"] < 0.65
     assert s["related_pairs_median_rank"] < s["related_pairs_median_rank_control"] / 5

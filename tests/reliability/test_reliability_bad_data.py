@@ -28,7 +28,7 @@ from learnlab.data.builtin_images import DIGIT_NAMES, idx_builder
 from learnlab.data.files import RemoteFile
 from learnlab.data.idx import IDX_DTYPES
 from learnlab.data.registry import DatasetSpec, get_dataset_spec
-from learnlab.errors import DataError
+from learnlab.io.errors import DataError
 
 TRAIN_IMAGES = "train-images-idx3-ubyte.gz"
 TRAIN_LABELS = "train-labels-idx1-ubyte.gz"

@@ -309,7 +309,9 @@ VALID = {
         pool=st.sampled_from(["max", "avg"]),
         limit_train=SIZE,
         progress=st.booleans(),
-        **COMMON_RECIPE,
+        seeds=st.integers(1, 100),
+        # it trains seeds seed, seed + 1, ... (up to 100 of them): the last must be a seed too
+        **{**COMMON_RECIPE, "seed": st.integers(0, 2**63 - 101)},
     ),
 }
 TRAIN_FLAGS = {

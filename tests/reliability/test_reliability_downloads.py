@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from learnlab.data.files import RemoteFile, cache_dir, download_file, fetch_file
-from learnlab.errors import DataError, DataNotFound
+from learnlab.io.errors import DataError, DataNotFound
 
 PAYLOAD = bytes(range(256)) * 4096 * 4  # 4 MiB: several of the downloader's 1 MiB reads
 WRONG = b"\xff" * len(PAYLOAD)

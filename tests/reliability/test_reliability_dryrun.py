@@ -11,9 +11,9 @@ from contextlib import redirect_stderr, redirect_stdout
 import pytest
 
 from learnlab.cli import main
+from learnlab.commands.dryrun import steps_per_epoch
 from learnlab.config import TrainConfig
-from learnlab.data import dataset_names, load_dataset
-from learnlab.dryrun import DATASET_SHAPES, steps_per_epoch
+from learnlab.data import dataset_names, get_dataset_spec, load_dataset
 
 
 @pytest.fixture(autouse=True)
@@ -37,9 +37,9 @@ SLOW = [n for n in dataset_names() if n != "usps"]
     "name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in dataset_names()]
 )
 def test_the_shapes_a_dry_run_uses_are_the_data_sets_own(name, data_root):
-    assert name in DATASET_SHAPES, "add the data set's shapes to learnlab.dryrun.DATASET_SHAPES"
+    shapes = get_dataset_spec(name)
+    assert shapes.shapes_known, "register the data set with its shapes (DatasetSpec)"
     ds = load_dataset(name, root=data_root, download=False)
-    shapes = DATASET_SHAPES[name]
     assert tuple(ds.input_shape) == shapes.input_shape
     assert ds.num_outputs == shapes.num_outputs
     assert len(ds.train) == shapes.train_examples
@@ -47,7 +47,7 @@ def test_the_shapes_a_dry_run_uses_are_the_data_sets_own(name, data_root):
 
 
 def test_the_steps_per_epoch_follow_the_validation_split_and_the_limit():
-    mnist = DATASET_SHAPES["mnist"]
+    mnist = get_dataset_spec("mnist")
     assert steps_per_epoch(TrainConfig(batch_size=100, val_fraction=0.1), mnist) == 540
     assert steps_per_epoch(TrainConfig(batch_size=64, val_fraction=0.0), mnist) == math.ceil(
         60_000 / 64

@@ -19,7 +19,7 @@ from rich.console import Console
 
 from learnlab.cli import main
 from learnlab.config import TrainConfig
-from learnlab.errors import TrainingDiverged
+from learnlab.io.errors import TrainingDiverged
 from learnlab.pipeline import run_training
 from learnlab.train.callbacks import NanGuard
 from learnlab.train.checkpoint import load_state

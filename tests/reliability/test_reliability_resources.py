@@ -22,11 +22,12 @@ import pytest
 
 from learnlab.cli import main
 from learnlab.config import TrainConfig
-from learnlab.diskerrors import check_writable, disk_errors
-from learnlab.errors import ResourceError
-from learnlab.fileio import atomic_write_bytes
+from learnlab.io.atomic import atomic_write_bytes
+from learnlab.io.disk import check_writable, disk_errors
+from learnlab.io.errors import ResourceError
+from learnlab.models.saved import load_model
 from learnlab.pipeline import run_training
-from learnlab.runs import CHECKPOINT_FILE, MODEL_FILE, load_model
+from learnlab.runs import CHECKPOINT_FILE, MODEL_FILE
 from learnlab.train.checkpoint import load_state
 
 # an MLP on the 8x8 digits whose checkpoint (weights and Adam's two moments) is about 0.9 MB

@@ -23,8 +23,9 @@ from safetensors.torch import save
 
 from learnlab import runs
 from learnlab.cli import main
-from learnlab.errors import DataError
-from learnlab.safe_load import UnsafeFileError, read_safetensors, require_safetensors, sniff
+from learnlab.io.errors import DataError
+from learnlab.io.safe_load import UnsafeFileError, read_safetensors, require_safetensors, sniff
+from learnlab.models.saved import load_model
 from learnlab.train.checkpoint import load_state, save_state
 
 QUICK_TRAIN = [
@@ -136,13 +137,13 @@ def test_load_state_refuses_before_parsing(malicious):
 def test_load_model_refuses_a_file_and_a_run_directory(malicious, tmp_path):
     path, marker = malicious
     with pytest.raises(UnsafeFileError) as err:
-        runs.load_model(path)
+        load_model(path)
     assert_refused(str(err.value), path, marker)
     run = tmp_path / "run"
     run.mkdir()
     shutil.copyfile(path, run / runs.MODEL_FILE)
     with pytest.raises(UnsafeFileError) as err:
-        runs.load_model(run)
+        load_model(run)
     assert_refused(str(err.value), run / runs.MODEL_FILE, marker)
 
 
@@ -185,7 +186,7 @@ def test_cli_doctor_weights_refuses_with_exit_code_2(malicious, tmp_path, capsys
 def test_the_real_files_of_a_run_pass_the_check(finished_run):
     for name in [runs.CHECKPOINT_FILE, runs.MODEL_FILE, runs.OUTPUTS_FILE]:
         assert require_safetensors(finished_run / name) == finished_run / name
-    model, recipe = runs.load_model(finished_run)
+    model, recipe = load_model(finished_run)
     assert recipe["model"] == "mlp" and not model.training
 
 
@@ -249,7 +250,7 @@ def test_a_cut_short_run_file_is_a_clear_error_not_a_traceback(
     assert "Traceback" not in err
     if victim == runs.MODEL_FILE:
         with pytest.raises(DataError, match="it is damaged"):
-            runs.load_model(run)
+            load_model(run)
         args = ["doctor", "--dataset", "digits", "--model", "mlp"]
         args += ["--set", "model_options.width=32", "--checks", "data", "--weights", str(run)]
         assert main(args) == 2
@@ -269,7 +270,7 @@ def test_a_safetensors_file_whose_first_byte_is_0x80_is_accepted(tmp_path):
     pickle; the structure decides, not the first byte (one file in 256 would be refused)."""
     from safetensors.torch import save
 
-    from learnlab.safe_load import read_safetensors, require_safetensors
+    from learnlab.io.safe_load import read_safetensors, require_safetensors
 
     for pad in range(512):
         data = save({"w": torch.arange(3.0)}, metadata={"pad": "x" * pad})

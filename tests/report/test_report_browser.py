@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from learnlab.report.html import write_report
+from learnlab.report.html import render_report, write_page
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -159,17 +159,23 @@ def report_with_every_section(run_dir: Path) -> Path:
         {"epoch": e, "train_loss": 1 / e, "val_loss": 1.2 / e, "val_accuracy": 0.6 + e / 20}
         for e in range(1, 6)
     ]
-    return write_report(
+    return write_page(
         run_dir,
-        title="Browser check <b>escaped</b>",
-        summary={"test_accuracy": 0.9731, "test_loss": 0.0912},
-        history=history,
-        config={"model": "mlp", "lr": 0.01},
-        confusion=torch.tensor([[40, 2, 1], [3, 35, 2], [0, 4, 38]]),
-        class_names=["cat", "dog", "bird"],
-        notes=["rendered by Chromium"],
-        tables={"paper vs measured": [{"quantity": "test error %", "paper": 0.95, "ours": 1.1}]},
-        extra_figures={"Training loss at every step": step_loss_figure([2.0, 1.0, 0.5, 0.4], 2)},
+        render_report(
+            title="Browser check <b>escaped</b>",
+            summary={"test_accuracy": 0.9731, "test_loss": 0.0912},
+            history=history,
+            config={"model": "mlp", "lr": 0.01},
+            confusion=torch.tensor([[40, 2, 1], [3, 35, 2], [0, 4, 38]]),
+            class_names=["cat", "dog", "bird"],
+            notes=["rendered by Chromium"],
+            tables={
+                "paper vs measured": [{"quantity": "test error %", "paper": 0.95, "ours": 1.1}]
+            },
+            extra_figures={
+                "Training loss at every step": step_loss_figure([2.0, 1.0, 0.5, 0.4], 2)
+            },
+        ),
     )
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from learnlab.errors import DataError
-from learnlab.report.html import format_metric, format_value, write_report
+from learnlab.formatting import format_metric, format_value
+from learnlab.io.errors import DataError
+from learnlab.report.html import render_report, write_page
 from learnlab.report.plots import training_curves_figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -64,23 +65,27 @@ def history(epochs: int = 4) -> list[dict[str, float]]:
 
 def full_report(run_dir: Path, title: str = f"MLP on MNIST {EVIL}") -> Path:
     confusion = torch.tensor([[50, 2, 0], [3, 40, 0], [1, 4, 0]])  # class 2 never predicted
-    return write_report(
+    return write_page(
         run_dir,
-        title=title,
-        summary={"test_accuracy": 0.98123, "test_loss": 0.0712, "train_seconds": 12.3456},
-        history=history(),
-        config={"model": {"name": "mlp", "hidden": [512, 512]}, "seed": 0},
-        confusion=confusion,
-        class_names=["zero", "one", EVIL],
-        notes=["First note & <b>not bold</b>"],
-        extra_figures={"Extra curves": training_curves_figure(history(2))},
-        tables={"Paper vs ours": [{"quantity": "test error %", "paper": 1.6, "ours": 1.71}]},
+        render_report(
+            title=title,
+            summary={"test_accuracy": 0.98123, "test_loss": 0.0712, "train_seconds": 12.3456},
+            history=history(),
+            config={"model": {"name": "mlp", "hidden": [512, 512]}, "seed": 0},
+            confusion=confusion,
+            class_names=["zero", "one", EVIL],
+            notes=["First note & <b>not bold</b>"],
+            extra_figures={"Extra curves": training_curves_figure(history(2))},
+            tables={"Paper vs ours": [{"quantity": "test error %", "paper": 1.6, "ours": 1.71}]},
+        ),
     )
 
 
 def small_report(run_dir: Path, title: str) -> Path:
     """A report without figures: fast, for the file-handling tests."""
-    return write_report(run_dir, title=title, summary={"test_accuracy": 0.5}, history=[])
+    return write_page(
+        run_dir, render_report(title=title, summary={"test_accuracy": 0.5}, history=[])
+    )
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +155,7 @@ def test_failed_write_keeps_the_previous_report(tmp_path: Path, monkeypatch) -> 
 
 
 def test_minimal_report_without_history_or_confusion(tmp_path: Path) -> None:
-    path = write_report(tmp_path / "new" / "run", title="t", summary={}, history=[])
+    path = write_page(tmp_path / "new" / "run", render_report(title="t", summary={}, history=[]))
     page = path.read_text(encoding="utf-8")
     checker = parse(page)
     assert checker.images == [] and "<section" not in page
@@ -158,7 +163,9 @@ def test_minimal_report_without_history_or_confusion(tmp_path: Path) -> None:
 
 def test_bad_table_is_rejected_before_anything_is_written(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="'rows' must be a list of dicts"):
-        write_report(tmp_path, title="t", summary={}, history=[], tables={"rows": {"a": 1}})
+        write_page(
+            tmp_path, render_report(title="t", summary={}, history=[], tables={"rows": {"a": 1}})
+        )
     assert os.listdir(tmp_path) == []
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from learnlab.errors import ConfigError, DataError
+from learnlab.io.errors import ConfigError, DataError
 from learnlab.report.plots import (
     confusion_matrix_figure,
     figure_to_png_bytes,

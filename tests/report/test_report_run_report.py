@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from learnlab import runs
-from learnlab.errors import DataError
+from learnlab.io.errors import DataError
 from learnlab.report.html import Section
 from learnlab.report.run_report import (
     SECTION_BUILDERS,
@@ -71,7 +71,8 @@ def test_outputs_file_holds_labels_probabilities_and_step_losses(run_dir):
     summary = json.loads((run_dir / runs.SUMMARY_FILE).read_text())
     accuracy = (probabilities.argmax(dim=1) == labels).double().mean().item()
     assert accuracy == pytest.approx(summary["test_accuracy"], abs=1e-6)
-    assert meta["title"] == "digits <mlp>" and meta["notes"] == ["n1"]
+    info = json.loads((run_dir / "result.json").read_text())
+    assert info["title"] == "digits <mlp>" and info["notes"] == ["n1"]
     assert len(losses) == 3 * meta["steps_per_epoch"] and torch.isfinite(losses).all()
     # the losses of the last epoch average to the logged train loss of that epoch (up to the
     # unequal size of the last batch)
@@ -101,7 +102,7 @@ def test_the_page_shows_the_builders_sections_in_their_order(run_dir):
     # no tables.json
     assert anchors == ["metrics", "curves", "confusion", "classification", "figures", "config"]
     builders = [b.__name__ for b in SECTION_BUILDERS]
-    assert builders.index("section_confusion") < builders.index("section_step_losses")
+    assert builders.index("section_confusion") < builders.index("section_figures")
 
 
 def test_tables_json_adds_a_tables_section(run_dir, tmp_path):

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from learnlab.data import TensorLoader, load_dataset, normalize
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models import build_model
 from learnlab.objectives.supervised import CrossEntropy
 from learnlab.scale.ensemble import BatchedEnsemble, MaskCallback

@@ -9,9 +9,9 @@ import os
 import pytest
 import torch
 
-from learnlab import fileio
-from learnlab.errors import DataError
-from learnlab.fileio import atomic_write_bytes
+from learnlab.io import atomic as fileio
+from learnlab.io.atomic import atomic_write_bytes
+from learnlab.io.errors import DataError
 from learnlab.train.checkpoint import load_state, save_state
 
 

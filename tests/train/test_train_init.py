@@ -14,7 +14,7 @@ import scipy.stats
 import torch
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.train.init import INIT_NAMES, init_description, initialize
 
 M, N = 300, 200  # Linear: m inputs, n outputs

@@ -12,7 +12,7 @@ import pytest
 import scipy.optimize
 import torch
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.train.optimizers import (
     OPTIMIZER_NAMES,
     build_optimizer,

@@ -13,7 +13,7 @@ import math
 import pytest
 import torch
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.train.optimizers import OPTIMIZER_NAMES, build_optimizer
 from learnlab.train.schedules import (
     SCHEDULE_NAMES,

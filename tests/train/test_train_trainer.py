@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from learnlab.data.loader import TensorLoader
-from learnlab.errors import TrainingDiverged
+from learnlab.io.errors import TrainingDiverged
 from learnlab.objectives.supervised import CrossEntropy, MeanSquaredError
 from learnlab.train.callbacks import EarlyStopping, GradientClipping, NanGuard
 from learnlab.train.events import EVENTS, Callback, CancelBatch, CancelEpoch, CancelFit
@@ -258,3 +258,40 @@ def test_lean_path_and_full_path_with_every_callback_give_identical_weights(tmp_
     ):
         assert torch.equal(a, b)
     assert [h["train_loss"] for h in lean.history] == [h["train_loss"] for h in full.history]
+
+
+class Misspelt(Callback):
+    def after_batch(self, trainer) -> None:
+        pass
+
+    def after_bacth(self, trainer) -> None:  # never an event: the Trainer must refuse it
+        pass
+
+
+class KerasStyle(Callback):
+    def on_epoch_end(self, trainer) -> None:
+        pass
+
+
+class WithHelpers(Callback):
+    """Helpers that do not look like events are fine, and so are private ones."""
+
+    def after_epoch(self, trainer) -> None:
+        self.summarize()
+
+    def summarize(self) -> None:
+        pass
+
+    def _after_epoch_note(self) -> None:
+        pass
+
+
+def test_a_method_named_like_an_event_but_not_one_is_refused_when_the_trainer_is_built():
+    with pytest.raises(TypeError) as caught:
+        make_trainer(callbacks=[Misspelt()])
+    message = str(caught.value)
+    assert "Misspelt defines after_bacth()" in message and "Did you mean after_batch?" in message
+    assert ", ".join(EVENTS) in message  # names every event
+    with pytest.raises(TypeError, match=r"KerasStyle defines on_epoch_end\(\)"):
+        make_trainer(callbacks=[KerasStyle()])
+    make_trainer(callbacks=[WithHelpers()])  # no error

@@ -1,4 +1,4 @@
-"""Subcommands of `learnlab` that live in their own module.
+"""The subcommands of `learnlab`, one module each; learnlab.cli assembles the parser.
 
 Each module listed in `COMMAND_MODULES` defines:
 
@@ -16,6 +16,9 @@ from __future__ import annotations
 
 # in the order they appear in `learnlab --help`
 COMMAND_MODULES: tuple[str, ...] = (
+    "learnlab.commands.train",
+    "learnlab.commands.run",
+    "learnlab.commands.listing",
     "learnlab.commands.runs",
     "learnlab.commands.report",
     "learnlab.commands.reproduce",

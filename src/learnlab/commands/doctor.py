@@ -3,7 +3,7 @@
 Builds the data and the model exactly as `learnlab train` would with the same flags (same
 config validation, same seed, so the same initial weights), optionally loads trained weights
 (then overfit and lr-range, which are about training from scratch, still start from the
-weights as built), runs the checks (learnlab.practice.doctor) with one line per check on
+weights as built), runs the checks (learnlab.doctor) with one line per check on
 stderr, and writes doctor.html and doctor.json into a run directory, whose path is the last
 line on stdout.
 Exit code 1 when any check failed, 0 when all passed (warnings included), 2 for bad input.
@@ -65,9 +65,10 @@ def run(args: argparse.Namespace) -> int:
 
     from learnlab import config as cfg
     from learnlab import runs
-    from learnlab.pipeline import build_model_for, prepare_data
-    from learnlab.practice.doctor import diagnose, parse_checks, print_report, write_doctor_report
-    from learnlab.practice.doctor.report import console_line
+    from learnlab.doctor import diagnose, parse_checks, print_report, write_doctor_report
+    from learnlab.doctor.report import console_line
+    from learnlab.pipeline import prepare_data
+    from learnlab.pipeline.build import build_model_for
     from learnlab.train.seeding import seed_everything, select_device
 
     flags = {
@@ -88,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
     device = select_device(config.device)
     seed_everything(config.seed)
     data = prepare_data(config)
-    model = build_model_for(config, data.dataset).to(device)
+    ds = data.dataset
+    model = build_model_for(config, ds.input_shape, ds.num_outputs).to(device)
     initial = None
     if args.weights is not None:
         # training from scratch (overfit, lr-range) is checked from the weights as built
@@ -156,9 +158,9 @@ def run(args: argparse.Namespace) -> int:
 
 def load_weights(model, path: Path) -> None:
     """Load a run's model.safetensors (or the file itself) into `model`; shapes must match."""
-    from learnlab.errors import ConfigError
+    from learnlab.io.errors import ConfigError
+    from learnlab.io.safe_load import read_safetensors
     from learnlab.runs import MODEL_FILE
-    from learnlab.safe_load import read_safetensors
 
     file = path / MODEL_FILE if path.is_dir() else path
     if not file.is_file():

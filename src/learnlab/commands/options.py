@@ -18,3 +18,15 @@ def add_set_option(p: argparse.ArgumentParser, text: str) -> None:
     p.add_argument(
         "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE", help=text
     )
+
+
+DRY_RUN_HELP = (
+    "validate the whole configuration (names, types, ranges, and the model, optimizer and "
+    "schedule built from it), print it as JSON and exit: no data is loaded, nothing is "
+    "trained or written"
+)
+
+
+def add_dry_run_option(p: argparse.ArgumentParser) -> None:
+    """`--dry-run` (see learnlab.commands.dryrun)."""
+    p.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)

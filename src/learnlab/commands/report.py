@@ -21,8 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from learnlab.report.run_report import build_run_report
-    from learnlab.run_query import resolve_run
     from learnlab.runs import read_index
+    from learnlab.runs.query import resolve_run
 
     run_dir = resolve_run(args.run_ref, read_index())
     print(build_run_report(run_dir))

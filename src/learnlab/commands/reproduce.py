@@ -43,9 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from learnlab.errors import ConfigError
+    from learnlab.io.errors import ConfigError
     from learnlab.recipes.registry import reproduction_names
-    from learnlab.recipes.reproduction import run_reproduction, write_reproductions_page
+    from learnlab.recipes.reproduce import run_reproduction, write_reproductions_page
 
     if args.all == (args.name is not None):
         raise ConfigError(

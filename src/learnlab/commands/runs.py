@@ -62,8 +62,8 @@ def _list(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from learnlab.run_query import parse_condition, select
     from learnlab.runs import read_index, runs_root
+    from learnlab.runs.query import parse_condition, select
 
     conditions = [parse_condition(text) for text in args.where]
     for key in ("dataset", "model", "kind"):
@@ -120,8 +120,8 @@ def _compare(args: argparse.Namespace) -> int:
         metric_rows,
         write_comparison_page,
     )
-    from learnlab.run_query import resolve_run
     from learnlab.runs import read_index
+    from learnlab.runs.query import resolve_run
 
     entries = read_index()
     compared = load_runs([resolve_run(ref, entries) for ref in args.run_refs])

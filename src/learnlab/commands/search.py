@@ -1,4 +1,4 @@
-"""`learnlab search`: hyperparameter search on Optuna (see learnlab.practice.search)."""
+"""`learnlab search`: hyperparameter search on Optuna (see learnlab.search)."""
 
 from __future__ import annotations
 
@@ -75,9 +75,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from learnlab.practice.search.runner import run_search
-    from learnlab.practice.search.spec import load_search
+    from learnlab.pipeline import run_training
     from learnlab.runs import runs_root
+    from learnlab.search.runner import run_search
+    from learnlab.search.spec import load_search
 
     spec = load_search(
         args.config,
@@ -98,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             storage_url=args.storage,
             study_name=study_name,
             report=args.report,
+            train=run_training,
         )
     except KeyboardInterrupt:
         print("\ninterrupted; run the same command again to resume the search", file=sys.stderr)

@@ -22,7 +22,7 @@ from learnlab.data.dataset import Dataset, Split
 from learnlab.data.files import RemoteFile
 from learnlab.data.idx import read_idx
 from learnlab.data.registry import DatasetSpec, register_dataset
-from learnlab.errors import DataError
+from learnlab.io.errors import DataError
 
 DIGIT_NAMES = [str(d) for d in range(10)]
 FASHION_NAMES = [
@@ -148,6 +148,10 @@ MNIST = register_dataset(
             },
         ),
         build=idx_builder("mnist", "mnist", DIGIT_NAMES),
+        input_shape=(1, 28, 28),
+        num_outputs=10,
+        train_examples=60_000,
+        has_val=False,
     )
 )
 
@@ -182,6 +186,10 @@ FASHION_MNIST = register_dataset(
             },
         ),
         build=idx_builder("fashion-mnist", "fashion-mnist", FASHION_NAMES),
+        input_shape=(1, 28, 28),
+        num_outputs=10,
+        train_examples=60_000,
+        has_val=False,
     )
 )
 
@@ -258,5 +266,9 @@ USPS = register_dataset(
         ),
         files=(USPS_FILE,),
         build=_build_usps,
+        input_shape=(1, 16, 16),
+        num_outputs=10,
+        train_examples=7291,
+        has_val=False,
     )
 )

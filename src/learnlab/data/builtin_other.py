@@ -22,7 +22,7 @@ from learnlab.data.builtin_images import DIGIT_NAMES, pixel_stats
 from learnlab.data.dataset import Dataset, Split
 from learnlab.data.files import RemoteFile
 from learnlab.data.registry import DatasetSpec, register_dataset
-from learnlab.errors import DataError
+from learnlab.io.errors import DataError
 
 SHAKESPEARE_FILE = RemoteFile(
     path="tiny-shakespeare/input.txt",
@@ -76,6 +76,10 @@ register_dataset(
         ),
         files=(SHAKESPEARE_FILE,),
         build=_build_shakespeare,
+        input_shape=(),
+        num_outputs=65,
+        train_examples=1_003_853,
+        has_val=False,
     )
 )
 
@@ -123,6 +127,10 @@ register_dataset(
         ),
         files=(),
         build=_build_digits,
+        input_shape=(1, 8, 8),
+        num_outputs=10,
+        train_examples=1437,
+        has_val=False,
     )
 )
 
@@ -180,5 +188,9 @@ register_dataset(
         ),
         files=(),
         build=_build_mnist1d,
+        input_shape=(1, 40),
+        num_outputs=10,
+        train_examples=4000,
+        has_val=False,
     )
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from learnlab.errors import DataError
+from learnlab.io.errors import DataError
 
 REPLACE_FILE = (
     "Delete the file and load again with download=True to fetch a fresh copy, or replace it "

@@ -31,8 +31,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from learnlab.errors import DataError, DataNotFound
-from learnlab.fileio import fsync_dir
+from learnlab.io.atomic import fsync_dir
+from learnlab.io.errors import DataError, DataNotFound
 
 log = logging.getLogger(__name__)
 

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from learnlab.errors import ConfigError
-from learnlab.models.graph import normalized_adjacency
+from learnlab.data.adjacency import normalized_adjacency
+from learnlab.io.errors import ConfigError
 
 KARATE_FACTIONS = ("Mr. Hi", "Officer")
 FAMILIES = ("erdos-renyi", "barabasi-albert", "watts-strogatz")
@@ -67,6 +67,11 @@ class GraphBatch:
     adjacency: torch.Tensor  # (N_total, N_total) sparse, block diagonal
     graph_index: torch.Tensor  # (N_total,) int64: the graph of each node
     num_graphs: int
+
+    @property
+    def num_examples(self) -> int:
+        """A batch of graphs holds one example per graph (`learnlab.objectives.base`)."""
+        return self.num_graphs
 
 
 def edge_index_of(graph) -> torch.Tensor:
@@ -164,3 +169,27 @@ def generator_family_graphs(
     graphs = [samples[i][0] for i in order]
     labels = torch.tensor([samples[i][1] for i in order], dtype=torch.int64)
     return graphs, labels
+
+
+class GraphLoader:
+    """Batches of graphs for the Trainer: each epoch a permutation of the graphs (from a
+    generator seeded once with `seed`), cut into `batch_size` graphs per batch; a batch is
+    `(GraphBatch, labels)`."""
+
+    def __init__(
+        self, graphs: Sequence[Graph], labels: torch.Tensor, *, batch_size: int, seed: int
+    ) -> None:
+        if len(graphs) != len(labels):
+            raise ConfigError(f"{len(graphs)} graphs but {len(labels)} labels; give one each.")
+        self.graphs, self.labels, self.batch_size = list(graphs), labels, batch_size
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        return -(-len(self.graphs) // self.batch_size)
+
+    def __iter__(self):
+        permutation = torch.randperm(len(self.graphs), generator=self.generator)
+        for start in range(0, len(self.graphs), self.batch_size):
+            chosen = permutation[start : start + self.batch_size]
+            yield batch_graphs([self.graphs[i] for i in chosen.tolist()]), self.labels[chosen]
+

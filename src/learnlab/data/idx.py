@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from learnlab.data.checks import REPLACE_FILE
-from learnlab.errors import DataError
+from learnlab.io.errors import DataError
 
 # type code -> big-endian dtype stored in the file
 IDX_DTYPES: dict[int, np.dtype] = {

@@ -30,7 +30,7 @@ import torch
 from torch import Tensor
 
 from learnlab.data.transforms import BatchTransform
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 _STATE_KEYS = ("epoch_state", "position", "after_state")
 _CHECK_KEYS = ("batch_size", "shuffle", "drop_last", "num_examples")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 
 def marked_pairs(count: int, *, length: int, vocab: int, seed: int) -> tuple[Tensor, Tensor]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from learnlab.data.dataset import Dataset
 from learnlab.data.files import RemoteFile, fetch_file
-from learnlab.errors import ConfigError, unknown_name
+from learnlab.io.errors import ConfigError, unknown_name
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,11 @@ class DatasetSpec:
 
     `build` receives a dict from each file's relative path (`RemoteFile.path`) to a verified
     local copy and returns the Dataset.
+
+    The shapes (`input_shape`, `num_outputs`, `train_examples`, `has_val`) say what `build`
+    will return without loading anything: `--dry-run` builds the model, optimizer and
+    schedule from them. A data set registered without them is dry-run without its model.
+    tests/reliability/test_reliability_dryrun.py checks them against the loaded data.
     """
 
     name: str
@@ -29,6 +34,18 @@ class DatasetSpec:
     citation: str
     files: tuple[RemoteFile, ...]
     build: Callable[[dict[str, Path]], Dataset]
+    input_shape: tuple[int, ...] | None = None  # one example, as the Dataset holds it
+    num_outputs: int | None = None  # classes (or the vocabulary's size)
+    train_examples: int | None = None  # the training split, before a validation split is held out
+    has_val: bool = False  # the data set ships its own validation split
+
+    @property
+    def shapes_known(self) -> bool:
+        return (
+            self.input_shape is not None
+            and self.num_outputs is not None
+            and self.train_examples is not None
+        )
 
 
 _REGISTRY: dict[str, DatasetSpec] = {}

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 import torch
 from torch import Tensor
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 
 def _check_stream(stream: Tensor, context: int) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 BatchTransform = Callable[[tuple[Tensor, ...], torch.Generator], tuple[Tensor, ...]]
 

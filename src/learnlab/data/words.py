@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 WORD_PATTERN = re.compile(r"[a-z]+(?:'[a-z]+)*")
 # a speaker line of Tiny Shakespeare: "ROMEO:", "KING RICHARD III:", "First Citizen:"

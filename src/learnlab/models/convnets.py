@@ -35,7 +35,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models.registry import (
     ACTIVATIONS,
     check_choice,

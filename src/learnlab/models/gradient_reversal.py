@@ -22,7 +22,7 @@ import math
 import torch
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 
 class _ReverseGradient(torch.autograd.Function):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models.convnets import check_image_shape
 from learnlab.models.registry import check_int, register_model
 

@@ -31,8 +31,8 @@ with f_i the fraction of routed (example, slot) pairs sent to expert i (not diff
 and P_i the mean over the batch of the full softmax probability of expert i (differentiable).
 It equals 1 when routing is uniform and E when everything goes to one expert. After each
 forward the layer keeps it in `aux_loss` and the per-expert load in `expert_load`;
-`auxiliary_loss(model)` sums the layers' losses and `WithAuxiliaryLoss` adds it, weighted, to a
-training objective.
+`auxiliary_loss(model)` sums the layers' losses and `learnlab.objectives.auxiliary` adds
+it, weighted, to a training objective.
 
 Example:
     >>> import torch
@@ -59,7 +59,6 @@ from learnlab.models.registry import (
     make_activation,
     register_model,
 )
-from learnlab.objectives.supervised import Objective
 
 GATINGS = ("soft", "topk")
 
@@ -196,7 +195,7 @@ def moe_mlp(
     experts = check_int("experts", experts, minimum=1)
     k = check_int("k", k, minimum=1)
     if k > experts:
-        from learnlab.errors import ConfigError
+        from learnlab.io.errors import ConfigError
 
         raise ConfigError(f"option 'k' must be at most experts={experts}; got {k}.")
     return MoEMLP(
@@ -224,18 +223,3 @@ def auxiliary_loss(model: nn.Module) -> torch.Tensor:
     if not losses:
         raise ValueError("the model has no mixture-of-experts layer that ran a forward pass")
     return torch.stack(losses).sum()
-
-
-class WithAuxiliaryLoss(Objective):
-    """`objective`'s loss plus `weight` times the model's MoE balancing loss (Fedus et al. use
-    0.01); reports the balancing loss as the metric `balance_loss`."""
-
-    def __init__(self, objective: Objective, weight: float = 0.01) -> None:
-        self.objective, self.weight = objective, float(weight)
-        self.metric_names = (*objective.metric_names, "balance_loss")
-
-    def __call__(self, model, batch):
-        loss, metrics = self.objective(model, batch)
-        aux = auxiliary_loss(model)
-        metrics = {**metrics, "balance_loss": aux.detach()}
-        return (loss + self.weight * aux if self.weight else loss), metrics

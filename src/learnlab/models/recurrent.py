@@ -25,7 +25,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models.registry import (
     check_bool,
     check_choice,

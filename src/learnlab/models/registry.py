@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import inspect
 import numbers
@@ -33,7 +32,8 @@ from typing import Any
 
 from torch import nn
 
-from learnlab.errors import ConfigError, unknown_name
+from learnlab.io.errors import ConfigError, unknown_name
+from learnlab.models.factories import RESERVED, call_factory
 
 # Modules whose import registers the built-in models. They are imported on first use, so that
 # they can import `register_model` from here without a circular import.
@@ -53,9 +53,6 @@ BUILTIN_FAMILIES = (
     "learnlab.models.mixture_of_experts",
     "learnlab.models.skip_gram",
 )
-
-# Arguments that `build_model` passes itself; they are not options.
-RESERVED = ("input_shape", "num_outputs")
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 USER_FORM = "'path/to/file.py:factory' (a function in your own file that returns an nn.Module)"
@@ -145,53 +142,6 @@ def build_model(
         return build_user_model(name, input_shape, num_outputs, options)
     entry = _entry(name)
     return call_factory(f"model {name!r}", entry.factory, input_shape, num_outputs, options)
-
-
-def call_factory(
-    label: str,
-    factory: Callable[..., Any],
-    input_shape: tuple[int, ...],
-    num_outputs: int,
-    options: dict[str, Any],
-) -> nn.Module:
-    """Call `factory` with the reserved arguments it accepts plus `options`; check the result.
-
-    `label` names the model in error messages (e.g. "model 'mlp'").
-    """
-    signature = inspect.signature(factory)
-    params = signature.parameters
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
-    keyword_kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    allowed = sorted(p.name for p in params.values() if p.kind in keyword_kinds)
-    allowed = [p for p in allowed if p not in RESERVED]
-    for option in options:
-        if option not in allowed and not takes_any:
-            hint = difflib.get_close_matches(option, allowed, n=1)
-            maybe = f" Did you mean {hint[0]!r}?" if hint else ""
-            choices = ", ".join(allowed) if allowed else "none"
-            raise ConfigError(
-                f"{label} has no option {option!r}.{maybe} Its options are: {choices}."
-            )
-    reserved = {"input_shape": input_shape, "num_outputs": num_outputs}
-    kwargs = {k: v for k, v in reserved.items() if k in params or takes_any}
-    kwargs.update(options)
-    try:
-        signature.bind(**kwargs)
-    except TypeError as exc:
-        raise ConfigError(
-            f"{label} cannot be called with arguments {sorted(kwargs)}: {exc}. "
-            "Give each required argument as an option."
-        ) from exc
-    try:
-        model = factory(**kwargs)
-    except ConfigError as exc:
-        raise ConfigError(f"{label}: {exc}") from exc
-    if not isinstance(model, nn.Module):
-        raise ConfigError(
-            f"{label} returned a value of type {type(model).__name__}, not a torch.nn.Module. "
-            "A model factory must return the model itself."
-        )
-    return model
 
 
 # --- Checks of option values, shared by the factories -----------------------------------------

@@ -41,7 +41,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models.convnets import check_image_shape
 from learnlab.models.registry import check_bool, check_int, register_model
 

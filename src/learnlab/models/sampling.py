@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 
 
 def next_token(

@@ -38,7 +38,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models.registry import (
     ACTIVATIONS,
     build_model,

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from learnlab.errors import ConfigError
+from learnlab.io.errors import ConfigError
 from learnlab.models.recurrent import as_steps, sequence_shape
 from learnlab.models.registry import check_fraction, check_int, register_model
 

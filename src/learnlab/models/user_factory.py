@@ -28,8 +28,8 @@ from typing import Any
 
 from torch import nn
 
-from learnlab.errors import ConfigError
-from learnlab.models.registry import call_factory
+from learnlab.io.errors import ConfigError
+from learnlab.models.factories import call_factory
 
 FORM = "'path/to/file.py:function'"
 _counter = itertools.count()

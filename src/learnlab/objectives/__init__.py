@@ -1,9 +1,33 @@
-"""Training objectives: callables `(model, batch) -> (loss, metrics)`.
+"""Training objectives: what a model is trained to minimise on a batch.
 
-`loss` is the scalar to minimise (a mean over the batch); `metrics` maps names to values
-without a graph, each a 0-dim tensor (the batch's mean, weighted by batch size), a 1-dim tensor
-with one value per example, or `PerExample(compute, *tensors)`, computed once per epoch (the
-cheapest in the training loop). The Trainer keeps them and reads their means over the epoch's
-examples once per epoch (`learnlab.train.epoch_metrics`).
-An objective may own trainable modules (`extra_modules`).
+The contract (`learnlab.objectives.base`): an objective is called with `(model, batch)` and
+returns `(loss, metrics)`; `batch_examples(batch)` says how many examples the batch holds, so
+a batch can be any structure; `extra_modules()` lists the trainable modules it owns. Metrics
+are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerExample`
+(computed once per epoch). `as_objective` turns a plain function into an Objective.
+
+    supervised         cross-entropy (classification), mean squared error (regression)
+    auxiliary          an objective plus a model's auxiliary loss (MoE balancing)
+    language           next-token cross-entropy
+    reconstruction     autoencoders' reconstruction losses and denoising corruption
+    elbo               the VAE's negative ELBO, the IWAE bound
+    negative_sampling  skip-gram with negative sampling
 """
+
+from learnlab.objectives.base import (
+    FunctionObjective,
+    Objective,
+    ObjectiveLike,
+    as_objective,
+    count_examples,
+)
+from learnlab.objectives.per_example import PerExample
+
+__all__ = [
+    "FunctionObjective",
+    "Objective",
+    "ObjectiveLike",
+    "PerExample",
+    "as_objective",
+    "count_examples",
+]

@@ -25,8 +25,8 @@ import math
 import torch
 from torch import nn
 
+from learnlab.objectives.base import Objective
 from learnlab.objectives.reconstruction import bernoulli_nats
-from learnlab.objectives.supervised import Objective
 
 LOG_2PI = math.log(2 * math.pi)
 

@@ -15,7 +15,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from learnlab.objectives.supervised import Objective
+from learnlab.objectives.base import Objective
 
 NATS_PER_BIT = math.log(2.0)
 

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from learnlab.objectives.supervised import Objective
+from learnlab.objectives.base import Objective
 
 NOISE_POWER = 0.75
 

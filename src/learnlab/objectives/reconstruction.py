@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from learnlab.errors import ConfigError
-from learnlab.objectives.supervised import Objective
+from learnlab.io.errors import ConfigError
+from learnlab.objectives.base import Objective
 
 LOSSES = ("bce", "mse")
 

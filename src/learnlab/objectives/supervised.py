@@ -8,25 +8,9 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from learnlab.train.epoch_metrics import PerExample
-
-
-class Objective:
-    """Base class. Subclasses implement `__call__(model, batch) -> (loss, metrics)`."""
-
-    #: names of the metrics this objective reports (besides "loss")
-    metric_names: tuple[str, ...] = ()
-
-    def extra_modules(self) -> list[nn.Module]:
-        """Trainable modules the objective owns (a discriminator, a head); none here."""
-        return []
-
-    def __call__(
-        self, model: nn.Module, batch: tuple[torch.Tensor, ...]
-    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        raise NotImplementedError
+from learnlab.objectives.base import Objective
+from learnlab.objectives.per_example import PerExample
 
 
 class CrossEntropy(Objective):
@@ -73,7 +57,7 @@ class MeanSquaredError(Objective):
 
 def objective_for_task(task: str) -> Objective:
     """The default supervised objective of a data set's task."""
-    from learnlab.errors import ConfigError
+    from learnlab.io.errors import ConfigError
 
     if task == "classification":
         return CrossEntropy()

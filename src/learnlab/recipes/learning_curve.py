@@ -1,32 +1,43 @@
 """learning-curve: error against training-set size, a fitted power law, and the data a target
 error would need (lecture 004: "plot performance for different amounts of data to extrapolate
-how much is needed"; the law is that of learnlab.practice.learning_curve).
+how much is needed").
 
-One `run_training` run per size n (a full run directory each, kept out of the run index):
+The law is err(n) = a n^-b + c of Cortes, Jackel, Solla, Vapnik & Denker (1994), "Learning
+curves: asymptotic values and rate of convergence", and Hestness et al. (2017), "Deep learning
+scaling is predictable, empirically"; the fit is learnlab.analysis.learning_curve's.
+
+One `learnlab train` run per size n, each a part of the recipe's run directory (`n-<size>/`):
 the first n examples of the seeded shuffle of the training set, so the subsets are nested, and
 one validation split held out before, shared by every size. Each size trains for the same
 number of optimizer steps at least (`min_steps`; more epochs on small subsets), so a small
 subset is not also an under-trained one. The power law is fitted to the validation errors (the
 test set plays no part in the fit and is reported beside it).
+
+Resume: `--resume` keeps the sizes that finished and continues an unfinished one from the end
+of its last epoch (the points checkpoint at the end of each epoch only).
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
 
-from learnlab.config import StrictModel, TrainConfig
-from learnlab.errors import ConfigError
+from learnlab.config import DataRecipeConfig, TrainConfig
+from learnlab.io.errors import ConfigError
+from learnlab.recipes.context import RunContext
 from learnlab.recipes.registry import register_recipe
+from learnlab.result import FigureSpec, Result
+
+if TYPE_CHECKING:
+    from learnlab.analysis.learning_curve import PowerLawFit
 
 NAME = "learning-curve"
 
 
-class LearningCurveConfig(StrictModel):
-    """The recipe's settings: the data set and model of every point, and the sizes."""
+class LearningCurveConfig(DataRecipeConfig):
+    """The data set and model of every point, and the sizes."""
 
     dataset: str = "mnist"
     model: str = "mlp"
@@ -43,10 +54,7 @@ class LearningCurveConfig(StrictModel):
     max_epochs: int = Field(200, ge=1)
     target_error: float = Field(0.01, gt=0, lt=1)
     val_fraction: float = Field(0.1, gt=0, lt=1)
-    seed: int = Field(0, ge=0)
-    data_root: str | None = None
-    download: bool = True
-    progress: bool = False
+    progress: bool = False  # the points are seconds-long runs: a bar each would flood
 
     @field_validator("sizes")
     @classmethod
@@ -65,6 +73,7 @@ def epochs_for(config: LearningCurveConfig, size: int) -> int:
 
 
 def point_config(config: LearningCurveConfig, size: int) -> TrainConfig:
+    """The `learnlab train` configuration of the point with `size` training examples."""
     return TrainConfig(
         dataset=config.dataset,
         model=config.model,
@@ -84,8 +93,14 @@ def point_config(config: LearningCurveConfig, size: int) -> TrainConfig:
     )
 
 
+def point_configs(config: LearningCurveConfig) -> list[TrainConfig]:
+    """What `--dry-run` checks: the given sizes' runs, or the smallest one's (the other sizes
+    depend on the data set's size, known once it is loaded)."""
+    return [point_config(config, size) for size in (config.sizes or [config.smallest])]
+
+
 def _sizes(config: LearningCurveConfig, available: int) -> list[int]:
-    from learnlab.practice.learning_curve import geometric_sizes
+    from learnlab.analysis.learning_curve import geometric_sizes
 
     if config.sizes is None:
         if config.smallest >= available:
@@ -114,59 +129,51 @@ def _available(config: LearningCurveConfig) -> int:
     "error against training-set size on growing nested subsets, a fitted power law "
     "a n^-b + c, and the data a target error needs (MLP on MNIST by default)",
     LearningCurveConfig,
-    train_configs=lambda config: [
-        point_config(config, size) for size in (config.sizes or [config.smallest])
-    ],
+    train_configs=point_configs,
+    quick={
+        "dataset": "digits",
+        "sizes": [60, 150, 400, 1000],
+        "min_steps": 40,
+        "model_options": {"width": 32, "depth": 1},
+        "target_error": 0.05,
+    },
 )
-def run(config: LearningCurveConfig, *, run_dir=None, resume=None, console=None):
-    from rich.console import Console
-    from rich.progress import Progress
+def run(config: LearningCurveConfig, ctx: RunContext) -> Result:
+    from learnlab.analysis.learning_curve import fit_power_law
 
-    from learnlab import runs
-    from learnlab.pipeline import Outcome, run_training
-    from learnlab.practice.learning_curve import fit_power_law
-    from learnlab.report.html import write_report
-    from learnlab.report.learning_curve_plot import learning_curve_figure
-
-    if resume is not None:
-        raise ConfigError(f"recipe {NAME!r} cannot be resumed; run it again without --resume.")
-    console = console or Console(stderr=True)
     point_config(config, 1)  # a bad dataset/model/optimizer name fails before any work
     sizes = _sizes(config, _available(config))
-    parent = runs.choose_run_dir(f"{NAME}-{config.dataset}-{Path(config.model).stem}", run_dir)
-    parent.mkdir(parents=True, exist_ok=True)
-    rows: list[dict[str, Any]] = []
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("learning curve", total=len(sizes))
-        for size in sizes:
-            progress.update(task, description=f"n = {size:,}")
-            outcome = run_training(
-                point_config(config, size),
-                run_dir=parent / f"n-{size}",
-                console=Console(stderr=True, quiet=True),
-                title=f"{NAME}, n = {size}",
-                index=False,
-                report=False,  # the recipe's report is the curve; `learnlab report` draws a point's
-            )
-            s = outcome.summary
-            rows.append(
-                {
-                    "n": size,
-                    "epochs": s["epochs_completed"],
-                    "val_error": 1.0 - s["val_accuracy"],
-                    "test_error": 1.0 - s["test_accuracy"],
-                    "train_error": 1.0 - s["train_accuracy"],
-                    "train_seconds": s["train_seconds"],
-                    "run_dir": outcome.run_dir.name,
-                }
-            )
-            row = rows[-1]
-            console.print(
-                f"  n = {size:>6,}: {row['epochs']:>3} epochs, validation error "
-                f"{100 * row['val_error']:.2f}%, test error {100 * row['test_error']:.2f}%"
-            )
-            progress.advance(task)
+    rows = [_train_point(config, ctx, size) for size in sizes]
     fit = fit_power_law([r["n"] for r in rows], [r["val_error"] for r in rows])
+    return _result(config, rows, fit)
+
+
+def _train_point(config: LearningCurveConfig, ctx: RunContext, size: int) -> dict[str, Any]:
+    """Train the point of `size` examples (part `n-<size>`); its row of the table."""
+    name = f"n-{size}"
+    # no page per point (seconds of figures each): the curve is the result
+    part = ctx.train(name, point_config(config, size), title=f"{NAME}, n = {size}", report=False)
+    s = part.summary
+    row = {
+        "n": size,
+        "epochs": s["epochs_completed"],
+        "val_error": 1.0 - s["val_accuracy"],
+        "test_error": 1.0 - s["test_accuracy"],
+        "train_error": 1.0 - s["train_accuracy"],
+        "train_seconds": s["train_seconds"],
+        "run_dir": name,
+    }
+    ctx.console.print(
+        f"  n = {size:>6,}: {row['epochs']:>3} epochs, validation error "
+        f"{100 * row['val_error']:.2f}%, test error {100 * row['test_error']:.2f}%"
+    )
+    return row
+
+
+def _result(config: LearningCurveConfig, rows: list[dict[str, Any]], fit: PowerLawFit) -> Result:
+    from learnlab.report.learning_curve_plot import learning_curve_figure
+
+    sizes = [r["n"] for r in rows]
     needed = fit.size_for_error(config.target_error)
     summary: dict[str, Any] = {
         "dataset": config.dataset,
@@ -187,31 +194,18 @@ def run(config: LearningCurveConfig, *, run_dir=None, resume=None, console=None)
         "seed": config.seed,
         "points": rows,
     }
-    runs.write_json(parent / runs.SUMMARY_FILE, summary)
-    verdict = (
-        f"A validation error of {100 * config.target_error:g}% needs about {needed:,.0f} "
-        f"training examples by the fitted law ({needed / sizes[-1]:.1f} times the largest size)"
-        f"; an extrapolation, as uncertain as the fit: b = {fit.b:.3f} ± {fit.b_stderr:.3f}, "
-        f"c = {100 * fit.c:.2f}% ± {100 * fit.c_stderr:.2f}% (standard errors)."
-        if math.isfinite(needed)
-        else f"A validation error of {100 * config.target_error:g}% is at or below the fitted "
-        f"asymptote c = {100 * fit.c:.2f}%: more data of this kind would not reach it with this "
-        "model and training; a larger model or a better method is needed."
-    )
-    figure = learning_curve_figure(
-        sizes,
-        [r["val_error"] for r in rows],
-        fit,
-        target_error=config.target_error,
-        other_errors={"test error": [r["test_error"] for r in rows]},
-    )
-    shown = {k: v for k, v in summary.items() if k not in ("points", "sizes")}
-    report = write_report(
-        parent,
+    figure = {
+        "sizes": sizes,
+        "errors": [r["val_error"] for r in rows],
+        "fit": {"a": fit.a, "b": fit.b, "c": fit.c},
+        "target_error": config.target_error,
+        "other_errors": {"test error": [r["test_error"] for r in rows]},
+    }
+    verdict = _verdict(config, fit, needed, sizes[-1])
+    return Result(
+        kind=NAME,
         title=f"{NAME}: {config.model} on {config.dataset}",
-        summary=shown,
-        history=[],
-        config=config.model_dump(),
+        summary=summary,
         notes=[
             "err(n) = a n^-b + c fitted to the validation errors (Cortes et al. 1994; "
             "Hestness et al. 2017). Each size trains on the first n examples of one seeded "
@@ -219,20 +213,30 @@ def run(config: LearningCurveConfig, *, run_dir=None, resume=None, console=None)
             verdict,
         ],
         tables={"Error against training-set size": rows},
-        extra_figures={"Learning curve": figure},
-    )
-    runs.append_to_index(
-        parent,
-        {
-            "kind": NAME,
+        figures=[FigureSpec("Learning curve", learning_curve_figure, figure)],
+        index={
             "dataset": config.dataset,
             "model": config.model,
             "test_accuracy": 1.0 - rows[-1]["test_error"],
         },
+        headline=(
+            f"[bold]{NAME}[/]: err(n) = {fit.a:.3g} n^-{fit.b:.3g} + {fit.c:.4f} "
+            f"(rmse {fit.rmse:.2g}). {verdict}"
+        ),
     )
-    console.print(
-        f"[bold]{NAME}[/]: err(n) = {fit.a:.3g} n^-{fit.b:.3g} + {fit.c:.4f} "
-        f"(rmse {fit.rmse:.2g}). {verdict}"
+
+
+def _verdict(config: LearningCurveConfig, fit: PowerLawFit, needed: float, largest: int) -> str:
+    target = f"A validation error of {100 * config.target_error:g}%"
+    if not math.isfinite(needed):
+        return (
+            f"{target} is at or below the fitted asymptote c = {100 * fit.c:.2f}%: more data "
+            "of this kind would not reach it with this model and training; a larger model or "
+            "a better method is needed."
+        )
+    return (
+        f"{target} needs about {needed:,.0f} training examples by the fitted law "
+        f"({needed / largest:.1f} times the largest size); an extrapolation, as uncertain as "
+        f"the fit: b = {fit.b:.3f} ± {fit.b_stderr:.3f}, c = {100 * fit.c:.2f}% ± "
+        f"{100 * fit.c_stderr:.2f}% (standard errors)."
     )
-    console.print(f"report: {report}")
-    return Outcome(parent, summary, [])

@@ -1,4 +1,4 @@
-"""mixer-mnist: MLP-Mixer on MNIST (issue 6).
+"""mixer-mnist: MLP-Mixer on MNIST.
 
 Tolstikhin, Houlsby, Kolesnikov, Beyer, Zhai, Unterthiner, Yung, Steiner, Keysers, Uszkoreit,
 Lucic & Dosovitskiy (2021), "MLP-Mixer: An all-MLP architecture for vision" (NeurIPS). The image
@@ -7,8 +7,8 @@ applies a token-mixing MLP (across patches, per channel) and a channel-mixing ML
 channels, per patch), each after a LayerNorm and with a residual connection
 (learnlab.models.mixer). There is no convolution: only the token-mixing MLP relates patches.
 
-Target (issue 6): >= 97.5% test accuracy (no time limit; this recipe aims at a few minutes on
-an idle 2-core machine).
+Target: >= 97.5% test accuracy, with no time limit (`TARGET` says why that bar). The slow
+test asserts it, and that training takes under 10 minutes on 2 cores (about 5 measured).
 
 The configuration, and how it was chosen. Patches of 7x7 pixels give 16 tokens per 28x28
 digit: measured on one thread, a network of 4 blocks with dim 64 (token MLP 16 -> 64 -> 16,
@@ -22,86 +22,81 @@ measurements and checked on a validation split of 5,000 training images (val_fra
 seeded): 92.7% after the first epoch, 97.3% after 7 and 98.28% after 12 (seed 0, one thread;
 test accuracy 98.58%, 390 s of CPU time in all). Nothing is selected on the test set, which
 is evaluated once, at the end.
+
+The recipe is one `learnlab train` run: every train setting is a setting of the recipe
+(`--set epochs=6`, `--set model_options.dim=32`). Resume: `--resume RUN` continues from the
+run's last checkpoint.
 """
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from learnlab.config import StrictModel, TrainConfig
+from learnlab.recipes.context import RunContext
 from learnlab.recipes.registry import register_recipe
-from learnlab.recipes.targets import train_to_target
+from learnlab.recipes.targets import (
+    OneRunConfig,
+    Target,
+    add_target,
+    check_one_run,
+    selection_note,
+)
+from learnlab.result import Result
 
 NAME = "mixer-mnist"
-TARGET_ACCURACY = 0.975
-
+TARGET = Target(
+    accuracy=0.975,
+    why=(
+        "a network without convolutions must still beat a linear classifier (the "
+        "logistic-regression baseline in this report) by a wide margin and come within about "
+        "a point and a half of LeNet-5's 99.05% (LeCun et al. 1998), which has the "
+        "convolution's locality built in where a Mixer must learn it from the data"
+    ),
+)
 PAPER = (
     'Tolstikhin et al. (2021), "MLP-Mixer: An all-MLP architecture for vision" (NeurIPS): '
     "patches as tokens, token-mixing and channel-mixing MLPs."
 )
 
 
-class MixerMnistConfig(StrictModel):
+class MixerMnistConfig(OneRunConfig):
     """The defaults are the recipe: they meet the target (see the module docstring)."""
 
-    patch_size: int = Field(7, ge=1, le=28)
-    dim: int = Field(64, ge=1, le=4096)
-    depth: int = Field(4, ge=1, le=32)
-    token_hidden: int = Field(64, ge=1, le=4096)
-    channel_hidden: int = Field(256, ge=1, le=16384)
-    epochs: int = Field(12, ge=1, le=200)
-    batch_size: int = Field(128, ge=1, le=65536)
-    lr: float = Field(3e-3, gt=0, le=1)
-    weight_decay: float = Field(0.05, ge=0, le=10)
-    val_fraction: float = Field(1 / 12, ge=0, lt=1)
-    seed: int = Field(0, ge=0, lt=2**63)
-    limit_train: int | None = Field(None, ge=1)
-    data_root: str | None = None
-    download: bool = True
-    progress: bool = True
-
-
-def train_config(config: MixerMnistConfig) -> TrainConfig:
-    return TrainConfig(
-        dataset="mnist",
-        model="mlp-mixer",
-        model_options={
-            "patch_size": config.patch_size,
-            "dim": config.dim,
-            "depth": config.depth,
-            "token_hidden": config.token_hidden,
-            "channel_hidden": config.channel_hidden,
+    RECIPE = {
+        "dataset": "mnist",
+        "model": "mlp-mixer",
+        "model_options": {
+            "patch_size": 7,
+            "dim": 64,
+            "depth": 4,
+            "token_hidden": 64,
+            "channel_hidden": 256,
         },
-        optimizer="adamw",
-        lr=config.lr,
-        weight_decay=config.weight_decay,
-        schedule="onecycle",
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        seed=config.seed,
-        val_fraction=config.val_fraction,
-        limit_train=config.limit_train,
-        data_root=config.data_root,
-        download=config.download,
-        progress=config.progress,
-    )
+        "optimizer": "adamw",
+        "lr": 3e-3,
+        "weight_decay": 0.05,
+        "schedule": "onecycle",
+        "epochs": 12,
+        "batch_size": 128,
+        "val_fraction": 1 / 12,
+    }
 
 
 @register_recipe(
     NAME,
     "MLP-Mixer (Tolstikhin et al. 2021) on MNIST, 7x7 patches as tokens: >= 97.5% test "
-    "accuracy in a few minutes on 2 cores",
+    "accuracy (about 5 minutes on 2 cores)",
     MixerMnistConfig,
-    train_configs=lambda config: [train_config(config)],
+    train_configs=lambda config: [config],
+    quick={
+        "limit_train": 2048,
+        "batch_size": 32,
+        "lr": 0.01,
+        "epochs": 1,
+        "model_options": {"dim": 16, "depth": 1, "token_hidden": 16, "channel_hidden": 32},
+        "val_fraction": 0.01,
+        "progress": False,
+    },
 )
-def run(config: MixerMnistConfig, *, run_dir=None, resume=None, console=None):
-    return train_to_target(
-        train_config(config),
-        title=NAME,
-        paper=PAPER,
-        target_accuracy=TARGET_ACCURACY,
-        time_limit=None,
-        run_dir=run_dir,
-        resume=resume,
-        console=console,
-    )
+def run(config: MixerMnistConfig, ctx: RunContext) -> Result:
+    check_one_run(config, NAME)
+    result = ctx.train_here(config, title=NAME, notes=[PAPER, selection_note(config)])
+    return add_target(result, TARGET)

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnlab.config import StrictModel, TrainConfig
-from learnlab.errors import DataNotFound
+from learnlab.config import DataRecipeConfig, TrainConfig
+from learnlab.io.errors import DataNotFound
+from learnlab.recipes.context import RunContext
 from learnlab.recipes.registry import register_recipe
+from learnlab.result import Result
 
 
-class QuickstartConfig(StrictModel):
+class QuickstartConfig(DataRecipeConfig):
     epochs: int = Field(2, ge=1, le=50)
     batch_size: int = Field(64, ge=1)
     lr: float = Field(2e-3, gt=0, le=100)
-    seed: int = Field(0, ge=0)
-    data_root: str | None = None
-    download: bool = True
 
 
 @register_recipe(
@@ -30,27 +29,21 @@ class QuickstartConfig(StrictModel):
     "writes an HTML report",
     QuickstartConfig,
     train_configs=lambda config: list(train_configs(config)),
+    quick={"epochs": 1},
 )
-def run(config: QuickstartConfig, *, run_dir=None, resume=None, console=None):
-    from learnlab.pipeline import run_training
-
+def run(config: QuickstartConfig, ctx: RunContext) -> Result:
     notes = ["The learnlab quickstart: the first model of the course, trained end to end."]
     lenet, mlp = train_configs(config)
     try:
-        return run_training(
-            lenet, run_dir=run_dir, resume=resume, console=console, title="quickstart", notes=notes
-        )
+        return ctx.train_here(lenet, title="quickstart", notes=notes)
     except DataNotFound:
         pass  # a corrupt MNIST file is an error worth showing; only absence falls back
-    if console is not None:
-        console.print(
-            "[yellow]MNIST is not here and could not be downloaded: "
-            "training an MLP on scikit-learn's 8x8 digits instead.[/]"
-        )
-    notes.append("MNIST was not available, so this run uses scikit-learn's 8x8 digits.")
-    return run_training(
-        mlp, run_dir=run_dir, resume=resume, console=console, title="quickstart", notes=notes
+    ctx.console.print(
+        "[yellow]MNIST is not here and could not be downloaded: "
+        "training an MLP on scikit-learn's 8x8 digits instead.[/]"
     )
+    notes.append("MNIST was not available, so this run uses scikit-learn's 8x8 digits.")
+    return ctx.train_here(mlp, title="quickstart", notes=notes)
 
 
 def train_configs(config: QuickstartConfig) -> tuple[TrainConfig, TrainConfig]:
@@ -62,6 +55,7 @@ def train_configs(config: QuickstartConfig) -> tuple[TrainConfig, TrainConfig]:
         seed=config.seed,
         data_root=config.data_root,
         download=config.download,
+        progress=config.progress,
         optimizer="adam",
         schedule="cosine",
     )

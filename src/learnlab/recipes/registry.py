@@ -1,10 +1,14 @@
 """The recipe registry.
 
-A recipe is a function `(config, run_dir, resume, console) -> Outcome` with a pydantic config
-class. Recipes live one per module in `learnlab.recipes`; the registry imports the modules
-listed in `RECIPE_MODULES` on first use, so that `learnlab --help` stays cheap.
+A recipe is a function `run(config, ctx) -> Result` with a pydantic config class: `ctx` (a
+`learnlab.recipes.context.RunContext`) has the run directory, the console, and runs parts that
+resume; the Result (`learnlab.result`) is written by one writer (`learnlab.report.publish`,
+called by `learnlab.recipes.runner.run_recipe`). Recipes live one per module (a subpackage when
+they need several files) in `learnlab.recipes`; the registry imports the modules listed in
+`RECIPE_MODULES` on first use, so that `learnlab --help` stays cheap. Each recipe declares
+`quick`, the overrides of a seconds-long configuration that the contract tests run.
 
-A recipe registered with a `reproduction` (learnlab.recipes.reproduction.Reproduction) is a
+A recipe registered with a `reproduction` (learnlab.recipes.reproduce.Reproduction) is a
 reproduction of a paper: `learnlab reproduce NAME` runs it and puts the paper's numbers next
 to ours.
 """
@@ -12,14 +16,14 @@ to ours.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from learnlab.errors import unknown_name
+from learnlab.io.errors import unknown_name
 
 if TYPE_CHECKING:
-    from learnlab.recipes.reproduction import Reproduction
+    from learnlab.recipes.paper import Reproduction
 
 # modules that register recipes when imported
 RECIPE_MODULES: tuple[str, ...] = (
@@ -47,6 +51,8 @@ class Recipe:
     reproduction: Reproduction | None = None
     # config -> the `learnlab train` configs the recipe runs (checked by --dry-run)
     train_configs: Callable | None = None
+    # overrides of a seconds-long configuration (tests); a reproduction's own by default
+    quick: Mapping[str, Any] = field(default_factory=dict)
 
 
 _RECIPES: dict[str, Recipe] = {}
@@ -59,16 +65,20 @@ def register_recipe(
     config_class: type,
     reproduction: Reproduction | None = None,
     train_configs: Callable | None = None,
+    quick: Mapping[str, Any] | None = None,
 ) -> Callable:
-    """Decorator: register `run(config, *, run_dir, resume, console)` under `name`; with
-    `reproduction`, the recipe's default configuration reproduces that paper's numbers;
-    `train_configs(config)` lists the TrainConfigs its runs use, so that `--dry-run` can
-    validate them without running anything."""
+    """Decorator: register `run(config, ctx) -> Result` under `name`; with `reproduction`, the
+    recipe's default configuration reproduces that paper's numbers; `train_configs(config)`
+    lists the TrainConfigs its runs use, so that `--dry-run` can validate them without running
+    anything; `quick` overrides the defaults into a run of seconds (for the contract tests)."""
 
     def decorate(run: Callable) -> Callable:
         if name in _RECIPES:
             raise ValueError(f"recipe {name!r} is already registered")
-        _RECIPES[name] = Recipe(name, description, config_class, run, reproduction, train_configs)
+        chosen = quick if quick is not None else (reproduction.quick if reproduction else {})
+        _RECIPES[name] = Recipe(
+            name, description, config_class, run, reproduction, train_configs, dict(chosen)
+        )
         return run
 
     return decorate

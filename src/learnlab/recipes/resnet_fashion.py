@@ -1,4 +1,4 @@
-"""resnet-fashion: a pre-activation residual CNN on Fashion-MNIST (issue 6).
+"""resnet-fashion: a pre-activation residual CNN on Fashion-MNIST.
 
 He, Zhang, Ren & Sun (2016), "Identity mappings in deep residual networks" (ECCV): residual
 units x + F(x) whose branch F is bn -> relu -> conv -> bn -> relu -> conv, so that the
@@ -6,7 +6,8 @@ shortcut from any unit to any later one is an identity (learnlab.models.resnet).
 suits images: the same filters slide over every position (translation equivariance), and the
 global average pool at the end makes the prediction nearly invariant to where the garment is.
 
-Target (issue 6): >= 92.5% test accuracy in at most 15 minutes of training on 2 CPU cores.
+Target: >= 92.5% test accuracy in at most 15 minutes of training on 2 CPU cores (`TARGET`
+says why that bar; the slow test asserts both, the time with a margin for a loaded machine).
 
 The configuration, and how it was chosen. Speed first, measured as CPU time of one thread
 (forward, backward and SGD step on batches of 128; an idle 2-core machine is about 1.6x
@@ -29,77 +30,65 @@ target). The only change made after that, on the validation evidence of underfit
 longer schedule: 18 epochs gave 92.72% validation and 92.83% test accuracy in 750 s of
 training on one thread (the other core busy), within the 15 minutes. Nothing is selected on
 the test set, which is evaluated once, at the end.
+
+The recipe is one `learnlab train` run: every train setting is a setting of the recipe
+(`--set epochs=12`, `--set model_options.width=24`). Resume: `--resume RUN` continues from the
+run's last checkpoint.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
-
-from learnlab.config import StrictModel, TrainConfig
+from learnlab.recipes.context import RunContext
 from learnlab.recipes.registry import register_recipe
-from learnlab.recipes.targets import train_to_target
+from learnlab.recipes.targets import (
+    OneRunConfig,
+    Target,
+    add_target,
+    check_one_run,
+    selection_note,
+)
+from learnlab.result import Result
 
 NAME = "resnet-fashion"
-TARGET_ACCURACY = 0.925
-TIME_LIMIT_SECONDS = 15 * 60
-
+TARGET = Target(
+    accuracy=0.925,
+    time_limit=15 * 60,
+    why=(
+        "the bar is far above what a classifier without convolutions reaches on these images "
+        "(the logistic-regression baseline in this report), and the budget is what a 2-core "
+        "CPU can spend in a lesson, which is what forced the stride-2 stem and the short "
+        "one-cycle schedule"
+    ),
+)
 PAPER = (
     'He, Zhang, Ren & Sun (2016), "Identity mappings in deep residual networks" (ECCV): '
     "pre-activation residual units."
 )
 
 
-class ResnetFashionConfig(StrictModel):
+class ResnetFashionConfig(OneRunConfig):
     """The defaults are the recipe: they meet the target (see the module docstring)."""
 
-    width: int = Field(16, ge=1, le=512)
-    # residual units per stage; each stage after the first halves the maps, doubles the width
-    blocks: list[Annotated[int, Field(ge=1, le=16)]] = Field(
-        default_factory=lambda: [2, 2, 2], min_length=1, max_length=6
-    )
-    stem_stride: int = Field(2, ge=1, le=2)
-    channels_last: bool = True
-    epochs: int = Field(18, ge=1, le=200)
-    batch_size: int = Field(128, ge=1, le=65536)
-    lr: float = Field(0.1, gt=0, le=10)
-    momentum: float = Field(0.9, ge=0, lt=1)
-    weight_decay: float = Field(5e-4, ge=0, le=1)
-    augment_translate: int = Field(2, ge=0, le=8)
-    val_fraction: float = Field(1 / 12, ge=0, lt=1)
-    seed: int = Field(0, ge=0, lt=2**63)
-    limit_train: int | None = Field(None, ge=1)
-    data_root: str | None = None
-    download: bool = True
-    progress: bool = True
-
-
-def train_config(config: ResnetFashionConfig) -> TrainConfig:
-    return TrainConfig(
-        dataset="fashion-mnist",
-        model="preact-resnet",
-        model_options={
-            "width": config.width,
-            "blocks": list(config.blocks),
-            "stem_stride": config.stem_stride,
-            "channels_last": config.channels_last,
+    RECIPE = {
+        "dataset": "fashion-mnist",
+        "model": "preact-resnet",
+        # residual units per stage; each stage after the first halves the maps, doubles the width
+        "model_options": {
+            "width": 16,
+            "blocks": [2, 2, 2],
+            "stem_stride": 2,
+            "channels_last": True,
         },
-        optimizer="nesterov",
-        momentum=config.momentum,
-        lr=config.lr,
-        weight_decay=config.weight_decay,
-        schedule="onecycle",
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        augment_translate=config.augment_translate,
-        seed=config.seed,
-        val_fraction=config.val_fraction,
-        limit_train=config.limit_train,
-        data_root=config.data_root,
-        download=config.download,
-        progress=config.progress,
-    )
+        "optimizer": "nesterov",
+        "momentum": 0.9,
+        "lr": 0.1,
+        "weight_decay": 5e-4,
+        "schedule": "onecycle",
+        "epochs": 18,
+        "batch_size": 128,
+        "augment_translate": 2,
+        "val_fraction": 1 / 12,
+    }
 
 
 @register_recipe(
@@ -107,16 +96,18 @@ def train_config(config: ResnetFashionConfig) -> TrainConfig:
     "Pre-activation ResNet (He et al. 2016) on Fashion-MNIST: >= 92.5% test accuracy in at "
     "most 15 minutes on 2 cores",
     ResnetFashionConfig,
-    train_configs=lambda config: [train_config(config)],
+    train_configs=lambda config: [config],
+    quick={
+        "limit_train": 1024,
+        # 32 steps: enough for the batch norms' running statistics (momentum 0.1) to settle
+        "batch_size": 32,
+        "epochs": 1,
+        "model_options": {"width": 4, "blocks": [1, 1]},
+        "val_fraction": 0.01,
+        "progress": False,
+    },
 )
-def run(config: ResnetFashionConfig, *, run_dir=None, resume=None, console=None):
-    return train_to_target(
-        train_config(config),
-        title=NAME,
-        paper=PAPER,
-        target_accuracy=TARGET_ACCURACY,
-        time_limit=TIME_LIMIT_SECONDS,
-        run_dir=run_dir,
-        resume=resume,
-        console=console,
-    )
+def run(config: ResnetFashionConfig, ctx: RunContext) -> Result:
+    check_one_run(config, NAME)
+    result = ctx.train_here(config, title=NAME, notes=[PAPER, selection_note(config)])
+    return add_target(result, TARGET)

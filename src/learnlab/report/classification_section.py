@@ -1,6 +1,7 @@
 """The run report's classification section: the model beside trivial baselines, one-vs-rest
-PR and ROC curves, calibration and selective prediction (`practice.classification_report`),
-built from the test labels and probabilities a run stores in outputs.safetensors.
+PR and ROC curves, calibration and selective prediction (`metrics.classification_report`),
+built from the test labels and probabilities a run stores in outputs.safetensors. The metrics
+return the curves as data; `classification_figures` draws them here.
 
 The pipeline stores the baselines' test probabilities next to the model's, under
 `runs.BASELINE_PROBABILITIES_PREFIX + name`; `summary_scalars` picks the numbers that go into
@@ -15,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 from learnlab import runs
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
     from torch import Tensor
 
+    from learnlab.metrics.classification_report import ClassificationCurves
     from learnlab.report.html import Section
-    from learnlab.report.run_report import RunFiles
+    from learnlab.report.run_files import RunFiles
 
 # The model's numbers copied into summary.json (prefixed "test_"); all baseline numbers are.
 SUMMARY_KEYS = ("macro_auc", "macro_ap", "ece", "aurc", "accuracy_at_coverage_90")
@@ -37,7 +40,7 @@ def summary_scalars(scalars: dict[str, float]) -> dict[str, float]:
 
 
 def _explanation(baselines: dict[str, Any]) -> str:
-    from learnlab.practice.baselines import BASELINE_NAMES
+    from learnlab.metrics.baselines import BASELINE_NAMES
 
     if not baselines:
         return "<p>No baseline was stored with this run.</p>"
@@ -52,9 +55,29 @@ def _explanation(baselines: dict[str, Any]) -> str:
     )
 
 
+def classification_figures(curves: ClassificationCurves) -> dict[str, Figure]:
+    """The section's four figures, by title, drawn from a classification report's curves."""
+    from learnlab.report.metric_plots import (
+        coverage_figure,
+        ranking_curves_figure,
+        reliability_figure,
+    )
+
+    return {
+        "Precision-recall curves (one-vs-rest)": ranking_curves_figure(
+            curves.pr, kind="pr", thin=curves.per_class, dashed=curves.baselines
+        ),
+        "ROC curves (one-vs-rest)": ranking_curves_figure(
+            curves.roc, kind="roc", thin=curves.per_class, dashed=curves.baselines
+        ),
+        "Reliability diagram": reliability_figure(curves.diagram, curves.other_diagrams),
+        "Accuracy vs coverage": coverage_figure(curves.coverage, curves.marks),
+    }
+
+
 def classification_section(run: RunFiles) -> Section | None:
     """The section, or None for a run without test probabilities (regression)."""
-    from learnlab.practice.classification_report import classification_report
+    from learnlab.metrics.classification_report import classification_report
     from learnlab.report.html import Section, figure_html, rows_table_html
 
     labels = run.outputs.get(runs.TEST_LABELS_KEY)
@@ -71,6 +94,7 @@ def classification_section(run: RunFiles) -> Section | None:
         parts.append(f'<ul class="notes">{items}</ul>')
     for name, rows in report.tables.items():
         parts.append(f"<h3>{html.escape(name)}</h3>" + rows_table_html(rows, name))
-    for name, figure in report.figures.items():
+    figures = classification_figures(report.curves) if report.curves is not None else {}
+    for name, figure in figures.items():
         parts.append(f"<h3>{html.escape(name)}</h3>" + figure_html(figure, name))
     return Section("classification", "Classification metrics and baselines", "".join(parts))

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from learnlab import runs
-from learnlab.errors import DataError
-from learnlab.fileio import atomic_write_text
+from learnlab.io.atomic import atomic_write_text
+from learnlab.io.errors import DataError
 from learnlab.report.html import (
     Section,
     figure_html,

@@ -11,14 +11,14 @@ Sections, each present only when its input is: title and notes; test metrics (ac
 precision, recall and F1 and their macro average; extra tables (e.g. paper vs ours); extra
 figures; the configuration, nested keys flattened with dots. Each is a `Section` (built by
 `metrics_section`, `curves_section`, ...); `render_page` joins any list of sections, which is
-how `learnlab.report.run_report` composes a run's page from its files.
+how `learnlab.report.run_report` composes a run's page from its files; `write_page` writes a
+page atomically.
 
 Example:
     >>> import tempfile
-    >>> run_dir = Path(tempfile.mkdtemp())
-    >>> path = write_report(run_dir, title="MLP on MNIST", summary={"test_accuracy": 0.981},
-    ...                     history=[{"epoch": 1, "train_loss": 0.3, "val_loss": 0.2}])
-    >>> path.name
+    >>> page = render_report(title="MLP on MNIST", summary={"test_accuracy": 0.981},
+    ...                      history=[{"epoch": 1, "train_loss": 0.3, "val_loss": 0.2}])
+    >>> write_page(Path(tempfile.mkdtemp()), page).name
     'report.html'
 """
 
@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import base64
 import html
-import math
-import re
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,8 +33,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from learnlab import __version__
-from learnlab.errors import DataError
-from learnlab.fileio import atomic_write_bytes
+from learnlab.formatting import _plain, flatten, format_metric, format_number, format_value
+from learnlab.io.atomic import atomic_write_bytes
+from learnlab.io.errors import DataError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,7 +47,6 @@ REPORT_NAME = "report.html"
 # high-density screens; at 100 CSS px per figure inch a 9.6-inch figure fills the page.
 _DISPLAY_DPI = 100
 _RENDER_DPI = 2 * _DISPLAY_DPI
-_MAX_LIST_ITEMS = 20
 
 _CSS = """
 body { margin: 0; background: #fff; color: #1f2328; line-height: 1.5;
@@ -71,77 +69,6 @@ img { max-width: 100%; height: auto; }
 figcaption { color: #57606a; font-size: 0.9rem; }
 footer { margin-top: 3rem; color: #8c959f; font-size: 0.85rem; }
 """
-
-
-# ---- formatting values -------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """Tensors and numpy values as Python scalars or lists; everything else unchanged."""
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        return value.tolist()
-    return value
-
-
-def format_number(value: float | int) -> str:
-    """A number as a person reads it: 4 significant digits, thousands separators, no noise."""
-    if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10_000 else str(value)
-    if not math.isfinite(value):
-        return str(value)
-    magnitude = abs(value)
-    if value == 0:
-        return "0"
-    if magnitude >= 1e6 or magnitude < 1e-3:
-        return f"{value:.3g}"
-    if magnitude >= 100:
-        return f"{value:,.1f}"
-    return f"{value:.4g}"
-
-
-def format_value(value: Any) -> str:
-    """Any value of a summary, table or config as short text (not yet escaped)."""
-    value = _plain(value)
-    if value is None:
-        return "\u2014"
-    if isinstance(value, (bool, str)):
-        return str(value)
-    if isinstance(value, (int, float)):
-        return format_number(value)
-    if isinstance(value, (list, tuple)):
-        shown = ", ".join(format_value(v) for v in value[:_MAX_LIST_ITEMS])
-        more = f", \u2026 ({len(value)} items)" if len(value) > _MAX_LIST_ITEMS else ""
-        return f"[{shown}{more}]"
-    return str(value)
-
-
-def _tokens(key: str) -> list[str]:
-    return [t for t in re.split(r"[^a-z0-9]+", key.lower()) if t]
-
-
-def format_metric(key: str, value: Any) -> str:
-    """Like `format_value`, but accuracies in [0, 1] become % and durations get seconds."""
-    value = _plain(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return format_value(value)
-    tokens = _tokens(key)
-    if {"accuracy", "acc"} & set(tokens) and 0.0 <= value <= 1.0:
-        return f"{100.0 * value:.2f}%"
-    if {"seconds", "sec", "time"} & set(tokens) or (tokens and tokens[-1] == "s"):
-        return f"{value:.2f} s" if abs(value) < 10 else f"{value:,.1f} s"
-    return format_number(value)
-
-
-def flatten(mapping: Mapping, prefix: str = "") -> dict[str, Any]:
-    """{"a": {"b": 1}} -> {"a.b": 1}; an empty nested mapping stays as {}."""
-    flat: dict[str, Any] = {}
-    for key, value in mapping.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, prefix=f"{name}."))
-        else:
-            flat[name] = value
-    return flat
 
 
 # ---- HTML pieces ---------------------------------------------------------------------------
@@ -212,7 +139,7 @@ def _figure_html(fig: Figure, caption: str) -> str:
 def _confusion_body(confusion: np.ndarray | Tensor, class_names: list[str] | None) -> str:
     import torch
 
-    from learnlab.practice.metrics import macro_scores, per_class_scores
+    from learnlab.metrics.scores import macro_scores, per_class_scores
     from learnlab.report.plots import MAX_ANNOTATED_CLASSES, confusion_matrix_figure
 
     counts = torch.as_tensor(confusion).detach().cpu()
@@ -370,7 +297,12 @@ def render_report(
     extra_figures: dict[str, Figure] | None = None,
     tables: dict[str, list[dict[str, object]]] | None = None,
 ) -> str:
-    """The report page as a string; see `write_report`."""
+    """A page from values in memory: what the tools whose pages are not runs (the model
+    doctor, a hyperparameter search) show. A run's report is drawn from its files instead
+    (`learnlab.report.run_report`). `summary` holds the metrics (keys with `accuracy` and a
+    value in [0, 1] are shown as %, keys with `seconds`/`time` as durations); `history` one
+    dict per epoch (may be empty); `tables` maps a title to a list of row dicts (columns: the
+    union of the keys, in order)."""
     sections = [
         metrics_section(summary),
         curves_section(history),
@@ -380,36 +312,3 @@ def render_report(
         config_section(config),
     ]
     return render_page(title, notes, sections)
-
-
-def write_report(
-    run_dir: Path,
-    *,
-    title: str,
-    summary: dict[str, object],
-    history: list[dict[str, float]],
-    config: dict | None = None,
-    confusion: np.ndarray | Tensor | None = None,
-    class_names: list[str] | None = None,
-    notes: list[str] | None = None,
-    extra_figures: dict[str, Figure] | None = None,
-    tables: dict[str, list[dict[str, object]]] | None = None,
-) -> Path:
-    """Write `run_dir/report.html` atomically and return its path.
-
-    `summary` holds the test metrics (keys with `accuracy` and a value in [0, 1] are shown as
-    %, keys with `seconds`/`time` as durations); `history` one dict per epoch (may be empty);
-    `tables` maps a title to a list of row dicts (columns: the union of the keys, in order).
-    """
-    page = render_report(
-        title=title,
-        summary=summary,
-        history=history,
-        config=config,
-        confusion=confusion,
-        class_names=class_names,
-        notes=notes,
-        extra_figures=extra_figures,
-        tables=tables,
-    )
-    return write_page(run_dir, page)

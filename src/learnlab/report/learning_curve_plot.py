@@ -1,50 +1,54 @@
 """The learning-curve figure: measured error against training-set size on log-log axes, the
 fitted power law a n^-b + c extended to the data needed for a target error, the asymptote c
-and the target as horizontal lines."""
+and the target as horizontal lines.
+
+It draws from plain data (the sizes, the errors, the fitted a, b, c), so a stored figure
+(`learnlab.result.FigureSpec`) is redrawn by `learnlab report` from the run directory.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from learnlab.practice.learning_curve import PowerLawFit
-
 
 def learning_curve_figure(
-    sizes: list[int],
-    errors: list[float],
-    fit: PowerLawFit,
     *,
+    sizes: Sequence[int],
+    errors: Sequence[float],
+    fit: Mapping[str, float],
     target_error: float | None = None,
-    other_errors: dict[str, list[float]] | None = None,
+    other_errors: Mapping[str, Sequence[float]] | None = None,
     error_name: str = "validation error",
 ) -> Figure:
-    """Points as measured, the fit as a line; `other_errors` (e.g. test error) as extra,
-    unfitted series."""
+    """Points as measured, the fit ({"a", "b", "c"} of err(n) = a n^-b + c) as a line;
+    `other_errors` (e.g. test error) as extra, unfitted series."""
     import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6.5, 4.0), layout="constrained")  # no pyplot: see report/plots.py
-    FigureCanvasAgg(fig)
+    from learnlab.analysis.learning_curve import PowerLawFit
+    from learnlab.report.plots import new_figure
+
+    law = PowerLawFit(fit["a"], fit["b"], fit["c"], math.nan, math.nan, math.nan, math.nan)
+    fig = new_figure(6.5, 4.0)
     ax = fig.add_subplot()
     n = np.asarray(sizes, dtype=float)
     right = n.max() * 4
-    needed = fit.size_for_error(target_error) if target_error is not None else math.inf
+    needed = law.size_for_error(target_error) if target_error is not None else math.inf
     if math.isfinite(needed):
         right = max(right, needed * 1.5)
     right = min(right, n.max() * 1e4)  # a target far away would squash the measured points
     grid = np.geomspace(n.min() / 1.5, right, 200)
-    label = f"fit {fit.a:.3g} n^-{fit.b:.3g} + {fit.c:.3g}"
-    ax.plot(grid, fit.error_at(grid), color="tab:blue", linewidth=1.5, label=label)
-    ax.plot(n, errors, "o", color="tab:blue", label=f"{error_name} (fitted)")
+    label = f"fit {law.a:.3g} n^-{law.b:.3g} + {law.c:.3g}"
+    ax.plot(grid, law.error_at(grid), color="tab:blue", linewidth=1.5, label=label)
+    ax.plot(n, list(errors), "o", color="tab:blue", label=f"{error_name} (fitted)")
     for (name, values), marker in zip((other_errors or {}).items(), "s^vD", strict=False):
-        ax.plot(n, values, marker, color="tab:gray", fillstyle="none", label=name)
-    if fit.c > 0:
-        ax.axhline(fit.c, color="tab:blue", linestyle=":", linewidth=1, label="asymptote c")
+        ax.plot(n, list(values), marker, color="tab:gray", fillstyle="none", label=name)
+    if law.c > 0:
+        ax.axhline(law.c, color="tab:blue", linestyle=":", linewidth=1, label="asymptote c")
     if target_error is not None:
         ax.axhline(target_error, color="tab:red", linestyle="--", linewidth=1, label="target")
         if math.isfinite(needed) and needed <= right:

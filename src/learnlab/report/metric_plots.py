@@ -22,14 +22,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from learnlab.errors import ConfigError, DataError
+from learnlab.io.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     import numpy as np
     from matplotlib.figure import Figure
 
-    from learnlab.practice.calibration import ReliabilityDiagram
-    from learnlab.practice.selective import CoverageCurve
+    from learnlab.metrics.calibration import ReliabilityDiagram
+    from learnlab.metrics.selective import CoverageCurve
 
 # Per-class curves get a legend entry up to this many classes; beyond, they are a grey bundle.
 MAX_LABELLED_CLASSES = 10

@@ -18,8 +18,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from learnlab.errors import ConfigError, DataError
-from learnlab.fileio import atomic_write_bytes
+from learnlab.io.atomic import atomic_write_bytes
+from learnlab.io.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,7 +33,7 @@ MAX_ANNOTATED_CLASSES = 12
 MAX_MARKED_POINTS = 40
 
 
-def _new_figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -89,7 +89,7 @@ def training_curves_figure(history: list[dict[str, float]]) -> Figure:
     panels = {name: keys for name, keys in panels.items() if keys}
 
     # Three panels fill the report's 960-px column at 100 px per inch.
-    fig = _new_figure(max(5.0, 3.25 * len(panels)), 3.1)
+    fig = new_figure(max(5.0, 3.25 * len(panels)), 3.1)
     if not panels:
         ax = fig.add_subplot()
         ax.set_axis_off()
@@ -146,7 +146,7 @@ def step_loss_figure(losses: list[float], steps_per_epoch: int) -> Figure:
         raise DataError("no step losses to plot; train for at least one step")
     values = np.array([_as_number(v) for v in losses], dtype=float)
     x = np.arange(1, len(values) + 1) / max(1, steps_per_epoch)
-    fig = _new_figure(6.5, 3.1)
+    fig = new_figure(6.5, 3.1)
     ax = fig.add_subplot()
     ax.plot(x, values, color="tab:blue", alpha=0.3, linewidth=0.8, label="every step")
     window = max(1, min(len(values) // 20, 200))
@@ -214,7 +214,7 @@ def confusion_matrix_figure(
         vmax, label = max(float(counts.max()), 1.0), "examples"
 
     side = min(11.0, max(3.8, 0.55 * k + 1.8))
-    fig = _new_figure(side + 1.0, side)
+    fig = new_figure(side + 1.0, side)
     ax = fig.add_subplot()
     image = ax.imshow(shown, cmap="Blues", vmin=0.0, vmax=vmax, interpolation="nearest")
     fig.colorbar(image, ax=ax, shrink=0.8, label=label)

@@ -64,7 +64,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from learnlab.errors import ConfigError, unknown_name
+from learnlab.io.errors import ConfigError, unknown_name
 from learnlab.scale.batched_mlp import mlp_forward, plain_mlp_plan
 from learnlab.scale.batched_optim import OPTIMIZERS, BatchedOptimizer, as_list, hyperparameter
 from learnlab.scale.masks import MaskCallback, stack_masks

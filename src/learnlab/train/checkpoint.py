@@ -1,7 +1,7 @@
 """Checkpoints: one safetensors file holding the tensors, with the JSON metadata in its header.
 
 Keeping both in one file lets a single atomic rename publish a checkpoint: the file is written
-by `learnlab.fileio.atomic_write_bytes` (temporary file, fsync, rename, fsync of the folder),
+by `learnlab.io.atomic.atomic_write_bytes` (temporary file, fsync, rename, fsync of the folder),
 so a crash, even SIGKILL, leaves the old checkpoint or the new one, never half of one.
 The JSON (under the header key "learnlab") holds everything that is not a tensor: epoch and
 position, history, optimizer hyperparameters, scheduler state, config.
@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from learnlab.errors import DataError
-from learnlab.fileio import atomic_write_bytes
+from learnlab.io.atomic import atomic_write_bytes
+from learnlab.io.errors import DataError
 
 METADATA_KEY = "learnlab"
 FORMAT_VERSION = 2
@@ -83,7 +83,7 @@ def load_state(path: Path) -> dict[str, Any]:
     """
     from safetensors import safe_open
 
-    from learnlab.safe_load import require_safetensors
+    from learnlab.io.safe_load import require_safetensors
     from learnlab.train.state_codec import decode
 
     path = Path(path)

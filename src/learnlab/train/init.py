@@ -31,7 +31,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from learnlab.errors import ConfigError, unknown_name
+from learnlab.io.errors import ConfigError, unknown_name
 
 INIT_NAMES: tuple[str, ...] = (
     "default",

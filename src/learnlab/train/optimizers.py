@@ -48,7 +48,7 @@ from typing import Any
 
 import torch
 
-from learnlab.errors import ConfigError, unknown_name
+from learnlab.io.errors import ConfigError, unknown_name
 
 OPTIMIZER_NAMES: tuple[str, ...] = (
     "sgd",

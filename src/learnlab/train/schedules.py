@@ -36,7 +36,7 @@ from typing import Any
 import torch
 from torch.optim import lr_scheduler
 
-from learnlab.errors import ConfigError, unknown_name
+from learnlab.io.errors import ConfigError, unknown_name
 
 SCHEDULE_NAMES: tuple[str, ...] = ("constant", "linear", "step", "cosine", "onecycle")
 

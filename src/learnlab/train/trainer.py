@@ -1,5 +1,9 @@
 """The Trainer: minibatch stochastic gradient descent with declared events and callbacks.
 
+A batch is whatever the loader yields (a tuple of tensors, a dict, a graph batch, an episode, a
+pair of labelled and unlabelled batches): the objective computes its loss and metrics and says
+how many examples it holds (`learnlab.objectives.base`), which weighs it in the epoch's means.
+
 For each batch: forward through the objective, backward, optimizer step, schedule step
 (schedules count optimizer steps). Metrics are kept as tensors and reduced once per epoch, so
 the loop has no per-batch host synchronisation of its own. Validation runs at the end of
@@ -21,12 +25,13 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
 from torch import nn
 
+from learnlab.objectives.base import Objective, as_objective
 from learnlab.train.epoch_metrics import (
     epoch_mean,
     example_sum,
@@ -57,14 +62,14 @@ class Trainer:
     def __init__(
         self,
         model: nn.Module,
-        objective,
+        objective: Objective | Callable[..., Any],
         optimizer: torch.optim.Optimizer,
         *,
         schedule: torch.optim.lr_scheduler.LRScheduler | None = None,
         callbacks: Iterable[Callback] = (),
     ) -> None:
         self.model = model
-        self.objective = objective
+        self.objective = as_objective(objective)
         self.optimizer = optimizer
         self.schedule = schedule
         self.callbacks = list(callbacks)
@@ -76,7 +81,7 @@ class Trainer:
         self.epochs = 0
         self.train_loader = None
         self.val_loader = None
-        self.batch: tuple[torch.Tensor, ...] | None = None
+        self.batch: Any = None
         self.loss: torch.Tensor | None = None
         self.metrics: dict[str, torch.Tensor] = {}
         self.error: BaseException | None = None
@@ -148,7 +153,7 @@ class Trainer:
         self._batch_values, self._batch_sizes = {}, []
         self.fire("after_epoch")
 
-    def _train_step(self, batch: tuple[torch.Tensor, ...]) -> None:
+    def _train_step(self, batch: Any) -> None:
         if self._needs_closure:
             self._closure_step(batch)
         else:
@@ -163,7 +168,7 @@ class Trainer:
             self.schedule.step()
         self.step += 1
         self.fire("after_step")
-        self._accumulate(len(batch[0]), self.loss, self.metrics)
+        self._accumulate(self.objective.batch_examples(batch), self.loss, self.metrics)
 
     def _zero_grad(self) -> None:
         """`optimizer.zero_grad(set_to_none=True)`, directly when it is torch's own method: the
@@ -176,7 +181,7 @@ class Trainer:
             for p in group["params"]:
                 p.grad = None
 
-    def _closure_step(self, batch: tuple[torch.Tensor, ...]) -> None:
+    def _closure_step(self, batch: Any) -> None:
         """L-BFGS evaluates the objective several times per step; the first evaluation is
         the one reported (it is the loss at the current parameters)."""
         first = True
@@ -225,7 +230,7 @@ class Trainer:
         try:
             for batch in loader:
                 loss, metrics = self.objective(self.model, batch)
-                n = len(batch[0])
+                n = self.objective.batch_examples(batch)
                 for name, value in (("loss", loss), *metrics.items()):
                     sums[name] = sums.get(name, 0.0) + example_sum(value, n)
                 count += n
@@ -236,8 +241,7 @@ class Trainer:
     # -- state ----------------------------------------------------------------------------
     def _objective_modules(self) -> list[nn.Module]:
         """Trainable modules the objective owns (a plain function objective owns none)."""
-        extra = getattr(self.objective, "extra_modules", None)
-        return list(extra()) if extra is not None else []
+        return list(self.objective.extra_modules())
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue this fit exactly where it is."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from learnlab.models.graph import normalized_adjacency
+from learnlab.data.adjacency import normalized_adjacency
 
 INPUT_SHAPES: dict[str, list[tuple[int, ...]]] = {"gcn": [(5,), (12,)], "gcn-graph": [(4,)]}
 VARIANTS: list[tuple[str, dict]] = [

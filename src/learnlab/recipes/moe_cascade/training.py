@@ -1,14 +1,27 @@
-"""What the mixture and cascade parts share: MNIST as normalised tensors, a seeded Adam fit
-through the Trainer (with a progress bar), and batched prediction."""
+"""What the parts share: MNIST as normalised tensors, a seeded Adam fit through the Trainer
+(with a progress bar), batched prediction, and one progress bar over the steps of several fits
+(the siamese and bilinear parts)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
+from learnlab.config import DataRecipeConfig, RecipeConfig, StrictModel
 from learnlab.data import Split
+from learnlab.train.events import Callback
+
+
+def part_settings(config: StrictModel, shared: RecipeConfig) -> dict[str, Any]:
+    """What a part ran with, for its config.json: the recipe's shared settings (seed, data,
+    progress) and the part's own."""
+    common = shared.model_dump(mode="json", include=set(DataRecipeConfig.model_fields))
+    return {**common, **config.model_dump(mode="json")}
 
 
 @dataclass
@@ -76,11 +89,42 @@ def predict(model: nn.Module, x: Tensor, batch_size: int = 1000) -> Tensor:
         model.train(was_training)
 
 
-def new_figure(width: float, height: float):
-    """A matplotlib Figure with an Agg canvas and no pyplot state (as learnlab.report.plots)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+class StepBar(Callback):
+    """Advances a rich progress task by one per optimizer step, showing that step's loss; one
+    bar can follow several Trainers in turn (the bilinear part's seven models)."""
 
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+    order = 90
+
+    def __init__(self, progress, task) -> None:
+        self.progress, self.task = progress, task
+
+    def after_step(self, trainer) -> None:
+        self.progress.update(self.task, advance=1, loss=f"{float(trainer.loss.detach()):.4f}")
+
+
+@contextmanager
+def step_bar(console, label: str, total: int) -> Iterator[list[Callback]]:
+    """A progress bar of `total` optimizer steps on `console`; yields the callbacks to give each
+    Trainer (none when console is None: no bar)."""
+    if console is None:
+        yield []
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        yield [StepBar(progress, progress.add_task(label, total=total, loss="-"))]

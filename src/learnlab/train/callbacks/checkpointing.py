@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from learnlab.fileio import remove_stale_temp_files
+from learnlab.io.atomic import remove_stale_temp_files
 from learnlab.train.checkpoint import save_state
 from learnlab.train.events import Callback
 

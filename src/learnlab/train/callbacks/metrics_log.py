@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from learnlab.fileio import atomic_write_text
+from learnlab.io.atomic import atomic_write_text
 from learnlab.train.events import Callback
 
 

@@ -21,7 +21,7 @@ import logging
 import math
 from typing import Literal
 
-from learnlab.errors import TrainingDiverged
+from learnlab.io.errors import TrainingDiverged
 from learnlab.train.events import Callback, CancelBatch
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,25 @@
+"""Analyses: probes of a trained model, each returning a small dataclass of numbers and arrays.
+
+The contract every analysis here keeps (tests/analysis/test_analysis_contract.py checks the
+first three over every analysis that takes a model):
+
+1. Input: a model and data (a batch, a loader, tensors), or a loss closure and the parameters
+   it depends on, or vectors a model produced (embeddings). Nothing is trained or written.
+2. Output: a frozen dataclass of Python numbers and NumPy/torch arrays (on the CPU), small
+   enough to store in a Result's summary, tables or figure data.
+3. The model comes back as it came: its train/eval mode and every parameter's `requires_grad`
+   (`preserved_model_state`), its weights untouched and its gradients as they were.
+4. Tested against an exact oracle on a small case: a dense Hessian with `eigh` in float64,
+   finite differences, scikit-learn's or SciPy's answer to the same question.
+
+Modules (one idea each):
+
+    base            preserved_model_state, the loss closure of an objective on a batch
+    hessian         Hessian-vector products, the dense Hessian of a small model, its extreme
+                    eigenvalues by Lanczos (SciPy's eigsh on the product)
+    embeddings      cosine neighbours, analogies, sentence vectors, linear probes of vectors
+    learning_curve  a power law err(n) = a n^-b + c fitted to a learning curve's points
+
+The lectures' "unintuitive properties" (adversarial examples, sharpness, loss landscapes,
+intrinsic dimension, lottery tickets, memorization) are added here as modules of this form.
+"""

@@ -1,0 +1,118 @@
+"""The Hessian of a loss with respect to the parameters: products with it, the dense matrix of a
+small model, and its extreme eigenvalues.
+
+Pearlmutter (1994), "Fast exact multiplication by the Hessian": H v is the gradient of
+(grad L . v), one extra backward pass, so H never has to be formed. Its extreme eigenvalues come
+from the Lanczos method on that product (Lanczos 1950; here SciPy's ARPACK `eigsh` on a
+`LinearOperator`), as in the Hessian-spectrum studies the lectures cite (sharpness, saddle
+points: a negative eigenvalue at a critical point means a direction of descent remains).
+
+Example:
+    >>> import torch
+    >>> from torch import nn
+    >>> model = nn.Linear(3, 1, bias=False).double()
+    >>> x = torch.eye(3, dtype=torch.float64)
+    >>> loss = lambda m, b: ((m(b[0]).squeeze(1) - b[1]) ** 2).mean()
+    >>> spectrum = hessian_eigenvalues(model, lambda m, b: (loss(m, b), {}), (x, x[0]), k=1)
+    >>> round(float(spectrum.eigenvalues[0]), 6)   # H = 2/3 I
+    0.666667
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import nn
+
+from learnlab.analysis.base import flat, loss_closure, preserved_model_state, trainable
+from learnlab.io.errors import ConfigError
+from learnlab.objectives.base import Objective
+
+# A dense Hessian of this many parameters is 64 MB in float64: beyond, use the eigenvalues.
+MAX_DENSE_PARAMETERS = 2_896
+
+
+@dataclass(frozen=True)
+class HessianSpectrum:
+    """Extreme eigenvalues of the Hessian at the model's parameters."""
+
+    eigenvalues: np.ndarray  # (k,), float64, in increasing order
+    which: str  # "largest" (algebraic), "smallest" (algebraic) or "magnitude"
+    parameters: int  # the Hessian's size
+    products: int  # Hessian-vector products the Lanczos iteration used
+    loss: float  # the loss at these parameters
+
+
+def hessian_vector_product(
+    loss: Callable[[], torch.Tensor], params: Sequence[torch.Tensor], vector: torch.Tensor
+) -> torch.Tensor:
+    """H v for the flat `vector`, by differentiating (grad L . v) (Pearlmutter 1994)."""
+    grads = torch.autograd.grad(loss(), params, create_graph=True)
+    dot = (flat(grads) * vector.to(grads[0].dtype)).sum()
+    return flat(torch.autograd.grad(dot, params)).detach()
+
+
+def dense_hessian(
+    model: nn.Module, objective: Objective | Callable[..., Any], batch: Any
+) -> torch.Tensor:
+    """The (P, P) Hessian of the objective on `batch`, one product per column; small models
+    only (P <= MAX_DENSE_PARAMETERS). The model is left as it came."""
+    with preserved_model_state(model):
+        params = trainable(model)
+        size = sum(p.numel() for p in params)
+        if size > MAX_DENSE_PARAMETERS:
+            raise ConfigError(
+                f"the dense Hessian of {size:,} parameters is too large (the limit is "
+                f"{MAX_DENSE_PARAMETERS:,}); use hessian_eigenvalues for its spectrum."
+            )
+        loss = loss_closure(model, objective, batch)
+        basis = torch.eye(size, dtype=params[0].dtype, device=params[0].device)
+        columns = [hessian_vector_product(loss, params, basis[i]) for i in range(size)]
+    return torch.stack(columns, dim=1)
+
+
+def hessian_eigenvalues(
+    model: nn.Module,
+    objective: Objective | Callable[..., Any],
+    batch: Any,
+    *,
+    k: int = 1,
+    which: Literal["largest", "smallest", "magnitude"] = "largest",
+    tol: float = 1e-6,
+    seed: int = 0,
+) -> HessianSpectrum:
+    """The `k` largest (or smallest, or largest in magnitude) eigenvalues of the Hessian of
+    the objective on `batch`, by Lanczos on Hessian-vector products; the model is left as it
+    came. The starting vector is drawn from `seed`, so the result is reproducible."""
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    modes = {"largest": "LA", "smallest": "SA", "magnitude": "LM"}
+    if which not in modes:
+        raise ConfigError(f"which={which!r}; choose largest, smallest or magnitude.")
+    with preserved_model_state(model):
+        params = trainable(model)
+        size = sum(p.numel() for p in params)
+        if not 1 <= k < size:
+            raise ConfigError(f"k={k}: ask for 1 to {size - 1} eigenvalues of a {size}-d Hessian.")
+        loss = loss_closure(model, objective, batch)
+        device, dtype = params[0].device, params[0].dtype
+        products = 0
+
+        def matvec(v: np.ndarray) -> np.ndarray:
+            nonlocal products
+            products += 1
+            vector = torch.as_tensor(np.asarray(v).reshape(-1), dtype=dtype, device=device)
+            return hessian_vector_product(loss, params, vector).double().cpu().numpy()
+
+        start = np.random.default_rng(seed).standard_normal(size)
+        operator = LinearOperator((size, size), matvec=matvec, dtype=np.float64)
+        values = eigsh(
+            operator, k=k, which=modes[which], tol=tol, v0=start, return_eigenvectors=False
+        )
+        with torch.no_grad():
+            at = float(loss())
+    return HessianSpectrum(np.sort(values), which, size, products, at)

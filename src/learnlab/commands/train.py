@@ -1,0 +1,91 @@
+"""`learnlab train`: train a model on a data set and write a run directory (or, with
+--dry-run, check the whole configuration and print it)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from learnlab.commands.options import add_dry_run_option, add_run_options
+
+NAME = "train"
+HELP = "train a model on a data set"
+DESCRIPTION = "Train a model on a data set and write a run directory."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", help="data set name (learnlab list datasets)")
+    parser.add_argument(
+        "--model", help="model name (learnlab list models) or path/to/file.py:factory"
+    )
+    parser.add_argument(
+        "--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, lbfgs"
+    )
+    parser.add_argument("--lr", type=float, help="learning rate")
+    parser.add_argument("--epochs", type=int, help="number of passes over the training set")
+    parser.add_argument("--batch-size", type=int, help="examples per minibatch")
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        metavar="PATH",
+        help="continue the run in this run directory (or checkpoint file)",
+    )
+    add_dry_run_option(parser)
+    add_run_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train; print the run directory (the last line on stdout). A dry run prints the
+    resolved configuration as JSON instead."""
+    from learnlab import config as cfg
+    from learnlab.pipeline import run_training
+
+    flags = {
+        "dataset": args.dataset,
+        "model": args.model,
+        "optimizer": args.optimizer,
+        "lr": args.lr,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+    }
+    base = None
+    if args.resume is not None:
+        if args.run_dir is not None:
+            from learnlab.io.errors import ConfigError
+
+            raise ConfigError("--resume continues a run in its own directory; drop --run-dir.")
+        base = config_of_run(args.resume)
+    config = cfg.build_config(
+        cfg.TrainConfig,
+        config_file=args.config,
+        flags=flags,
+        assignments=args.assignments,
+        base=base,
+    )
+    if args.dry_run:
+        from learnlab.commands import dryrun
+        from learnlab.runs import choose_run_dir
+
+        if args.resume is None:
+            choose_run_dir("dry-run", args.run_dir)  # refuses a --run-dir that holds files
+        dryrun.report(config.model_dump(mode="json"), [dryrun.check_train_config(config)])
+        return 0
+    outcome = run_training(config, run_dir=args.run_dir, resume=args.resume)
+    print(outcome.run_dir)
+    return 0
+
+
+def config_of_run(path: Path) -> dict:
+    """The resolved config saved in a run directory or checkpoint (what --resume continues)."""
+    from learnlab.io.errors import ConfigError
+    from learnlab.runs import CHECKPOINT_FILE
+    from learnlab.train.checkpoint import load_state
+
+    ckpt = path / CHECKPOINT_FILE if path.is_dir() else path
+    if not ckpt.exists():
+        raise ConfigError(
+            f"--resume {path}: no checkpoint there ({ckpt} does not exist).\n"
+            "Give the run directory of an earlier `learnlab train`."
+        )
+    return load_state(ckpt)["extra"]["config"]

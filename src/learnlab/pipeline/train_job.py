@@ -1,0 +1,363 @@
+"""The end-to-end supervised pipeline behind `learnlab train` (and the quickstart recipe):
+
+data -> normalise and split -> model -> objective -> optimizer and schedule -> Trainer with
+callbacks -> test metrics and confusion matrix -> run directory (weights, checkpoint, metrics,
+summary, HTML report) -> run index.
+
+A fresh run and a resumed one build everything in the same order from the same seed; the
+checkpoint then overwrites weights, optimizer, schedule, loader position and RNG states, so a
+run resumed after SIGKILL ends bit-identical to one that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from learnlab import runs
+from learnlab.config import TrainConfig, check_fits_data
+from learnlab.data.dataset import Dataset, Split
+from learnlab.io.disk import check_writable, disk_errors
+from learnlab.io.errors import LearnlabError, ResourceError
+
+if TYPE_CHECKING:
+    from learnlab.report.publish import Published
+    from learnlab.result import Result
+
+
+@dataclass
+class PreparedData:
+    dataset: Dataset
+    train: Split
+    val: Split | None
+    test: Split
+
+
+def prepare_data(config: TrainConfig) -> PreparedData:
+    """Load the data set, normalise inputs to float32, hold out a seeded validation split."""
+    from learnlab.data import load_dataset, normalize
+
+    ds = load_dataset(config.dataset, root=config.data_root, download=config.download)
+
+    def convert(split: Split) -> Split:
+        x = normalize(split.x, scale=ds.scale, mean=ds.mean, std=ds.std)
+        return Split(x, split.y)
+
+    train, test = convert(ds.train), convert(ds.test)
+    val = convert(ds.val) if ds.val is not None else None
+    if val is None and config.val_fraction > 0:
+        # its own generator: the split depends on the seed only, not on what ran before
+        order = torch.randperm(len(train), generator=torch.Generator().manual_seed(config.seed))
+        n_val = max(1, round(config.val_fraction * len(train)))
+        val = Split(train.x[order[:n_val]], train.y[order[:n_val]])
+        train = Split(train.x[order[n_val:]], train.y[order[n_val:]])
+    if config.limit_train is not None:
+        train = Split(train.x[: config.limit_train], train.y[: config.limit_train])
+    return PreparedData(ds, train, val, test)
+
+
+def _loaders(config: TrainConfig, data: PreparedData, device: torch.device):
+    from learnlab.data import TensorLoader, random_translate
+
+    transform = None
+    if config.augment_translate > 0:  # images only: checked by check_fits_data
+        background = (0.0 - data.dataset.mean) / data.dataset.std
+        transform = random_translate(config.augment_translate, fill=background)
+    train = TensorLoader(
+        data.train.x,
+        data.train.y,
+        batch_size=config.batch_size,
+        shuffle=True,
+        seed=config.seed,
+        device=device,
+        transform=transform,
+    )
+
+    def fixed(split: Split | None):
+        if split is None:
+            return None
+        return TensorLoader(
+            split.x, split.y, batch_size=config.eval_batch_size, shuffle=False, device=device
+        )
+
+    return train, fixed(data.val), fixed(data.test)
+
+
+@torch.no_grad()
+def predict_probabilities(model: torch.nn.Module, loader) -> tuple[torch.Tensor, torch.Tensor]:
+    """(true labels, class probabilities: softmax of the logits, float32) over a loader, on
+    the CPU, in eval mode; the mode is restored."""
+    was_training = model.training
+    model.eval()
+    ys, probabilities = [], []
+    try:
+        for x, y in loader:
+            ys.append(y.cpu())
+            probabilities.append(torch.softmax(model(x).float(), dim=1).cpu())
+    finally:
+        model.train(was_training)
+    return torch.cat(ys), torch.cat(probabilities)
+
+
+def run_training(
+    config: TrainConfig,
+    *,
+    run_dir: str | Path | None = None,
+    resume: str | Path | None = None,
+    console=None,
+    title: str | None = None,
+    notes: list[str] | None = None,
+    extra_callbacks: list | None = None,
+    index: bool = True,
+    report: bool = True,
+) -> Published:
+    """`learnlab train`: train as `config` says, publish the run directory, return it.
+
+    `resume` is a run directory (or its checkpoint file) to continue. `extra_callbacks` join
+    the built-in ones (e.g. a search's pruning callback; a CancelFit from one ends training,
+    and the run is finished and reported as far as it got). `index=False` keeps the run out of
+    the run index (a search's trials, say); `report=False` skips drawing report.html (seconds
+    of figures), which `learnlab report RUN` can draw later from the run's files.
+    """
+    from rich.console import Console
+
+    from learnlab.report.publish import publish
+
+    console = console or Console(stderr=True)
+    if resume is not None:
+        resume = Path(resume)
+        run_path = resume.parent if resume.is_file() else resume
+    else:
+        # checked now, created only once everything else has been built without error
+        run_path = runs.choose_run_dir(f"{config.dataset}-{Path(config.model).stem}", run_dir)
+    result = train_model(
+        config,
+        run_path,
+        resume=resume is not None,
+        console=console,
+        title=title,
+        notes=notes,
+        extra_callbacks=extra_callbacks,
+    )
+    return publish(result, run_path, index=index, report=report, console=console)
+
+
+def train_model(
+    config: TrainConfig,
+    run_path: Path,
+    *,
+    resume: bool = False,
+    console=None,
+    title: str | None = None,
+    notes: list[str] | None = None,
+    extra_callbacks: list | None = None,
+    write_config: bool = True,
+) -> Result:
+    """Train in `run_path` (checkpoints and metrics.jsonl are written there as training goes;
+    with `resume`, continue from its checkpoint) and return the unpublished Result: test
+    metrics, weights, test outputs, history. `learnlab.report.publish` writes the rest.
+    `write_config=False` leaves config.json to the caller (a recipe training in its own run
+    directory keeps its own config there, which `--resume` reads)."""
+    from rich.console import Console
+
+    from learnlab.objectives.supervised import objective_for_task
+    from learnlab.pipeline.build import build_training_parts
+    from learnlab.train.checkpoint import load_state
+    from learnlab.train.seeding import seed_everything, select_device
+    from learnlab.train.trainer import Trainer
+
+    console = console or Console(stderr=True)
+    run_path = Path(run_path)
+    checkpoint_state = load_state(run_path / runs.CHECKPOINT_FILE) if resume else None
+    check_writable(run_path)  # a read-only or unwritable folder fails now, not after loading
+
+    device = select_device(config.device)
+    seed_everything(config.seed)
+    data = prepare_data(config)
+    check_fits_data(config, data.dataset.input_shape, data.val is not None)
+    objective = objective_for_task(data.dataset.task)
+    train_loader, val_loader, test_loader = _loaders(config, data, device)
+    parts = build_training_parts(
+        config,
+        data.dataset.input_shape,
+        data.dataset.num_outputs,
+        steps_per_epoch=len(train_loader),
+        device=device,
+        extra_parameters=[p for m in objective.extra_modules() for p in m.parameters()],
+    )
+    with disk_errors(run_path, "creating"):
+        run_path.mkdir(parents=True, exist_ok=True)
+    callbacks = _callbacks(config, run_path, console) + list(extra_callbacks or [])
+    trainer = Trainer(
+        parts.model, objective, parts.optimizer, schedule=parts.schedule, callbacks=callbacks
+    )
+    if checkpoint_state is not None:
+        trainer.load_state_dict(checkpoint_state["trainer"], train_loader=train_loader)
+        console.print(
+            f"resuming {run_path} at epoch {trainer.epoch + 1}, batch {trainer.batch_in_epoch}"
+        )
+    if write_config:
+        runs.write_json(run_path / runs.CONFIG_FILE, config.model_dump())
+    console.print(
+        f"[bold]{title or 'train'}[/]: {config.model} on {config.dataset} "
+        f"({len(data.train)} training examples, "
+        f"{sum(p.numel() for p in parts.model.parameters()):,} parameters, {device})"
+    )
+    _fit(trainer, train_loader, val_loader, config.epochs, run_path, console)
+    return _result(config, data, trainer, test_loader, title, notes)
+
+
+def _fit(trainer, train_loader, val_loader, epochs: int, run_path: Path, console) -> None:
+    """trainer.fit; a failure leaves summary.json saying so and where the last checkpoint is."""
+    try:
+        trainer.fit(train_loader, epochs, val_loader)
+    except LearnlabError as exc:
+        # on a full disk this small file may not fit either: the first error is the one to show
+        with contextlib.suppress(ResourceError):
+            runs.write_json(run_path / runs.SUMMARY_FILE, {"status": "failed", "error": str(exc)})
+        where = (
+            f"The last good checkpoint is in {run_path}."
+            if (run_path / runs.CHECKPOINT_FILE).exists()
+            else f"It stopped before its first checkpoint; {run_path} holds its config."
+        )
+        raise type(exc)(f"{exc}\n{where}") from None
+    except KeyboardInterrupt:
+        console.print(f"interrupted; continue with: learnlab train --resume {run_path}")
+        raise
+
+def _callbacks(config: TrainConfig, run_path: Path, console) -> list:
+    """The callbacks of `learnlab train`, in the documented order of learnlab.train.events."""
+    from learnlab.train.callbacks import (
+        Checkpointer,
+        EarlyStopping,
+        GradientClipping,
+        LossCurve,
+        MetricsLog,
+        NanGuard,
+        ProgressBar,
+    )
+
+    resolved = config.model_dump()
+    callbacks = [
+        NanGuard(config.nan_policy),
+        MetricsLog(run_path / runs.METRICS_FILE),
+        LossCurve(),
+    ]
+    if config.grad_clip is not None:
+        callbacks.append(GradientClipping(config.grad_clip))
+    if config.early_stopping_patience is not None:
+        callbacks.append(EarlyStopping("val_loss", patience=config.early_stopping_patience))
+    callbacks.append(
+        Checkpointer(
+            run_path / runs.CHECKPOINT_FILE,
+            every_batches=config.checkpoint_every_batches,
+            every_seconds=config.checkpoint_every_seconds,
+            extra=lambda: {"config": resolved},
+        )
+    )
+    if config.progress:
+        callbacks.append(ProgressBar(console))
+    return callbacks
+
+
+def _baseline_outputs(config: TrainConfig, data: PreparedData) -> dict[str, torch.Tensor]:
+    """Test probabilities (float32) of the trivial baselines fitted on the training split."""
+    from learnlab.metrics.baselines import fit_baselines
+
+    fitted = fit_baselines(
+        data.train.x, data.train.y, data.test.x, data.dataset.num_classes, seed=config.seed
+    )
+    prefix = runs.BASELINE_PROBABILITIES_PREFIX
+    return {prefix + name: p.to(torch.float32) for name, p in fitted.items()}
+
+
+def _classification_scalars(y_true, probabilities, outputs) -> dict[str, float]:
+    """ECE, macro AUC, accuracy at 90% coverage... and the baselines' scores, for summary.json;
+    from the same stored tensors as the report's classification section."""
+    from learnlab.metrics.classification_report import classification_report
+    from learnlab.report.classification_section import stored_baselines, summary_scalars
+
+    report = classification_report(
+        y_true, probabilities, baselines=stored_baselines(outputs), with_curves=False
+    )
+    return summary_scalars(report.scalars)
+
+
+def _test_outputs(config, data, model, test_loader) -> tuple[dict, dict[str, torch.Tensor]]:
+    """Classification only: macro scores and calibration/coverage scalars for the summary, and
+    the test labels and probabilities (and the baselines') for outputs.safetensors."""
+    from learnlab.metrics.scores import confusion_matrix, macro_scores
+
+    ds = data.dataset
+    if ds.task != "classification":
+        return {}, {}
+    y_true, probabilities = predict_probabilities(model, test_loader)
+    # the report derives its confusion matrix from the stored probabilities the same way
+    confusion = confusion_matrix(y_true, probabilities.argmax(dim=1), ds.num_classes)
+    outputs = {runs.TEST_LABELS_KEY: y_true.long(), runs.TEST_PROBABILITIES_KEY: probabilities}
+    if config.baselines:
+        outputs.update(_baseline_outputs(config, data))
+    scalars = {**macro_scores(confusion), **_classification_scalars(y_true, probabilities, outputs)}
+    return scalars, outputs
+
+
+def _result(config, data, trainer, test_loader, title, notes) -> Result:
+    """Evaluate on the test split and gather the run's Result."""
+    from learnlab.formatting import format_metric
+    from learnlab.result import Result, SavedModel
+    from learnlab.train.callbacks import EarlyStopping, LossCurve
+
+    model, ds = trainer.model, data.dataset
+    test = {f"test_{k}": v for k, v in trainer.evaluate(test_loader).items()}
+    last = trainer.history[-1] if trainer.history else {}
+    early = trainer.callback(EarlyStopping)
+    summary: dict[str, Any] = {
+        "status": "stopped early" if early and early.stopped_epoch else "completed",
+        "dataset": config.dataset,
+        "model": config.model,
+        "epochs_completed": trainer.epoch,
+        **test,
+        **{k: v for k, v in last.items() if k.startswith(("train_", "val_"))},
+        "train_seconds": trainer.train_seconds,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "seed": config.seed,
+    }
+    scalars, outputs = _test_outputs(config, data, model, test_loader)
+    summary.update(scalars)
+    curve = trainer.callback(LossCurve)
+    outputs[runs.STEP_LOSSES_KEY] = torch.tensor(curve.losses if curve else [], dtype=torch.float32)
+    shown = {k: v for k, v in summary.items() if k.startswith("test_")}
+    headline = "  ".join(f"{k} {format_metric(k, v)}" for k, v in shown.items())
+    info = {
+        "model": config.model,
+        "options": config.model_options,
+        "input_shape": list(ds.input_shape),
+        "num_outputs": ds.num_outputs,
+        "dataset": config.dataset,
+        "task": ds.task,
+        "class_names": ds.class_names,
+        "scale": ds.scale,
+        "mean": ds.mean,
+        "std": ds.std,
+    }
+    return Result(
+        kind=title or "train",
+        title=title or f"{config.model} on {config.dataset}",
+        summary=summary,
+        notes=list(notes or []),
+        history=list(trainer.history),
+        config=config.model_dump(),
+        models={"model": SavedModel(model, info)},
+        outputs=outputs,
+        outputs_info={"steps_per_epoch": len(trainer.train_loader)},
+        index={
+            "dataset": config.dataset,
+            "model": config.model,
+            **{k: summary[k] for k in ("test_accuracy", "test_loss") if k in summary},
+        },
+        headline=headline + f"  train_seconds {trainer.train_seconds:.1f}",
+    )

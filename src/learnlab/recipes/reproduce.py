@@ -1,0 +1,239 @@
+"""Reproductions: recipes that carry a paper's numbers and put ours next to them.
+
+A reproduction is a registered recipe with a `Reproduction` attached: the paper (authors, year,
+title), the setup in words (what is faithful to the paper and what is not), the paper's
+numbers as `Claim`s (each says how to read our measured number from the recipe's summary, how
+far apart the two may be before they count as different, and why they may differ), and the
+overrides of a quick configuration for tests. A recipe that runs several seeds puts the mean
+in its summary and the spread beside it; the table shows both next to the paper's number.
+
+`run_reproduction(name)` runs the recipe's default (paper-faithful) configuration, builds the
+"paper vs measured" table, stores it in the run directory (tables.json, so the run's report
+shows it and `learnlab report` rebuilds it) and returns it; `write_reproductions_page` writes
+the results of several as one Markdown page (docs/reproductions.md), atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from learnlab.io.atomic import atomic_write_text
+from learnlab.io.errors import ConfigError
+from learnlab.recipes.paper import Reproduction, Spread
+
+TABLE_NAME = "paper vs measured"
+
+
+@dataclass
+class ReproductionResult:
+    name: str
+    reproduction: Reproduction
+    rows: list[dict[str, str]]
+    run_dir: Path
+    seconds: float  # wall-clock seconds of the whole recipe
+    quick: bool
+    finished: str  # local date and time
+    machine: str
+    assignments: tuple[str, ...] = ()  # the --set overrides it ran with
+
+    @property
+    def setup_changes(self) -> list[str]:
+        return setup_changes(self.assignments)
+
+    @property
+    def command(self) -> str:
+        """The command that gives these numbers (where the data lives is left out)."""
+        import shlex
+
+        words = ["learnlab", "reproduce", self.name] + (["--quick"] if self.quick else [])
+        for assignment in self.assignments:
+            if _key(assignment) not in WHERE_SETTINGS:
+                words += ["--set", assignment]
+        return shlex.join(words)
+
+
+# --set keys that say where and how to run, not what: left out of the command shown
+WHERE_SETTINGS = frozenset({"data_root", "download", "progress", "device"})
+# --set keys that draw the same experiment again with other random numbers: shown in the
+# command (they change the numbers), but the setup is still the paper's and is judged
+SEED_SETTINGS = frozenset({"seed", "seeds"})
+NEUTRAL_SETTINGS = WHERE_SETTINGS | SEED_SETTINGS
+
+
+def _key(assignment: str) -> str:
+    return assignment.partition("=")[0].strip()
+
+
+def setup_changes(assignments: Sequence[str]) -> list[str]:
+    """The --set overrides that change the experiment (any key but NEUTRAL_SETTINGS)."""
+    return [a for a in assignments if _key(a) not in NEUTRAL_SETTINGS]
+
+
+def comparison_rows(
+    reproduction: Reproduction,
+    summary: dict[str, Any],
+    *,
+    quick: bool,
+    assignments: Sequence[str] = (),
+) -> list[dict[str, str]]:
+    """The paper-vs-measured table: one row per claim, with our mean over seeds, their spread
+    (sample standard deviation, lowest to highest, how many), the difference of the mean from
+    the paper's number and a verdict (agrees within the tolerance, or why the numbers differ).
+    A quick run, or one whose settings were changed with --set, is not judged against the
+    paper; other seeds are the same setup and are judged."""
+    rows = []
+    for claim in reproduction.claims:
+        ours = float(claim.measure(summary))
+        difference = ours - claim.paper
+        spread = claim.spread(summary) if claim.spread is not None else None
+        if quick:
+            verdict = reproduction.quick_note
+        elif setup_changes(assignments):
+            changed = ", ".join(setup_changes(assignments))
+            verdict = f"settings changed ({changed}): not the paper's setup"
+        elif abs(difference) <= claim.tolerance:
+            verdict = f"agrees (within ±{claim.tolerance:.{claim.digits}f})"
+        else:
+            verdict = claim.why_different
+        rows.append(
+            {
+                "quantity": claim.quantity,
+                "paper": f"{claim.paper:.{claim.digits}f}",
+                "measured (mean)": f"{ours:.{claim.digits}f}",
+                **spread_cells(spread, claim.digits),
+                "difference": f"{difference:+.{claim.digits}f}",
+                "why they differ": verdict,
+            }
+        )
+    return rows
+
+
+def spread_cells(spread: Spread | None, digits: int) -> dict[str, str]:
+    """The seeds, std and range columns of a row ("n/a" where there is nothing to show)."""
+    if spread is None:
+        return {"seeds": "1", "std": "n/a", "range": "n/a"}
+    std = "n/a" if spread.std is None else f"{spread.std:.{digits}f}"
+    return {
+        "seeds": str(spread.seeds),
+        "std": std,
+        "range": f"{spread.low:.{digits}f} to {spread.high:.{digits}f}",
+    }
+
+
+def machine_description() -> str:
+    """CPU model, cores and torch's threads and version: what the seconds depend on."""
+    import torch
+
+    from learnlab.machine import cpu_model
+
+    cpu = cpu_model()
+    device = "CUDA " + torch.cuda.get_device_name() if torch.cuda.is_available() else "no GPU"
+    return (
+        f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} with "
+        f"{torch.get_num_threads()} threads, {device}"
+    )
+
+
+def run_reproduction(
+    name: str,
+    *,
+    quick: bool = False,
+    run_dir: str | Path | None = None,
+    assignments: Sequence[str] = (),
+    console=None,
+) -> ReproductionResult:
+    """Run reproduction `name`, store and return its paper-vs-measured table."""
+    from learnlab.config import build_config
+    from learnlab.recipes.registry import get_recipe, reproduction_names
+    from learnlab.recipes.runner import run_recipe
+
+    recipe = get_recipe(name)
+    if recipe.reproduction is None:
+        raise ConfigError(
+            f"recipe {name!r} is not a reproduction (it has no paper numbers). "
+            f"Reproductions: {', '.join(reproduction_names())}. Run it with `learnlab run`."
+        )
+    reproduction = recipe.reproduction
+    config = build_config(
+        recipe.config_class,
+        flags=dict(reproduction.quick) if quick else None,
+        assignments=list(assignments),
+    )
+    started = time.perf_counter()
+    rows: list[dict[str, str]] = []
+
+    def add_table(result) -> None:
+        rows.extend(
+            comparison_rows(reproduction, result.summary, quick=quick, assignments=assignments)
+        )
+        result.tables[TABLE_NAME] = rows
+
+    published = run_recipe(recipe, config, run_dir=run_dir, console=console, amend=add_table)
+    seconds = time.perf_counter() - started
+    return ReproductionResult(
+        name=name,
+        reproduction=reproduction,
+        rows=rows,
+        run_dir=published.run_dir,
+        seconds=seconds,
+        quick=quick,
+        finished=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        machine=machine_description(),
+        assignments=tuple(assignments),
+    )
+
+
+def _markdown_cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(rows: list[dict[str, str]]) -> str:
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(_markdown_cell(row.get(c, "")) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def reproductions_page(results: list[ReproductionResult]) -> str:
+    """docs/reproductions.md: one section per reproduction."""
+    parts = [
+        "# Reproductions",
+        "",
+        "Published results next to ours, measured by `learnlab reproduce --all` (this page is "
+        "written by that command; do not edit it by hand). Each section names the paper, the "
+        "command that reproduces it, the paper's numbers and ours (the mean over seeds, with "
+        "their standard deviation and range), and, where they differ by more than the spread "
+        "between seeds, why.",
+    ]
+    for result in results:
+        r = result.reproduction
+        parts += ["", f"## {result.name}", "", f"Paper: {r.paper.citation()}.", ""]
+        parts += [f"Command: `{result.command}`", "", f"Setup: {r.setup}", ""]
+        if result.quick:
+            overrides = ", ".join(f"{k}={v}" for k, v in r.quick.items())
+            parts += [f"**{r.quick_note.capitalize()}** (`--quick`: {overrides}).", ""]
+        if result.setup_changes:
+            changed = ", ".join(result.setup_changes)
+            parts += [f"**Settings changed with --set ({changed}): not the paper's setup.**", ""]
+        parts += [markdown_table(result.rows), ""]
+        parts.append(
+            f"Measured on {result.finished}, on {result.machine}; "
+            f"{result.seconds:,.0f} s in all (training, evaluation and report)."
+        )
+    return "\n".join(parts) + "\n"
+
+
+def write_reproductions_page(results: list[ReproductionResult], path: str | Path) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"--page {path} is a directory; give a file such as reproductions.md.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, reproductions_page(results))
+    return path

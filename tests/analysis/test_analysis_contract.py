@@ -1,0 +1,67 @@
+"""The analysis contract over every analysis that takes a model: the model comes back in the
+mode it came in, with each parameter's requires_grad and gradient as they were, and unchanged
+weights; the result is a frozen dataclass."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from learnlab.analysis.hessian import dense_hessian, hessian_eigenvalues
+
+
+def cross_entropy(model, batch):
+    return F.cross_entropy(model(batch[0]), batch[1]), {}
+
+
+# name -> a call of the analysis on (model, objective, batch)
+MODEL_ANALYSES = {
+    "hessian_eigenvalues": lambda m, o, b: hessian_eigenvalues(m, o, b, k=2),
+    "dense_hessian": dense_hessian,
+}
+
+
+def model_in_an_unusual_state() -> nn.Module:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 5), nn.Dropout(0.5), nn.ReLU(), nn.Linear(5, 3))
+    model.train()
+    model[1].eval()  # a submodule in another mode than its parent
+    model[0].weight.requires_grad_(False)  # a frozen parameter
+    model[3].bias.grad = torch.full_like(model[3].bias, 7.0)  # a gradient that must survive
+    return model
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_ANALYSES))
+def test_an_analysis_leaves_the_model_as_it_came(name):
+    model = model_in_an_unusual_state()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    modes = [m.training for m in model.modules()]
+    flags = [p.requires_grad for p in model.parameters()]
+    grads = [None if p.grad is None else p.grad.clone() for p in model.parameters()]
+    batch = (torch.randn(8, 4), torch.randint(0, 3, (8,)))
+    result = MODEL_ANALYSES[name](model, cross_entropy, batch)
+    assert [m.training for m in model.modules()] == modes
+    assert [p.requires_grad for p in model.parameters()] == flags
+    for p, g in zip(model.parameters(), grads, strict=True):
+        assert (p.grad is None) == (g is None) and (g is None or torch.equal(p.grad, g))
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before[key]), key
+    if dataclasses.is_dataclass(result):
+        assert type(result).__dataclass_params__.frozen
+
+
+def test_the_model_is_restored_when_the_analysis_fails():
+    model = model_in_an_unusual_state()
+    modes = [m.training for m in model.modules()]
+
+    def broken(m, batch):
+        raise RuntimeError("objective failed")
+
+    with pytest.raises(RuntimeError, match="objective failed"):
+        hessian_eigenvalues(model, broken, None, k=1)
+    assert [m.training for m in model.modules()] == modes
+    assert not model[0].weight.requires_grad

@@ -1,0 +1,58 @@
+"""The contract every registered recipe keeps, checked over the whole registry (a new recipe
+is covered the day it is registered): its defaults validate, `learnlab run NAME --dry-run`
+passes on them, and its quick configuration produces a run directory whose report
+`learnlab report` rebuilds byte for byte from the files alone."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+
+from learnlab.cli import main
+from learnlab.recipes import get_recipe, recipe_names
+from learnlab.recipes.runner import run_recipe
+from learnlab.report.run_report import build_run_report
+from learnlab.runs.result_files import read_result
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch, data_root):
+    monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path / "runs"))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("name", recipe_names())
+def test_defaults_validate_and_dry_run(name, capsys):
+    recipe = get_recipe(name)
+    recipe.config_class()  # the defaults are the recipe
+    assert main(["run", name, "--dry-run"]) == 0, capsys.readouterr().err
+    quick = recipe.config_class.model_validate(dict(recipe.quick))
+    assert quick != recipe.config_class() or not recipe.quick
+
+
+@pytest.mark.parametrize("name", recipe_names())
+def test_quick_run_is_rebuilt_byte_identically(name, tmp_path):
+    recipe = get_recipe(name)
+    assert recipe.quick, f"{name} declares no quick configuration (register_recipe(quick=...))"
+    published = run_recipe(name, {**recipe.quick, "progress": False}, run_dir=tmp_path / "run")
+    run_dir = published.run_dir
+    first = (run_dir / "report.html").read_bytes()
+    parts = {
+        p: (run_dir / p / "report.html").read_bytes()
+        for p, part in published.result.parts.items()
+        if part.report  # a part may go without a page of its own (learning-curve's points)
+    }
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    for page in copy.rglob("report.html"):
+        page.unlink()
+    build_run_report(copy)
+    assert (copy / "report.html").read_bytes() == first
+    for part, page in parts.items():
+        assert (copy / part / "report.html").read_bytes() == page, part
+    assert read_result(copy).summary == published.summary

@@ -1,0 +1,47 @@
+"""`make bench` in miniature: every benchmark script runs end to end on tiny settings and writes
+its JSON (into a temporary folder, never over benchmarks/results). Catches a benchmark broken by
+a change of learnlab's API long before someone runs the hour-long `make bench`. The timings of
+these runs mean nothing; the real ones are in docs/performance.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+# script -> tiny arguments. time_to_99.py is left out: it trains to 99% MNIST accuracy by design
+# (minutes); the mnist-speedrun recipe it times has its own tests.
+SMOKE_ARGS = {
+    "throughput": ["--quick", "--repeats", "1", "--models", "mnist1d-mlp"],
+    "optimizer_kernels": ["--repeats", "1", "--steps", "3"],
+    "ensembles": ["--members", "2", "--epochs", "1", "--repeats", "1"],
+    "moe_skip": ["--batch", "64", "--dim", "16", "--hidden", "32", "--repeats", "1"],
+    "roofline": ["--repeats", "1", "--batches", "64", "--steps", "5"],
+}
+
+
+def test_every_benchmark_is_covered():
+    scripts = {p.stem for p in BENCHMARKS.glob("*.py")} - {"common"}
+    assert scripts == set(SMOKE_ARGS) | {"time_to_99"}
+
+
+@pytest.mark.parametrize("name", sorted(SMOKE_ARGS))
+def test_benchmark_runs_on_tiny_settings(name, tmp_path):
+    env = {**os.environ, "LEARNLAB_BENCH_RESULTS": str(tmp_path), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, f"{name}.py", *SMOKE_ARGS[name]],
+        cwd=BENCHMARKS,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((tmp_path / f"{name}.json").read_text())
+    assert result["benchmark"] == name and result["machine"]["torch"]
