@@ -71,11 +71,16 @@ def test_bad_settings_are_config_errors(data, match):
         cfg.validate(Lenet5MnistConfig, data)
 
 
-def test_settings_the_recipe_cannot_run_are_refused_before_anything_is_written(tmp_path):
+def test_settings_the_recipe_cannot_run_are_refused_before_anything_is_written(
+    tmp_path, capsys
+):
     for settings in ({"activation": "gelu"}, {"pool": "lp"}, {"seed": 2**63 - 1, "seeds": 2}):
-        with pytest.raises(ConfigError, match="activation|seeds"):
+        with pytest.raises(ConfigError, match="activation|pool|seeds"):
             run_recipe(NAME, settings, run_dir=tmp_path / "x")
     assert not (tmp_path / "x").exists()
+    # a dry run refuses them too
+    assert main(["run", NAME, "--dry-run", "--set", "activation=gelu"]) == 2
+    assert "activation" in capsys.readouterr().err
 
 
 def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(

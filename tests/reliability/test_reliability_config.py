@@ -305,7 +305,7 @@ VALID = {
         epochs=st.integers(1, 100),
         lr=st.floats(0, 10, exclude_min=True),
         momentum=FRACTION,
-        activation=st.sampled_from(sorted(ACTIVATIONS)),
+        activation=st.sampled_from(["tanh", "relu"]),  # the paper's and its modern variant
         pool=st.sampled_from(["max", "avg"]),
         limit_train=SIZE,
         progress=st.booleans(),

@@ -37,7 +37,7 @@ from __future__ import annotations
 from typing import Any
 
 from learnlab.recipes.context import RunContext
-from learnlab.recipes.lenet5_mnist.config import Lenet5MnistConfig, check, train_config
+from learnlab.recipes.lenet5_mnist.config import Lenet5MnistConfig, train_config
 from learnlab.recipes.lenet5_mnist.reproduction import PAPER, REPRODUCTION
 from learnlab.recipes.registry import register_recipe
 from learnlab.result import Result, percent
@@ -61,7 +61,6 @@ NOTES = [
     train_configs=lambda config: [train_config(config, seed) for seed in config.seed_list()],
 )
 def run(config: Lenet5MnistConfig, ctx: RunContext) -> Result:
-    check(config)
     seed_runs = [
         ctx.train(
             f"seed-{seed}", train_config(config, seed), title=f"{NAME}, seed {seed}", notes=NOTES
