@@ -6,7 +6,7 @@ from the caller (title, notes, keys, values, class names) goes through `html.esc
 is written atomically (temporary file, fsync, `os.replace`), so an existing report survives a
 failed write.
 
-Sections, each present only when its input is: title and notes; test metrics (accuracies in
+Sections, each present only when its input is: title and notes; the summary (accuracies in
 [0, 1] shown as %, durations in seconds); training curves; confusion matrix with per-class
 precision, recall and F1 and their macro average; extra tables (e.g. paper vs ours); extra
 figures; the configuration, nested keys flattened with dots. Each is a `Section` (built by
@@ -214,7 +214,7 @@ def figure_html(fig: Figure, caption: str) -> str:
 def metrics_section(summary: Mapping[str, Any]) -> Section | None:
     if not summary:
         return None
-    return Section("metrics", "Test metrics", _key_value_table(flatten(summary), metric=True))
+    return Section("metrics", "Summary", _key_value_table(flatten(summary), metric=True))
 
 
 def curves_section(history: list[dict[str, float]]) -> Section | None:
