@@ -49,6 +49,12 @@ class RunFiles:
     def parts(self) -> list[str]:
         return list(self.report_info.get("parts") or [])
 
+    @cached_property
+    def part_files(self) -> dict[str, RunFiles]:
+        """Each part's run directory, parsed once (the parent's page and each part's own page
+        are drawn from the same objects)."""
+        return {name: read_run_files(self.run_dir / name) for name in self.parts}
+
     @property
     def has_report(self) -> bool:
         """Whether this run gets a report.html of its own (every run but parts that opt out)."""

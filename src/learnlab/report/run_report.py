@@ -110,7 +110,7 @@ def _part_body(name: str, part: RunFiles) -> str:
 def section_parts(run: RunFiles) -> Section | None:
     if not run.parts:
         return None
-    body = "".join(_part_body(name, read_run_files(run.run_dir / name)) for name in run.parts)
+    body = "".join(_part_body(name, part) for name, part in run.part_files.items())
     return Section("parts", "Parts", body)
 
 
@@ -130,21 +130,26 @@ SECTION_BUILDERS: list[SectionBuilder] = [
 ]
 
 
+def _page(run: RunFiles) -> str:
+    return render_page(run.title, run.notes, [build(run) for build in SECTION_BUILDERS])
+
+
+def _write_pages(run: RunFiles) -> Path:
+    for part in run.part_files.values():
+        if part.has_report:
+            _write_pages(part)
+    return write_page(run.run_dir, _page(run))
+
+
 def render_run_report(run_dir: str | Path) -> str:
     """The report page of a finished run, as a string."""
-    run = read_run_files(run_dir)
-    sections = [build(run) for build in SECTION_BUILDERS]
-    return render_page(run.title, run.notes, sections)
+    return _page(read_run_files(run_dir))
 
 
 def build_run_report(run_dir: str | Path) -> Path:
-    """(Re)write `run_dir/report.html` (and those of its parts) from the run directory's files;
-    return its path."""
-    run_dir = Path(run_dir)
-    for name in read_run_files(run_dir).parts:
-        if read_run_files(run_dir / name).has_report:
-            build_run_report(run_dir / name)
-    return write_page(run_dir, render_run_report(run_dir))
+    """(Re)write `run_dir/report.html` (and those of its parts) from the run directory's files,
+    each read once; return its path."""
+    return _write_pages(read_run_files(run_dir))
 
 
 __all__ = ["SECTION_BUILDERS", "build_run_report", "read_run_files", "render_run_report"]
