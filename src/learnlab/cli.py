@@ -31,6 +31,7 @@ EXAMPLES = """examples:
   learnlab search --config docs/examples/search/digits.toml
   learnlab runs --where "test_accuracy>0.98" --sort test_accuracy
   learnlab list models
+  learnlab describe lenet5                 (its options, defaults, paper, an example)
 """
 
 

@@ -58,8 +58,35 @@ MAX_SIZE = 2**31 - 1
 
 def _known(name: str, kind: str, names) -> str:
     if name not in names:
-        raise ValueError(f"unknown {kind} {name!r}; known: {', '.join(names)}")
+        from learnlab.io.errors import closest_name
+
+        close = closest_name(name, [n for n in names if ":" not in n])
+        guess = f" Did you mean {close!r}?" if close else ""
+        raise ValueError(f"unknown {kind} {name!r}.{guess} Known: {', '.join(names)}")
     return name
+
+
+# Other libraries' words for TrainConfig's keys (Keras, Lightning, Hugging Face, timm):
+# an unknown key suggests ours (`--set learning_rate=0.1` -> "Did you mean 'lr'?").
+KEY_ALIASES = {
+    "learning_rate": "lr",
+    "max_epochs": "epochs",
+    "num_epochs": "epochs",
+    "n_epochs": "epochs",
+    "batchsize": "batch_size",
+    "bs": "batch_size",
+    "wd": "weight_decay",
+    "optim": "optimizer",
+    "scheduler": "schedule",
+    "lr_scheduler": "schedule",
+    "arch": "model",
+    "network": "model",
+    "data": "dataset",
+    "random_seed": "seed",
+    "gradient_clip_val": "grad_clip",
+    "clip_grad_norm": "grad_clip",
+    "patience": "early_stopping_patience",
+}
 
 
 class TrainConfig(StrictModel):
@@ -103,7 +130,9 @@ class TrainConfig(StrictModel):
     def _dataset(cls, v: str) -> str:
         from learnlab.data import dataset_names
 
-        return _known(v, "dataset", dataset_names())
+        names = dataset_names()
+        canonical = v.strip().lower().replace("_", "-")  # 'MNIST', 'fashion_mnist' work too
+        return _known(canonical if canonical in names else v, "dataset", names)
 
     @field_validator("model")
     @classmethod
@@ -173,6 +202,9 @@ def check_fits_data(config: TrainConfig, input_shape: tuple[int, ...], has_val: 
     """The checks of `config` that need the data set's example shape and whether it will
     have a validation split (`learnlab train` runs them after loading the data; a dry run
     from the data set's known shapes)."""
+    from learnlab.models.inputs import check_model_fits
+
+    check_model_fits(config.model, config.dataset, tuple(input_shape), bool(config.model_options))
     if config.augment_translate > 0 and len(input_shape) != 3:
         raise ConfigError(
             f"augment_translate shifts images, but {config.dataset} examples have shape "
@@ -250,8 +282,12 @@ def format_validation_error(exc: ValidationError, model: type[StrictModel], sour
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
         kind: str = err["type"]
         if kind == "extra_forbidden":
-            allowed = ", ".join(model.model_fields)
-            lines.append(f"  {key}: unknown key. Allowed keys: {allowed}")
+            from learnlab.io.errors import closest_name
+
+            fields = list(model.model_fields)
+            close = closest_name(err["loc"][-1], fields, KEY_ALIASES)
+            guess = f" Did you mean {close!r}?" if close else ""
+            lines.append(f"  {key}: unknown key.{guess} Allowed keys: {', '.join(fields)}")
             continue
         message = err["msg"].removeprefix("Value error, ")
         lines.append(f"  {key}: {message} (got {err.get('input')!r})")

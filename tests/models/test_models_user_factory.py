@@ -167,7 +167,7 @@ def test_returns_something_else_than_a_module(factories):
 def test_unknown_and_missing_options(factories):
     with pytest.raises(ConfigError, match="no option 'hiden'.*Did you mean 'hidden'"):
         build_model(f"{factories}:make", (1,), 1, hiden=3)
-    with pytest.raises(ConfigError, match="'depth'"):
+    with pytest.raises(ConfigError, match="no value for depth"):
         build_model(f"{factories}:needs_depth", (1,), 1)
     assert isinstance(build_model(f"{factories}:needs_depth", (1,), 1, depth=2), nn.Linear)
 
@@ -203,3 +203,97 @@ def test_file_exiting_at_import(tmp_path):
 def test_factory_raising_shows_the_line(factories):
     with pytest.raises(ConfigError, match=r"TypeError.*line \d+: return nn.Linear\(1, 1, bais"):
         build_model(f"{factories}:broken", (1,), 1)
+
+
+# --- the contract: the common spellings of the two arguments learnlab fills -----------------
+
+SPELLINGS = """
+import math
+
+from torch import nn
+
+
+def keras_style(input_shape, classes, hidden=4):
+    return nn.Sequential(nn.Flatten(), nn.Linear(math.prod(input_shape), classes))
+
+
+def timm_style(in_shape, num_classes):
+    return nn.Sequential(nn.Flatten(), nn.Linear(math.prod(in_shape), num_classes))
+
+
+def plain(shape, n_classes):
+    return nn.Sequential(nn.Flatten(), nn.Linear(math.prod(shape), n_classes))
+
+
+def torch_style(image_shape, out_features):
+    return nn.Sequential(nn.Flatten(), nn.Linear(math.prod(image_shape), out_features))
+
+
+def both_outputs(input_shape, num_classes, out_features=7):
+    # the first name of the documented list is filled; the other stays an option
+    model = nn.Linear(math.prod(input_shape), num_classes)
+    model.option = out_features
+    return model
+
+
+def needs_depth(input_shape, num_classes, depth):
+    return nn.Linear(1, num_classes)
+
+
+def flat(in_features, num_classes):
+    return nn.Linear(in_features, num_classes)
+"""
+
+
+@pytest.fixture
+def spellings(tmp_path) -> Path:
+    return write(tmp_path, "spellings.py", SPELLINGS)
+
+
+@pytest.mark.parametrize("function", ["keras_style", "timm_style", "plain", "torch_style"])
+def test_common_spellings_of_shape_and_outputs_are_filled(spellings, function):
+    model = build_model(f"{spellings}:{function}", (1, 4, 4), 3)
+    assert model(torch.zeros(2, 1, 4, 4)).shape == (2, 3)
+
+
+def test_only_the_first_documented_name_is_filled_the_others_stay_options(spellings):
+    model = build_model(f"{spellings}:both_outputs", (2,), 5)
+    assert model.out_features == 5 and model.option == 7
+    assert build_model(f"{spellings}:both_outputs", (2,), 5, out_features=9).option == 9
+
+
+def test_a_filled_argument_is_not_an_option(spellings):
+    with pytest.raises(ConfigError, match="'num_classes' is not an option: learnlab fills it"):
+        build_model(f"{spellings}:needs_depth", (1,), 2, depth=1, num_classes=3)
+
+
+def test_a_missing_argument_shows_the_signature_found_and_expected(spellings):
+    with pytest.raises(ConfigError) as info:
+        build_model(f"{spellings}:needs_depth", (1, 28, 28), 10)
+    message = str(info.value)
+    assert "needs_depth(input_shape, num_classes, depth) has no value for depth" in message
+    assert "Expected: needs_depth(input_shape, num_outputs, **options)" in message
+    assert "--set model_options.depth=VALUE" in message
+    assert "(1, 28, 28), as input_shape (or in_shape, shape" in message
+    assert "10, as num_outputs (or num_classes, n_classes" in message
+    assert "Give each required argument as an option" not in message  # the old, wrong hint
+
+
+def test_a_single_input_size_is_never_guessed(spellings):
+    """`in_features` may be the flat size (784) or one step's features (28): not filled."""
+    with pytest.raises(ConfigError) as info:
+        build_model(f"{spellings}:flat", (1, 28, 28), 10)
+    message = str(info.value)
+    assert "learnlab does not fill in_features" in message
+    assert "flat size of an example, 784" in message and "features of one step, 28" in message
+    assert build_model(f"{spellings}:flat", (1, 28, 28), 10, in_features=784).in_features == 784
+
+
+def test_the_cli_shows_the_contract_for_a_missing_argument(spellings, capsys):
+    from learnlab.cli import main
+
+    argv = ["train", "--dataset", "digits", "--model", f"{spellings}:needs_depth", "--dry-run"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "has no value for depth" in err and "--set model_options.depth=VALUE" in err
+    assert "(1, 8, 8), as input_shape" in err and "Traceback" not in err

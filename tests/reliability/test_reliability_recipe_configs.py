@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from learnlab.cli import main
+from learnlab.commands.dryrun import with_defaults
 from learnlab.recipes import get_recipe, recipe_names
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -168,7 +169,8 @@ def test_values_within_the_declared_bounds_are_accepted_or_refused_cleanly(workd
     if code == 0:
         # the values as given, through the validators' own normalisation (sorted sizes...)
         given_values = merged(model().model_dump(mode="json"), json.loads(json.dumps(values)))
-        assert json.loads(out) == model.model_validate(given_values).model_dump(mode="json")
+        resolved = model.model_validate(given_values).model_dump(mode="json")
+        assert json.loads(out) == with_defaults(resolved)  # options' defaults filled in
     else:  # settings that depend on each other: a clean refusal
         assert code == 2 and err.startswith("error: ") and out == "", err
 

@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "learnlab.commands.train",
     "learnlab.commands.run",
     "learnlab.commands.listing",
+    "learnlab.commands.describe",
     "learnlab.commands.runs",
     "learnlab.commands.report",
     "learnlab.commands.reproduce",

@@ -13,15 +13,25 @@ input_shape, num_outputs, train_examples, has_val), not from its files
 (tests/reliability/test_reliability_dryrun.py checks them against `load_dataset`).
 What depends on the data's contents (a learning curve's sizes against the examples
 available) is checked only when the run loads the data.
+
+The JSON printed is the resolved configuration with the defaults of the model's, optimizer's
+and schedule's options filled into `model_options`, `optimizer_options` and
+`schedule_options` (`with_defaults`): what the run will use. A real run's config.json keeps
+the options as given, so that runs compare, resume and search on what the user chose.
+Defaults that depend on the run (a linear schedule's tau = the number of steps) and defaults
+of None (L-BFGS's max_eval) are left out: TOML cannot write None, and a number computed for
+this run would stop following the epochs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 from typing import TYPE_CHECKING, Any
 
 from learnlab.config import StrictModel, TrainConfig, check_fits_data
+from learnlab.io.errors import ConfigError
 
 if TYPE_CHECKING:
     from learnlab.data.registry import DatasetSpec
@@ -51,6 +61,47 @@ def check_train_config(config: TrainConfig) -> dict[str, Any]:
         )
     parameters = sum(p.numel() for p in parts.model.parameters())
     return {"dataset": config.dataset, "model_built": True, "parameters": parameters}
+
+
+def with_defaults(resolved: Any) -> Any:
+    """`resolved` (a config as JSON data) with the option defaults filled in, in every table
+    that names a model, optimizer or schedule beside its options; the options given win."""
+    if isinstance(resolved, list):
+        return [with_defaults(v) for v in resolved]
+    if not isinstance(resolved, dict):
+        return resolved
+    filled = {k: with_defaults(v) for k, v in resolved.items()}
+    for key, defaults in (
+        ("model", _model_defaults),
+        ("optimizer", _optimizer_defaults),
+        ("schedule", _schedule_defaults),
+    ):
+        name, options = filled.get(key), filled.get(f"{key}_options")
+        if isinstance(name, str) and isinstance(options, dict):
+            with contextlib.suppress(ConfigError):  # a recipe's own key of that name
+                filled[f"{key}_options"] = {**defaults(name), **options}
+    return filled
+
+
+def _model_defaults(name: str) -> dict[str, Any]:
+    from learnlab.models.options import model_option_defaults
+
+    return model_option_defaults(name)
+
+
+def _optimizer_defaults(name: str) -> dict[str, Any]:
+    from learnlab.models.options import json_value
+    from learnlab.train.optimizers import optimizer_option_defaults
+
+    defaults = optimizer_option_defaults(name)
+    return {k: json_value(v) for k, v in defaults.items() if v is not None}
+
+
+def _schedule_defaults(name: str) -> dict[str, Any]:
+    from learnlab.train.schedules import schedule_computed_defaults, schedule_option_defaults
+
+    computed = schedule_computed_defaults(name)
+    return {k: v for k, v in schedule_option_defaults(name).items() if k not in computed}
 
 
 def steps_per_epoch(config: TrainConfig, spec: DatasetSpec) -> int:
@@ -85,4 +136,4 @@ def report(resolved: dict[str, Any], checked: list[dict[str, Any]]) -> None:
             what = "model not built (shapes of this data set unknown until it is loaded)"
         print(f"dry run: {entry['dataset']}: {what}", file=sys.stderr)
     print("dry run: the configuration is valid; nothing was trained or written", file=sys.stderr)
-    print(json.dumps(resolved, indent=2))
+    print(json.dumps(with_defaults(resolved), indent=2))

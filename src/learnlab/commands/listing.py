@@ -1,5 +1,6 @@
-"""`learnlab list [WHAT]`: the registered data sets, models, recipes, optimizers, schedules
-and initialisations, each with its one-line description."""
+"""`learnlab list [WHAT [NAME]]`: the registered data sets, models, recipes, optimizers,
+schedules and initialisations, each with its one-line description (models with their options'
+names too); with a NAME, that entry in full, as `learnlab describe WHAT NAME` shows it."""
 
 from __future__ import annotations
 
@@ -7,15 +8,29 @@ import argparse
 
 NAME = "list"
 HELP = "show data sets, models, recipes and more"
-DESCRIPTION = "Show the names that a configuration may use, each with its description."
+DESCRIPTION = (
+    "Show the names that a configuration may use, each with its description. "
+    "`learnlab list models mlp` (or `learnlab describe mlp`) shows one in full: its options, "
+    "defaults, paper and an example command."
+)
 SECTIONS = ("datasets", "models", "recipes", "optimizers", "schedules", "inits")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("what", nargs="?", default="all", choices=["all", *SECTIONS])
+    parser.add_argument("name", nargs="?", help="one entry of WHAT, shown in full")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.name is not None:
+        from learnlab.commands import describe
+        from learnlab.io.errors import ConfigError
+
+        if args.what == "all":
+            raise ConfigError(f"say what {args.name!r} is: learnlab describe {args.name}")
+        kind = describe.KIND_WORDS[args.what]
+        describe.show([(kind, describe.resolve(kind, args.name))], as_json=False)
+        return 0
     from rich.console import Console
     from rich.table import Table
 
@@ -25,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         for name, text in entries(section):
             table.add_row(f"[bold]{name}[/]", text)
         console.print(table)
+    if args.what in ("all", "models"):
+        console.print("`learnlab describe NAME` shows one entry in full.")
     return 0
 
 
@@ -36,8 +53,13 @@ def entries(section: str) -> list[tuple[str, str]]:
         return [(n, get_dataset_spec(n).description) for n in dataset_names()]
     if section == "models":
         from learnlab.models import model_description, model_names
+        from learnlab.models.options import model_options
 
-        return [(n, model_description(n)) for n in model_names()]
+        def options(name: str) -> str:
+            names = ", ".join(o.name for o in model_options(name)) or "none"
+            return f"\n[dim]options: {names}[/]"
+
+        return [(n, model_description(n) + options(n)) for n in model_names()]
     if section == "recipes":
         from learnlab.recipes import get_recipe, recipe_names
 

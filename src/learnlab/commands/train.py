@@ -10,13 +10,30 @@ from learnlab.commands.options import add_dry_run_option, add_run_options
 
 NAME = "train"
 HELP = "train a model on a data set"
-DESCRIPTION = "Train a model on a data set and write a run directory."
+DESCRIPTION = """Train a model on a data set and write a run directory.
+
+Your own model: --model path/to/file.py:factory names a function in your file that returns an
+nn.Module. learnlab calls it with keyword arguments: the shape of one example, a tuple such as
+(1, 28, 28), as `input_shape` (or in_shape, shape, image_shape), the number of outputs as
+`num_outputs` (or num_classes, n_classes, classes, num_labels, n_outputs, out_features,
+output_size, output_dim), and every other argument as an option, from --set
+model_options.NAME=VALUE or its default. It never fills a single input size (in_features,
+input_size...): compute it from input_shape, e.g. math.prod(input_shape). Example:
+
+    def build(input_shape, num_classes, hidden=128):
+        return nn.Sequential(nn.Flatten(), nn.Linear(math.prod(input_shape), hidden),
+                             nn.ReLU(), nn.Linear(hidden, num_classes))
+
+`learnlab describe NAME` shows a model's options, defaults and the data sets it fits."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", help="data set name (learnlab list datasets)")
     parser.add_argument(
-        "--model", help="model name (learnlab list models) or path/to/file.py:factory"
+        "--model",
+        help="model name (learnlab list models) or path/to/file.py:factory, your own function "
+        "that takes input_shape and num_outputs (or num_classes...) and returns an nn.Module "
+        "(see above)",
     )
     parser.add_argument(
         "--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, lbfgs"

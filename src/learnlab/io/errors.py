@@ -36,12 +36,31 @@ class TrainingDiverged(LearnlabError):
     exit_code = 1
 
 
-def unknown_name(kind: str, name: str, names, hint: str = "") -> ConfigError:
-    """The error for a name that is not registered: what exists, and the closest match."""
+def closest_name(name: object, names, aliases: dict[str, str] | None = None) -> str | None:
+    """The entry of `names` that `name` most likely meant, or None: an exact match up to case
+    and '-' against '_' ('MNIST' -> 'mnist'), else a name `aliases` gives for it (another
+    library's word for ours: 'learning_rate' -> 'lr'), else difflib's closest ('lenet' ->
+    'lenet5')."""
     import difflib
 
+    def plain(text: object) -> str:
+        return str(text).strip().lower().replace("_", "-")
+
+    by_plain = {plain(n): str(n) for n in names}
+    wanted = plain(name)
+    if wanted in by_plain:
+        return by_plain[wanted]
+    for alias, target in (aliases or {}).items():
+        if plain(alias) == wanted and plain(target) in by_plain:
+            return by_plain[plain(target)]
+    close = difflib.get_close_matches(wanted, list(by_plain), n=1)
+    return by_plain[close[0]] if close else None
+
+
+def unknown_name(kind: str, name: str, names, hint: str = "") -> ConfigError:
+    """The error for a name that is not registered: what exists, and the closest match."""
     names = list(names)
-    close = difflib.get_close_matches(str(name), names, n=1)
-    guess = f" Did you mean {close[0]!r}?" if close else ""
+    close = closest_name(name, names)
+    guess = f" Did you mean {close!r}?" if close else ""
     listing = f" You can choose one of: {', '.join(names)}."
     return ConfigError(f"unknown {kind} {name!r}.{guess}{listing}{hint}")

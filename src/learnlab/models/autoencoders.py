@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, get_args
 
 import torch
 from torch import nn
@@ -33,13 +33,15 @@ from torch import nn
 from learnlab.io.errors import ConfigError
 from learnlab.models.convnets import check_image_shape
 from learnlab.models.registry import (
+    Activation,
     check_choice,
     check_int,
     make_activation,
     register_model,
 )
 
-OUTPUTS = ("logits", "values")
+Output = Literal["logits", "values"]
+OUTPUTS = get_args(Output)
 
 
 def check_widths(option: str, value: Any, allow_empty: bool) -> list[int]:
@@ -180,8 +182,8 @@ def autoencoder(
     num_outputs: int,
     code: int = 32,
     hidden: Sequence[int] = (512, 256),
-    activation: str = "relu",
-    output: str = "logits",
+    activation: Activation = "relu",
+    output: Output = "logits",
 ) -> nn.Module:
     del num_outputs  # the output has the input's shape; the code size is `code`
     make_activation(activation)  # checks the name
@@ -205,8 +207,8 @@ def conv_autoencoder(
     num_outputs: int,
     code: int = 32,
     channels: Sequence[int] = (32, 64),
-    activation: str = "relu",
-    output: str = "logits",
+    activation: Activation = "relu",
+    output: Output = "logits",
 ) -> nn.Module:
     del num_outputs  # the output has the input's shape; the code size is `code`
     channels = check_widths("channels", channels, allow_empty=False)

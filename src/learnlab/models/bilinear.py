@@ -34,6 +34,7 @@ from torch import nn
 
 from learnlab.models.registry import (
     ACTIVATIONS,
+    Activation,
     check_bool,
     check_choice,
     check_int,
@@ -81,7 +82,7 @@ def bilinear(
     num_outputs: int,
     z_features: int = 8,
     hidden: int = 0,
-    activation: str = "relu",
+    activation: Activation = "relu",
     bias: bool = True,
 ) -> BilinearNet:
     return BilinearNet(

@@ -31,6 +31,7 @@ state dict is complete as soon as the model exists.
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Literal
 
 import torch
 from torch import nn
@@ -38,6 +39,7 @@ from torch import nn
 from learnlab.io.errors import ConfigError
 from learnlab.models.registry import (
     ACTIVATIONS,
+    Activation,
     check_choice,
     check_fraction,
     check_int,
@@ -50,6 +52,7 @@ from learnlab.models.registry import (
 LENET5_MIN_SIZE = 12
 MNIST_CNN_MIN_SIZE = 6
 
+Pool = Literal["max", "avg"]
 POOLS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
 
 
@@ -153,8 +156,8 @@ class MnistCNN(nn.Module):
 def lenet5(
     input_shape: tuple[int, ...],
     num_outputs: int,
-    activation: str = "relu",
-    pool: str = "max",
+    activation: Activation = "relu",
+    pool: Pool = "max",
 ) -> LeNet5:
     check_image_shape(input_shape, LENET5_MIN_SIZE)
     return LeNet5(

@@ -25,11 +25,14 @@ Registered models:
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import torch
 from torch import nn
 
 from learnlab.io.errors import ConfigError
 from learnlab.models.registry import (
+    Activation,
     check_choice,
     check_fraction,
     check_int,
@@ -37,7 +40,8 @@ from learnlab.models.registry import (
     register_model,
 )
 
-POOLINGS = ("mean", "sum")
+Pooling = Literal["mean", "sum"]
+POOLINGS = get_args(Pooling)
 
 
 class GCNLayer(nn.Module):
@@ -163,7 +167,7 @@ def gcn(
     num_outputs: int,
     hidden: int = 16,
     depth: int = 2,
-    activation: str = "relu",
+    activation: Activation = "relu",
     dropout: float = 0.0,
 ) -> GCN:
     return GCN(
@@ -185,9 +189,9 @@ def gcn_graph(
     num_outputs: int,
     hidden: int = 32,
     depth: int = 3,
-    activation: str = "relu",
+    activation: Activation = "relu",
     dropout: float = 0.0,
-    pooling: str = "mean",
+    pooling: Pooling = "mean",
 ) -> GraphGCN:
     return GraphGCN(
         _feature_dim(input_shape),

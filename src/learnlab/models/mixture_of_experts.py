@@ -46,6 +46,7 @@ Example:
 from __future__ import annotations
 
 import math
+from typing import Literal, get_args
 
 import torch
 import torch.nn.functional as F
@@ -53,6 +54,7 @@ from torch import nn
 
 from learnlab.models.registry import (
     ACTIVATIONS,
+    Activation,
     check_bool,
     check_choice,
     check_int,
@@ -60,7 +62,8 @@ from learnlab.models.registry import (
     register_model,
 )
 
-GATINGS = ("soft", "topk")
+Gating = Literal["soft", "topk"]
+GATINGS = get_args(Gating)
 
 
 class Expert(nn.Sequential):
@@ -187,10 +190,10 @@ def moe_mlp(
     num_outputs: int,
     experts: int = 4,
     k: int = 2,
-    gating: str = "soft",
+    gating: Gating = "soft",
     hidden: int = 64,
     noisy: bool = True,
-    activation: str = "relu",
+    activation: Activation = "relu",
 ) -> MoEMLP:
     experts = check_int("experts", experts, minimum=1)
     k = check_int("k", k, minimum=1)

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from typing import Literal, get_args
 
 from torch import nn
 
 from learnlab.models.registry import (
     ACTIVATIONS,
+    Activation,
     check_bool,
     check_choice,
     check_fraction,
@@ -33,7 +35,8 @@ from learnlab.models.registry import (
     register_model,
 )
 
-NORMS = ("none", "batch", "layer")
+Norm = Literal["none", "batch", "layer"]
+NORMS = get_args(Norm)
 
 
 def make_norm(norm: str, width: int) -> nn.Module:
@@ -82,8 +85,8 @@ def mlp(
     num_outputs: int,
     depth: int = 2,
     width: int = 256,
-    activation: str = "relu",
-    norm: str = "none",
+    activation: Activation = "relu",
+    norm: Norm = "none",
     dropout: float = 0.0,
     bias: bool = True,
 ) -> MLP:

@@ -22,6 +22,8 @@ unidirectional model its value at step t depends only on steps <= t.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import torch
 from torch import nn
 
@@ -35,7 +37,8 @@ from learnlab.models.registry import (
 )
 
 CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-READOUTS = ("last", "mean")
+Readout = Literal["last", "mean"]
+READOUTS = get_args(Readout)
 
 
 def sequence_shape(input_shape: tuple[int, ...]) -> tuple[int, int]:
@@ -143,7 +146,7 @@ def rnn(
     hidden: int = 128,
     layers: int = 1,
     bidirectional: bool = False,
-    readout: str = "last",
+    readout: Readout = "last",
     dropout: float = 0.0,
 ) -> RecurrentClassifier:
     return _build("rnn", input_shape, num_outputs, hidden, layers, bidirectional, readout, dropout)
@@ -160,7 +163,7 @@ def lstm(
     hidden: int = 128,
     layers: int = 1,
     bidirectional: bool = False,
-    readout: str = "last",
+    readout: Readout = "last",
     dropout: float = 0.0,
 ) -> RecurrentClassifier:
     return _build("lstm", input_shape, num_outputs, hidden, layers, bidirectional, readout, dropout)
@@ -177,7 +180,7 @@ def gru(
     hidden: int = 128,
     layers: int = 1,
     bidirectional: bool = False,
-    readout: str = "last",
+    readout: Readout = "last",
     dropout: float = 0.0,
 ) -> RecurrentClassifier:
     return _build("gru", input_shape, num_outputs, hidden, layers, bidirectional, readout, dropout)

@@ -28,7 +28,7 @@ import numbers
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from torch import nn
 
@@ -115,6 +115,11 @@ def model_description(name: str) -> str:
     return _entry(name).description
 
 
+def model_factory(name: str) -> Callable[..., nn.Module]:
+    """The factory registered as `name` (its signature lists the model's options)."""
+    return _entry(name).factory
+
+
 def _entry(name: str) -> _Entry:
     _load_builtins()
     if name in _REGISTRY:
@@ -188,7 +193,9 @@ def check_shape(option: str, value: Any) -> tuple[int, ...]:
     return tuple(int(d) for d in shape)
 
 
-# Activations by name; each call builds a fresh module.
+# Activations by name; each call builds a fresh module. A factory's `activation` option is
+# annotated `Activation`, so that `learnlab describe` lists the names.
+Activation = Literal["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "identity"]
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
     "tanh": nn.Tanh,

@@ -33,7 +33,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 import torch
 from torch import nn
@@ -41,6 +41,7 @@ from torch import nn
 from learnlab.io.errors import ConfigError
 from learnlab.models.registry import (
     ACTIVATIONS,
+    Activation,
     build_model,
     check_choice,
     check_int,
@@ -48,7 +49,8 @@ from learnlab.models.registry import (
     register_model,
 )
 
-HEADS = ("absdiff", "euclidean")
+Head = Literal["absdiff", "euclidean"]
+HEADS = get_args(Head)
 # Keeps the gradient of the Euclidean distance finite when both codes coincide (sqrt at 0).
 DISTANCE_EPS = 1e-8
 
@@ -130,8 +132,8 @@ def siamese(
     encoder: str = "mlp",
     encoder_options: dict[str, Any] | None = None,
     embedding: int = 64,
-    head: str = "absdiff",
-    code_activation: str = "sigmoid",
+    head: Head = "absdiff",
+    code_activation: Activation = "sigmoid",
 ) -> Siamese:
     head = check_choice("head", head, HEADS)
     code_activation = check_choice("code_activation", code_activation, list(ACTIVATIONS))

@@ -3,15 +3,18 @@
 The file is imported by path (`importlib.util.spec_from_file_location`) under a fresh module
 name, so two files called `model.py` never collide and an edited file is read again. While it
 runs, its folder is put in front of `sys.path` so that it can import its neighbours; `sys.path`
-is restored afterwards. The function is then called like a registered factory: with those of
-`input_shape` and `num_outputs` that it takes, plus the user's options; it must return an
-`nn.Module`.
+is restored afterwards. The function is then called like a registered factory
+(`learnlab.models.factories`): the example's shape under the first of `input_shape`,
+`in_shape`, `shape`, `image_shape` that it takes, the number of outputs under the first of
+`num_outputs`, `num_classes`, `n_classes`, `classes`... that it takes, and the user's options
+for the rest; it must return an `nn.Module`. A required argument that is none of these and not
+given as an option is an error that shows the signature found and the one expected.
 
 Every failure (no such file, not a `.py` file, an exception while importing, no such function,
 not callable, wrong return type) is a `ConfigError` that names the file, and for exceptions
 raised inside the file, the line that raised.
 
-Example, with `def make(input_shape, num_outputs, hidden=64): ...` in `my_model.py`:
+Example, with `def make(input_shape, num_classes, hidden=64): ...` in `my_model.py`:
     >>> build_model("my_model.py:make", (1, 28, 28), 10, hidden=32)  # doctest: +SKIP
 """
 

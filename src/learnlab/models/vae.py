@@ -31,7 +31,7 @@ from collections.abc import Sequence
 import torch
 
 from learnlab.models.autoencoders import Autoencoder, check_widths, mlp
-from learnlab.models.registry import check_int, make_activation, register_model
+from learnlab.models.registry import Activation, check_int, make_activation, register_model
 
 
 class VariationalAutoencoder(Autoencoder):
@@ -94,7 +94,7 @@ def vae(
     num_outputs: int,
     latent: int = 16,
     hidden: Sequence[int] = (512, 256),
-    activation: str = "relu",
+    activation: Activation = "relu",
 ) -> torch.nn.Module:
     del num_outputs  # the output has the input's shape; the latent size is `latent`
     make_activation(activation)  # checks the name

@@ -26,8 +26,12 @@ def build_model_for(
 ) -> nn.Module:
     """The config's model for examples of `input_shape`, initialised as `config.init` says."""
     from learnlab.models import build_model
+    from learnlab.models.inputs import check_model_fits
     from learnlab.train.init import initialize
 
+    # a model that cannot take this data set's examples: say which models fit, before building
+    # (`check_fits_data` says it first in a run and a dry run; `learnlab doctor` comes here)
+    check_model_fits(config.model, config.dataset, tuple(input_shape), bool(config.model_options))
     model = build_model(config.model, input_shape, num_outputs, **config.model_options)
     return initialize(model, config.init)
 

@@ -42,6 +42,8 @@ Example:
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -92,9 +94,40 @@ _DESCRIPTIONS: dict[str, str] = {
 }
 
 
+# the torch class behind each name: its signature holds the options' defaults
+_TORCH_CLASSES: dict[str, str] = {
+    "sgd": "SGD",
+    "momentum": "SGD",
+    "nesterov": "SGD",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "lbfgs": "LBFGS",
+}
+
+
 def _check_name(name: str) -> None:
     if name not in OPTIMIZER_NAMES:
         raise unknown_name("optimizer", name, OPTIMIZER_NAMES)
+
+
+def optimizer_option_defaults(name: str) -> dict[str, Any]:
+    """Each option of optimizer `name` (`options=`) with torch's default for it; None where
+    torch computes it when building (L-BFGS's max_eval: max_iter * 5 / 4)."""
+    _check_name(name)
+    params = inspect.signature(getattr(torch.optim, _TORCH_CLASSES[name])).parameters
+    return {key: params[key].default for key in _OPTIONS[name]}
+
+
+def optimizer_option_kind(key: str) -> str:
+    """What an option's value must be, in words (for `learnlab describe`)."""
+    if key == "betas":
+        return "two numbers in [0, 1)"
+    if key == "line_search_fn":
+        return "'strong_wolfe' or none"
+    kind = _OPTION_TYPES.get(key)
+    return {bool: "bool", int: "int >= 1", float: "float"}.get(kind, "any")
 
 
 def optimizer_description(name: str) -> str:
@@ -113,9 +146,11 @@ def _check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
     for key in options:
         if key not in allowed:
             shown = ", ".join(allowed) if allowed else "none"
+            close = difflib.get_close_matches(key, allowed, n=1)
+            guess = f" Did you mean {close[0]!r}?" if close else ""
             raise ConfigError(
                 f"unknown option {key!r} for optimizer {name!r}; allowed options: {shown}"
-                " (lr, weight_decay and momentum are separate arguments)"
+                f" (lr, weight_decay and momentum are separate arguments).{guess}"
             )
     options = dict(options)
     if "betas" in options:
