@@ -1,8 +1,16 @@
 """How numbers and values are shown to a person: in reports, tables and console lines.
 
-`format_number` keeps 4 significant digits with thousands separators; `format_metric` shows
-accuracies in [0, 1] as percentages and durations in seconds; `flatten` turns nested settings
-into dotted keys. Plain Python: no module of learnlab below it needs anything else to print.
+One format per kind of number, chosen from the metric's name by `format_metric`:
+
+- fractions in [0, 1] (accuracy, precision, recall, F1, AUC, AP, coverage, and error rates
+  named `..._error` such as `val_error`): percent with 2 decimals, `95.28%`; a name that says
+  `percent` or `pct` holds percent already and is left alone;
+- durations (`seconds`, `time`, `..._s`): seconds with 1 decimal, `12.3 s`;
+- everything else (losses, ECE, learning rates, counts): `format_number`, 4 significant
+  digits with thousands separators, `0.1765`, `85,002`, `3.88e+07`.
+
+`flatten` turns nested settings into dotted keys. Plain Python: no module of learnlab below it
+needs anything else to print.
 """
 
 from __future__ import annotations
@@ -13,6 +21,13 @@ from collections.abc import Mapping
 from typing import Any
 
 _MAX_LIST_ITEMS = 20
+# Name tokens of metrics shown as percentages (when the value lies in [0, 1]).
+_FRACTION_TOKENS = frozenset(
+    {"accuracy", "acc", "precision", "recall", "f1", "auc", "ap", "coverage"}
+)
+_PERCENT_TOKENS = frozenset({"percent", "pct"})  # the value is in percent already
+_SECONDS_TOKENS = frozenset({"seconds", "sec", "time"})
+
 
 def _plain(value: Any) -> Any:
     """Tensors and numpy values as Python scalars or lists; everything else unchanged."""
@@ -31,7 +46,7 @@ def format_number(value: float | int) -> str:
     if value == 0:
         return "0"
     if magnitude >= 1e6 or magnitude < 1e-3:
-        return f"{value:.3g}"
+        return f"{value:.4g}"
     if magnitude >= 100:
         return f"{value:,.1f}"
     return f"{value:.4g}"
@@ -57,16 +72,27 @@ def _tokens(key: str) -> list[str]:
     return [t for t in re.split(r"[^a-z0-9]+", key.lower()) if t]
 
 
+def is_fraction_metric(key: str) -> bool:
+    """Whether the metric `key` is a fraction shown in percent (accuracy, F1, AUC, an error
+    rate...), by the tokens of its name; see the module docstring."""
+    tokens = _tokens(key)
+    if _PERCENT_TOKENS & set(tokens):
+        return False
+    return bool(_FRACTION_TOKENS & set(tokens)) or (bool(tokens) and tokens[-1] == "error")
+
+
 def format_metric(key: str, value: Any) -> str:
-    """Like `format_value`, but accuracies in [0, 1] become % and durations get seconds."""
+    """Like `format_value`, with one format per kind of metric (see the module docstring):
+    `test_accuracy` 0.9528 -> `95.28%`, `train_seconds` 12.34 -> `12.3 s`, `test_loss`
+    0.17654 -> `0.1765`."""
     value = _plain(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return format_value(value)
     tokens = _tokens(key)
-    if {"accuracy", "acc"} & set(tokens) and 0.0 <= value <= 1.0:
+    if is_fraction_metric(key) and 0.0 <= value <= 1.0:
         return f"{100.0 * value:.2f}%"
-    if {"seconds", "sec", "time"} & set(tokens) or (tokens and tokens[-1] == "s"):
-        return f"{value:.2f} s" if abs(value) < 10 else f"{value:,.1f} s"
+    if _SECONDS_TOKENS & set(tokens) or (tokens and tokens[-1] == "s"):
+        return f"{value:,.1f} s"
     return format_number(value)
 
 

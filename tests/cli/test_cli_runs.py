@@ -173,3 +173,28 @@ def test_report_command_refuses_what_is_not_a_finished_run(tmp_path, capsys):
     assert "has not finished" in capsys.readouterr().err
     assert main(["report", "no-such-run"]) == 2
     assert "no run directory 'no-such-run'" in capsys.readouterr().err
+
+
+def test_runs_written_with_the_old_metric_names_answer_to_the_current_ones(tmp_path, capsys):
+    """summary.json once held `macro_f1` (now `test_macro_f1`): a run directory written then,
+    and an index row recorded then, are found by the current name."""
+    import sqlite3
+
+    root = tmp_path / "runs"
+    old = fake_run(root, "20261101-100000-digits-mlp", dataset="digits", accuracy=0.9, lr=0.1)
+    summary = json.loads((old / runs.SUMMARY_FILE).read_text())
+    runs.write_json(old / runs.SUMMARY_FILE, {**summary, "macro_f1": 0.88})
+    RunIndex(runs.runs_root()).record(old, {"kind": "train"})  # read from the file: renamed
+    stale = fake_run(root, "20261101-110000-digits-mlp", dataset="digits", accuracy=0.8, lr=0.1)
+    with sqlite3.connect(root / "index.sqlite") as db:  # a row as the old version stored it
+        db.execute(
+            "UPDATE runs SET summary = ? WHERE name = ?",
+            (json.dumps({**summary, "macro_f1": 0.77}), stale.name),
+        )
+    assert main(["runs", "--json", "--where", "test_macro_f1>0.8"]) == 0
+    assert names(capsys) == [old.name]
+    assert main(["runs", "--json", "--where", "test_macro_f1<0.8"]) == 0
+    assert names(capsys) == [stale.name]
+    assert main(["runs", "compare", str(old), str(stale)]) == 0
+    out = capsys.readouterr().out
+    assert "│ test_macro_f1 │ 88.00%" in out and "│ macro_f1" not in out

@@ -56,7 +56,10 @@ def test_train_writes_a_complete_run_directory(tmp_path, capsys):
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["epochs_completed"] == 10
     assert summary["test_accuracy"] > 0.8
-    assert {"test_loss", "train_seconds", "macro_f1", "val_accuracy"} <= set(summary)
+    assert {"test_loss", "train_seconds", "test_macro_f1", "val_accuracy"} <= set(summary)
+    # one naming scheme: every metric of the test split is test_..., the F1 beside the AUC
+    assert {"test_macro_precision", "test_macro_recall", "test_macro_auc"} <= set(summary)
+    assert not [key for key in summary if key.startswith("macro_")]
     lines = (run / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(line)["epoch"] for line in lines] == list(range(1, 11))
     assert json.loads((run / "config.json").read_text())["dataset"] == "digits"

@@ -48,7 +48,7 @@ def test_scalars_match_sklearn_and_baselines_sit_beside_the_model() -> None:
     assert s["baseline_weak_macro_auc"] == pytest.approx(s["macro_auc"])  # same ranking
     assert s["baseline_weak_ece"] != pytest.approx(s["ece"])
 
-    table = report.tables["Model vs trivial baselines"]
+    table = report.tables["Model vs baselines"]
     assert [row["predictor"] for row in table] == ["model", "majority", "weak"]
     assert table[0]["macro AUC"] == s["macro_auc"]
     coverage = report.tables["Accuracy at coverage (refusing the least confident)"]

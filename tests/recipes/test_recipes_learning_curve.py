@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 from learnlab import config as cfg
@@ -15,7 +16,12 @@ from learnlab.analysis.learning_curve import fit_power_law
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
 from learnlab.recipes import get_recipe
-from learnlab.recipes.learning_curve import LearningCurveConfig, epochs_for, point_config
+from learnlab.recipes.learning_curve import (
+    LearningCurveConfig,
+    epochs_for,
+    fit_verdict,
+    point_config,
+)
 from learnlab.recipes.runner import run_recipe
 
 NAME = "learning-curve"
@@ -67,12 +73,42 @@ def test_quick_curve_from_the_cli(tmp_path, capsys):
     page = (run_dir / "report.html").read_text()
     assert "Learning curve" in page and "data:image/png;base64," in page
     assert "Error against training-set size" in page
+    # four sizes over 1.2 decades of noisy validation errors do not determine the law: the
+    # summary, the notes and the figure say so instead of quoting "data needed" at face value
+    assert summary["fit_ill_determined"] is fit.ill_determined is True
+    assert summary["fit_a_stderr"] == fit.a_stderr
+    result = json.loads((run_dir / "result.json").read_text())
+    assert result["notes"][1].startswith(f"The fit is ill-determined, {fit.describe()}")
+    assert "needs about" not in page
+    figure = json.loads((run_dir / "figures.json").read_text())[0]
+    assert figure["data"]["fit"]["b_stderr"] == fit.b_stderr
 
     # `learnlab report` redraws the page and its figure byte for byte (and no point's page)
     before = (run_dir / "report.html").read_bytes()
     assert main(["report", str(run_dir)]) == 0
     assert (run_dir / "report.html").read_bytes() == before
     assert not (run_dir / "n-60" / "report.html").exists()
+
+
+def test_the_verdict_reads_the_data_needed_only_from_a_determined_fit_and_near_the_data():
+    sizes = np.array([250, 500, 1000, 2000, 4000, 8000, 16000, 32000])
+    errors = 3.0 * sizes**-0.6 + 0.015 + np.random.default_rng(0).normal(0, 5e-4, sizes.size)
+    fit = fit_power_law(sizes, errors)
+    assert not fit.ill_determined
+    near, far = (LearningCurveConfig(target_error=t) for t in (0.02, 0.016))
+    needed = fit.size_for_error(0.02)
+    assert 32000 < needed < 10 * 32000
+    text = fit_verdict(near, fit, needed, 32000)
+    assert "needs about" in text and "a guess" not in text
+    needed = fit.size_for_error(0.016)
+    assert needed > 10 * 32000  # far beyond the sizes measured: flagged as a guess
+    text = fit_verdict(far, fit, needed, 32000)
+    assert "needs about" in text and "over 10 times the sizes measured: a guess" in text
+    ill = fit_power_law(
+        [500, 586, 686, 804, 942, 1104, 1293], np.array([8, 8, 6, 6, 7, 6, 6]) / 144
+    )
+    text = fit_verdict(near, ill, ill.size_for_error(0.05), 1293)
+    assert text.startswith("The fit is ill-determined") and "needs about" not in text
 
 
 def test_every_size_gets_at_least_min_steps_within_the_epoch_bounds():

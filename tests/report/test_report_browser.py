@@ -214,3 +214,30 @@ def test_a_broken_image_is_detected(report, tmp_path):
     state, _ = render(broken, tmp_path / "profile")
     loaded = [i["naturalWidth"] > 0 for i in state["images"]]
     assert loaded == [False, True, True]
+
+
+def test_chromium_renders_a_runs_page_answer_first(tmp_path, monkeypatch):
+    """A real run's page (an MLP on the 8x8 digits): the answer, the curves and the gallery
+    of worst-classified images come first, every image decodes, and the screenshot's top
+    shows the verdict."""
+    from learnlab.config import TrainConfig
+    from learnlab.pipeline import run_training
+
+    monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path / "runs"))
+    config = TrainConfig(dataset="digits", model="mlp", epochs=2, progress=False)
+    run_dir = run_training(config, run_dir=tmp_path / "run").run_dir
+    state, screenshot = render(run_dir / "report.html", tmp_path / "profile")
+    (tmp_path / "screenshot.png").write_bytes(screenshot)  # kept for a person to look at
+    assert state["sections"][:4] == ["headline", "curves", "gallery", "metrics"]
+    assert state["scripts"] == 0 and len(state["images"]) == 7
+    for image in state["images"]:
+        assert image["complete"] and image["naturalWidth"] > 0, image
+        assert 0 < image["shownWidth"] <= WIDTH
+    import numpy as np
+    from PIL import Image
+
+    # the red border of the verdict "logistic regression beats this model" (2 epochs of an
+    # MLP stay below logistic regression's 96.39% on digits), 4 px by its height, near the top
+    top = np.asarray(Image.open(io.BytesIO(screenshot)).convert("RGB"))[:400].astype(int)
+    red = (top[..., 0] > 170) & (top[..., 1] < 80) & (top[..., 2] < 90)
+    assert red.sum() > 300

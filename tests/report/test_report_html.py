@@ -106,10 +106,11 @@ def test_report_is_well_formed_and_has_every_section(page: str) -> None:
     assert "98.12%" in text and "12.3 s" in text and "0.0712" in text
     assert "Paper vs ours" in text and "1.71" in text and "test error %" in text
     assert "model.name" in text and "model.hidden" in text and "[512, 512]" in text
-    # per-class table: class 2 is never predicted, so its precision and F1 are 0
+    # per-class table: class 2 is never predicted, so its precision and F1 are 0 (shown as
+    # every fraction is: percent with 2 decimals)
     assert re.search(
         r"<td>&lt;script&gt;alert\(1\)&lt;/script&gt;</td>"
-        r'<td class="num">0\.0%</td>',
+        r'<td class="num">0\.00%</td>',
         page,
     )
     assert "macro average" in text
@@ -175,9 +176,21 @@ def test_bad_table_is_rejected_before_anything_is_written(tmp_path: Path) -> Non
         ("test_accuracy", 0.98123, "98.12%"),
         ("val_acc", torch.tensor(0.5), "50.00%"),
         ("accuracy_percent", 98.1, "98.1"),  # not a fraction: left as a number
-        ("train_seconds", 3.14159, "3.14 s"),
+        ("test_error_percent", 0.93, "0.93"),  # percent already, though below 1
+        ("train_seconds", 3.14159, "3.1 s"),  # every duration: 1 decimal
+        ("train_seconds", 0.0632, "0.1 s"),
         ("fit_time", 1234.56, "1,234.6 s"),
-        ("test_loss", 0.0712345, "0.07123"),
+        ("test_loss", 0.0712345, "0.07123"),  # losses: 4 significant digits
+        ("test_aurc", 0.000412345, "0.0004123"),
+        ("test_ece", 0.0435993, "0.0436"),
+        # every fraction of examples or score in [0, 1] alike: percent with 2 decimals
+        ("test_macro_f1", 0.9528341, "95.28%"),
+        ("test_macro_precision", 0.95509, "95.51%"),
+        ("test_macro_auc", 0.998023, "99.80%"),
+        ("macro AP", 0.98761, "98.76%"),
+        ("model coverage given", 0.5, "50.00%"),
+        ("val_error", 0.5625, "56.25%"),
+        ("fit_a", 38798504.09, "3.88e+07"),
         ("parameters", 669706, "669,706"),
         ("lr", 1e-5, "1e-05"),
         ("loss", float("nan"), "nan"),

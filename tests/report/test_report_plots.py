@@ -56,6 +56,29 @@ def test_single_epoch_history_draws_visible_markers() -> None:
     assert figure_to_png_bytes(fig).startswith(PNG_SIGNATURE)
 
 
+def test_step_losses_are_drawn_beside_the_epoch_curves_on_one_axis_of_epochs() -> None:
+    """The loss at every step shares the loss panel with the per-epoch curves: step s at
+    s / steps_per_epoch, so epoch e's steps end where epoch e's points are."""
+    steps_per_epoch = 50
+    steps = [2.5 * math.exp(-s / 20) + 0.05 for s in range(3 * steps_per_epoch)]
+    fig = training_curves_figure(history(3), steps, steps_per_epoch)
+    assert panel_titles(fig) == ["loss", "accuracy", "learning rate"]
+    loss_axis = fig.axes[0]
+    lines = {line.get_label(): line for line in loss_axis.get_lines()}
+    every = lines["train loss, every step"]
+    np.testing.assert_allclose(every.get_xdata(), np.arange(1, 151) / 50)
+    np.testing.assert_allclose(every.get_ydata(), steps)
+    assert "mean of 7 steps" in lines and {"train_loss", "val_loss"} <= set(lines)
+    assert list(lines["train_loss"].get_xdata()) == [1, 2, 3]
+    assert loss_axis.get_yscale() == "log"  # 2.55 down to 0.05: the first steps flatten it
+    # the loss panel is the wide one, and every panel spans the same epochs
+    widths = [ax.get_position().width for ax in fig.axes]
+    assert widths[0] > 1.4 * widths[1]
+    assert {ax.get_xlim() for ax in fig.axes} == {loss_axis.get_xlim()}
+    assert loss_axis.get_xlim()[0] == 0 and loss_axis.get_xlim()[1] >= 3
+    assert figure_to_png_bytes(fig).startswith(PNG_SIGNATURE)
+
+
 def test_history_without_accuracy_skips_the_panel() -> None:
     fig = training_curves_figure(history(3, accuracy=False))
     assert panel_titles(fig) == ["loss", "learning rate"]

@@ -19,6 +19,7 @@ from learnlab.report.run_report import (
     build_run_report,
     read_run_files,
     section_tables,
+    section_test_metrics,
 )
 
 
@@ -51,10 +52,11 @@ def test_rebuilt_report_is_byte_identical_to_the_first(run_dir, tmp_path):
     assert path == copy / runs.REPORT_FILE
     assert path.read_bytes() == first
     page = first.decode("utf-8")
-    for section in ("metrics", "curves", "confusion", "figures", "config"):
+    for section in ("headline", "curves", "gallery", "metrics", "confusion", "config"):
         assert f'<section id="{section}">' in page
     assert "digits &lt;mlp&gt;" in page and "<li>n1</li>" in page
-    assert "Training loss at every step" in page
+    # the loss at every step is drawn in the training curves, not as a figure of its own
+    assert "optimizer steps" in page and "Training loss at every step" not in page
 
 
 def test_outputs_file_holds_labels_probabilities_and_step_losses(run_dir):
@@ -90,19 +92,36 @@ def test_confusion_from_outputs_matches_the_summary_scores(run_dir):
     labels = run.outputs[runs.TEST_LABELS_KEY]
     predicted = run.outputs[runs.TEST_PROBABILITIES_KEY].argmax(dim=1)
     assert int(run.confusion.sum()) == len(labels)
-    assert run.summary["macro_f1"] == pytest.approx(
+    assert run.summary["test_macro_f1"] == pytest.approx(
         f1_score(labels.numpy(), predicted.numpy(), average="macro"), abs=1e-9
     )
 
 
-def test_the_page_shows_the_builders_sections_in_their_order(run_dir):
+def test_the_page_leads_with_the_answer_then_curves_then_gallery_then_the_rest(run_dir):
     # the page the run wrote (built by the same code): its sections in SECTION_BUILDERS order
     page = (run_dir / runs.REPORT_FILE).read_text()
     anchors = re.findall(r'<section id="([a-z]+)">', page)
-    # no tables.json
-    assert anchors == ["metrics", "curves", "confusion", "classification", "figures", "config"]
+    # no tables.json, no stored figure (the step losses are in the curves)
+    assert anchors == [
+        "headline",
+        "curves",
+        "gallery",
+        "metrics",
+        "confusion",
+        "classification",
+        "config",
+    ]
     builders = [b.__name__ for b in SECTION_BUILDERS]
     assert builders.index("section_confusion") < builders.index("section_figures")
+    # the first words under the title are the answer: the test accuracy and loss
+    summary = json.loads((run_dir / runs.SUMMARY_FILE).read_text())
+    headline = page[page.index('<section id="headline">') : page.index('<section id="curves">')]
+    accuracy = f"{100 * summary['test_accuracy']:.2f}%"
+    assert f"Test accuracy <strong>{accuracy}</strong>" in headline
+    assert f"test loss <strong>{summary['test_loss']:.4g}</strong>" in headline
+    assert "on the 360 test examples, after 3 epochs" in headline
+    logreg = summary["baseline_logreg_accuracy"]
+    assert f"logistic regression ({100 * logreg:.2f}%)".lower() in headline.lower()
 
 
 def test_tables_json_adds_a_tables_section(run_dir, tmp_path):
@@ -167,3 +186,54 @@ def test_damaged_run_files_give_a_clear_error_or_are_read_as_far_as_they_go(
         assert main(["report", str(damaged)]) == 2
         err = capsys.readouterr().err
         assert str(damaged / runs.SUMMARY_FILE) in err and "Traceback" not in err
+
+
+def test_gallery_holds_the_worst_classified_test_images_of_the_run(run_dir):
+    """outputs.safetensors keeps the 24 test images of highest loss (worst first) as uint8
+    copies of the data set's test images, so the report draws them from the run's files."""
+    import numpy as np
+
+    from learnlab.data import load_dataset
+
+    tensors, _ = runs.load_outputs(run_dir)
+    indices = tensors[runs.GALLERY_INDICES_KEY]
+    images = tensors[runs.GALLERY_IMAGES_KEY]
+    assert images.dtype == torch.uint8 and tuple(images.shape) == (24, 1, 8, 8)
+    # the oracle: numpy's ranking of -log p(true class)
+    labels = tensors[runs.TEST_LABELS_KEY].numpy()
+    p = tensors[runs.TEST_PROBABILITIES_KEY].double().numpy()
+    loss = -np.log(p[np.arange(len(labels)), labels])
+    chosen = loss[indices.numpy()]
+    assert (np.diff(chosen) <= 0).all()  # worst first
+    assert chosen.min() >= np.sort(loss)[-24]  # no test example outside has a higher loss
+    # the digits' pixels, 0..16, as 0..255
+    raw = load_dataset("digits").test.x[indices].double()
+    assert torch.equal(images, (raw / 16 * 255).round().to(torch.uint8))
+    page = (run_dir / runs.REPORT_FILE).read_text()
+    gallery = page[page.index('<section id="gallery">') : page.index('<section id="metrics">')]
+    wrong = int((p.argmax(axis=1) != labels).sum())
+    assert "The 24 test images with the highest loss" in gallery
+    assert f"{wrong} of the 360 test images in all" in gallery
+    assert gallery.count("data:image/png;base64,") == 1
+
+
+def test_a_run_written_with_the_old_metric_names_reads_with_the_current_ones(run_dir, tmp_path):
+    """summary.json once held macro_precision/recall/f1 unprefixed; such a run reads with the
+    current names (test_macro_f1), as a new run's summary does."""
+    old = tmp_path / "old"
+    shutil.copytree(run_dir, old)
+    summary = json.loads((old / runs.SUMMARY_FILE).read_text())
+    assert not any(key.startswith("macro_") for key in summary)  # one naming scheme
+    renamed = {
+        key.removeprefix("test_")
+        if "macro_" in key and key.split("_")[-1] in ("precision", "recall", "f1")
+        else key: value
+        for key, value in summary.items()
+    }
+    assert "macro_f1" in renamed and "test_macro_f1" not in renamed
+    runs.write_json(old / runs.SUMMARY_FILE, renamed)
+    assert read_run_files(old).summary == summary  # same names, same order
+    # so its summary section is the new run's (the whole page is drawn from these values)
+    new_section = section_test_metrics(read_run_files(run_dir))
+    assert section_test_metrics(read_run_files(old)) == new_section
+    assert new_section is not None and "<code>test_macro_f1</code>" in new_section.html()

@@ -214,7 +214,7 @@ def test_search_table_and_settings_errors(tmp_path):
 
 def test_direction_is_inferred_from_the_metric_or_asked_for():
     assert infer_direction("val_accuracy") == "maximize"
-    assert infer_direction("macro_f1") == "maximize"
+    assert infer_direction("test_macro_f1") == "maximize"
     assert infer_direction("val_loss") == "minimize"
     assert infer_direction("anything", synthetic=True) == "minimize"
     with pytest.raises(ConfigError, match="set direction"):

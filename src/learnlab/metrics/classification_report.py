@@ -1,4 +1,4 @@
-"""The classification report: a model's test metrics beside trivial baselines, with figures.
+"""The classification report: a model's test metrics beside baselines, with figures.
 
 It follows the methodology of Goodfellow, Bengio and Courville (2016, "Deep Learning",
 chapter 11): choose metrics beyond accuracy (precision, recall, F-score, PR curves, coverage),
@@ -253,7 +253,7 @@ def classification_report(
     notes = [f"Macro AUC and AP are left out: {model.undefined}"] if model.undefined else []
     curve = model.coverage
     tables = {
-        "Model vs trivial baselines": [
+        "Model vs baselines": [
             {"predictor": name, **{title: e.scalars.get(m) for m, title in _TABLE_COLUMNS.items()}}
             for name, e in evaluations.items()
         ],

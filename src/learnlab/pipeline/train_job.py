@@ -289,20 +289,19 @@ def _classification_scalars(y_true, probabilities, outputs) -> dict[str, float]:
 
 def _test_outputs(config, data, model, test_loader) -> tuple[dict, dict[str, torch.Tensor]]:
     """Classification only: macro scores and calibration/coverage scalars for the summary, and
-    the test labels and probabilities (and the baselines') for outputs.safetensors."""
-    from learnlab.metrics.scores import confusion_matrix, macro_scores
+    the test labels and probabilities (and the baselines', and for images the worst-classified
+    test images) for outputs.safetensors."""
+    from learnlab.report.gallery import gallery_outputs
 
     ds = data.dataset
     if ds.task != "classification":
         return {}, {}
     y_true, probabilities = predict_probabilities(model, test_loader)
-    # the report derives its confusion matrix from the stored probabilities the same way
-    confusion = confusion_matrix(y_true, probabilities.argmax(dim=1), ds.num_classes)
     outputs = {runs.TEST_LABELS_KEY: y_true.long(), runs.TEST_PROBABILITIES_KEY: probabilities}
     if config.baselines:
         outputs.update(_baseline_outputs(config, data))
-    scalars = {**macro_scores(confusion), **_classification_scalars(y_true, probabilities, outputs)}
-    return scalars, outputs
+    outputs.update(gallery_outputs(ds.input_shape, ds.test.x, ds.scale, y_true, probabilities))
+    return _classification_scalars(y_true, probabilities, outputs), outputs
 
 
 def _result(config, data, trainer, test_loader, title, notes) -> Result:

@@ -182,9 +182,13 @@ def _result(config: LearningCurveConfig, rows: list[dict[str, Any]], fit: PowerL
         "fit_a": fit.a,
         "fit_b": fit.b,
         "fit_c": fit.c,
+        "fit_a_stderr": fit.a_stderr,
         "fit_b_stderr": fit.b_stderr,
         "fit_c_stderr": fit.c_stderr,
         "fit_rmse": fit.rmse,
+        # the points do not determine the law (analysis.learning_curve: b's relative standard
+        # error over 50%, or no covariance): neither the data needed nor c can be read from it
+        "fit_ill_determined": fit.ill_determined,
         "target_error": config.target_error,
         # JSON has no infinity: null says the target lies at or below the asymptote
         "size_for_target_error": needed if math.isfinite(needed) else None,
@@ -197,11 +201,12 @@ def _result(config: LearningCurveConfig, rows: list[dict[str, Any]], fit: PowerL
     figure = {
         "sizes": sizes,
         "errors": [r["val_error"] for r in rows],
-        "fit": {"a": fit.a, "b": fit.b, "c": fit.c},
+        # the law and its standard errors: the figure flags an ill-determined fit
+        "fit": {k: getattr(fit, k) for k in ("a", "b", "c", "a_stderr", "b_stderr", "c_stderr")},
         "target_error": config.target_error,
         "other_errors": {"test error": [r["test_error"] for r in rows]},
     }
-    verdict = _verdict(config, fit, needed, sizes[-1])
+    verdict = fit_verdict(config, fit, needed, sizes[-1])
     return Result(
         kind=NAME,
         title=f"{NAME}: {config.model} on {config.dataset}",
@@ -219,24 +224,40 @@ def _result(config: LearningCurveConfig, rows: list[dict[str, Any]], fit: PowerL
             "model": config.model,
             "test_accuracy": 1.0 - rows[-1]["test_error"],
         },
-        headline=(
-            f"[bold]{NAME}[/]: err(n) = {fit.a:.3g} n^-{fit.b:.3g} + {fit.c:.4f} "
-            f"(rmse {fit.rmse:.2g}). {verdict}"
-        ),
+        headline=f"[bold]{NAME}[/]: {fit.describe()} (rmse {fit.rmse:.2g}). {verdict}",
     )
 
 
-def _verdict(config: LearningCurveConfig, fit: PowerLawFit, needed: float, largest: int) -> str:
+def fit_verdict(config: LearningCurveConfig, fit: PowerLawFit, needed: float, largest: int) -> str:
+    """What the fit says about the data a target error needs: nothing when it is
+    ill-determined; a guess beyond MAX_EXTRAPOLATION times the largest size; else the number
+    with the parameters' standard errors."""
+    from learnlab.analysis.learning_curve import MAX_EXTRAPOLATION
+
     target = f"A validation error of {100 * config.target_error:g}%"
+    if fit.ill_determined:
+        return (
+            f"The fit is ill-determined, {fit.describe()} (standard errors): "
+            f"{'; '.join(fit.problems)}. Neither the data needed for a validation error of "
+            f"{100 * config.target_error:g}% nor the error that no amount of data removes (c) "
+            "can be read from it. Measure more sizes over a wider range (a decade or more), or "
+            "average several seeds per size."
+        )
     if not math.isfinite(needed):
         return (
             f"{target} is at or below the fitted asymptote c = {100 * fit.c:.2f}%: more data "
             "of this kind would not reach it with this model and training; a larger model or "
             "a better method is needed."
         )
+    far = (
+        f" That is over {MAX_EXTRAPOLATION:g} times the sizes measured: a guess, not a "
+        "prediction; measure larger sizes before relying on it."
+        if needed > MAX_EXTRAPOLATION * largest
+        else ""
+    )
     return (
         f"{target} needs about {needed:,.0f} training examples by the fitted law "
         f"({needed / largest:.1f} times the largest size); an extrapolation, as uncertain as "
         f"the fit: b = {fit.b:.3f} ± {fit.b_stderr:.3f}, c = {100 * fit.c:.2f}% ± "
-        f"{100 * fit.c_stderr:.2f}% (standard errors)."
+        f"{100 * fit.c_stderr:.2f}% (standard errors).{far}"
     )

@@ -1,7 +1,9 @@
-"""The run report's classification section: the model beside trivial baselines, one-vs-rest
+"""The run report's classification section: the model beside the baselines, one-vs-rest
 PR and ROC curves, calibration and selective prediction (`metrics.classification_report`),
 built from the test labels and probabilities a run stores in outputs.safetensors. The metrics
-return the curves as data; `classification_figures` draws them here.
+return the curves as data; `classification_figures` draws them here. On the page the
+predictors are "model" and the baselines' readable names ("logistic regression"), in the
+tables and in every figure's legend.
 
 The pipeline stores the baselines' test probabilities next to the model's, under
 `runs.BASELINE_PROBABILITIES_PREFIX + name`; `summary_scalars` picks the numbers that go into
@@ -19,17 +21,33 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from torch import Tensor
 
-    from learnlab.metrics.classification_report import ClassificationCurves
+    from learnlab.metrics.classification_report import ClassificationCurves, ClassificationReport
     from learnlab.report.html import Section
     from learnlab.report.run_files import RunFiles
 
 # The model's numbers copied into summary.json (prefixed "test_"); all baseline numbers are.
-SUMMARY_KEYS = ("macro_auc", "macro_ap", "ece", "aurc", "accuracy_at_coverage_90")
+SUMMARY_KEYS = (
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "macro_auc",
+    "macro_ap",
+    "ece",
+    "aurc",
+    "accuracy_at_coverage_90",
+)
 
 
-def stored_baselines(outputs: dict[str, Tensor]) -> dict[str, Tensor]:
+def stored_baselines(outputs: dict[str, Tensor], readable: bool = False) -> dict[str, Tensor]:
+    """The baselines' test probabilities by name ("logreg"), or with `readable` by the name a
+    person reads ("logistic regression")."""
+    from learnlab.metrics.baselines import BASELINE_NAMES
+
     prefix = runs.BASELINE_PROBABILITIES_PREFIX
-    return {key[len(prefix) :]: value for key, value in outputs.items() if key.startswith(prefix)}
+    stored = {key[len(prefix) :]: value for key, value in outputs.items() if key.startswith(prefix)}
+    if readable:
+        return {BASELINE_NAMES.get(name, name): value for name, value in stored.items()}
+    return stored
 
 
 def summary_scalars(scalars: dict[str, float]) -> dict[str, float]:
@@ -40,11 +58,9 @@ def summary_scalars(scalars: dict[str, float]) -> dict[str, float]:
 
 
 def _explanation(baselines: dict[str, Any]) -> str:
-    from learnlab.metrics.baselines import BASELINE_NAMES
-
     if not baselines:
         return "<p>No baseline was stored with this run.</p>"
-    named = ", ".join(f"{name} ({BASELINE_NAMES.get(name, name)})" for name in baselines)
+    named = ", ".join(baselines)
     return (
         f"<p>Baselines, fitted on the training split and scored on the same test examples: "
         f"{html.escape(named)}. Logistic regression sees at most 10,000 training examples "
@@ -75,19 +91,29 @@ def classification_figures(curves: ClassificationCurves) -> dict[str, Figure]:
     }
 
 
-def classification_section(run: RunFiles) -> Section | None:
-    """The section, or None for a run without test probabilities (regression)."""
+def run_classification_report(run: RunFiles) -> ClassificationReport | None:
+    """The classification report of a run's stored test outputs, baselines under their
+    readable names; None for a run without test probabilities (regression)."""
     from learnlab.metrics.classification_report import classification_report
-    from learnlab.report.html import Section, figure_html, rows_table_html
 
     labels = run.outputs.get(runs.TEST_LABELS_KEY)
     probabilities = run.outputs.get(runs.TEST_PROBABILITIES_KEY)
     if labels is None or probabilities is None:
         return None
-    baselines = stored_baselines(run.outputs)
-    report = classification_report(
+    baselines = stored_baselines(run.outputs, readable=True)
+    return classification_report(
         labels, probabilities, class_names=run.class_names, baselines=baselines
     )
+
+
+def classification_section(run: RunFiles) -> Section | None:
+    """The section, or None for a run without test probabilities (regression)."""
+    from learnlab.report.html import Section, figure_html, rows_table_html
+
+    report = run_classification_report(run)
+    if report is None:
+        return None
+    baselines = stored_baselines(run.outputs, readable=True)
     parts = [_explanation(baselines)]
     if report.notes:
         items = "".join(f"<li>{html.escape(note)}</li>" for note in report.notes)

@@ -61,7 +61,7 @@ def load_runs(run_dirs: list[str | Path]) -> list[ComparedRun]:
         config_file, metrics_file = run_dir / runs.CONFIG_FILE, run_dir / runs.METRICS_FILE
         config = runs.read_json_object(config_file) if config_file.is_file() else {}
         history = runs.read_history(metrics_file) if metrics_file.is_file() else []
-        summary = runs.read_json_object(summary_file)
+        summary = runs.with_current_names(runs.read_json_object(summary_file))
         loaded.append(
             ComparedRun(run_dir.name, run_dir, flatten(config), flatten(summary), history)
         )

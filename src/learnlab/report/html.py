@@ -6,10 +6,13 @@ from the caller (title, notes, keys, values, class names) goes through `html.esc
 is written atomically (temporary file, fsync, `os.replace`), so an existing report survives a
 failed write.
 
-Sections, each present only when its input is: title and notes; the summary (accuracies in
-[0, 1] shown as %, durations in seconds); training curves; confusion matrix with per-class
-precision, recall and F1 and their macro average; extra tables (e.g. paper vs ours); extra
-figures; the configuration, nested keys flattened with dots. Each is a `Section` (built by
+Sections, each present only when its input is: title and notes; the summary; training curves
+(with the loss at every step where given); confusion matrix with per-class precision, recall
+and F1 and their macro average; extra tables (e.g. paper vs ours); extra figures; the
+configuration, nested keys flattened with dots. Every number in a table is shown in the one
+format of its kind, chosen from its key or column name (`learnlab.formatting.format_metric`:
+fractions such as accuracy and F1 as % with 2 decimals, durations in seconds with 1 decimal,
+losses with 4 significant digits). Each is a `Section` (built by
 `metrics_section`, `curves_section`, ...); `render_page` joins any list of sections, which is
 how `learnlab.report.run_report` composes a run's page from its files; `write_page` writes a
 page atomically.
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from learnlab import __version__
-from learnlab.formatting import _plain, flatten, format_metric, format_number, format_value
+from learnlab.formatting import _plain, flatten, format_metric, format_number
 from learnlab.io.atomic import atomic_write_bytes
 from learnlab.io.errors import DataError
 
@@ -68,6 +71,11 @@ figure { margin: 0.4rem 0 1rem; }
 img { max-width: 100%; height: auto; }
 figcaption { color: #57606a; font-size: 0.9rem; }
 footer { margin-top: 3rem; color: #8c959f; font-size: 0.85rem; }
+p.answer { font-size: 1.15rem; margin: 0.4rem 0; }
+p.verdict { padding: 6px 12px; border-left: 4px solid; border-radius: 2px; }
+p.verdict.worse { border-color: #cf222e; background: #fff1f0; }
+p.verdict.better { border-color: #1a7f37; background: #f0fff4; }
+p.verdict.tie { border-color: #9a6700; background: #fff8e5; }
 """
 
 
@@ -109,11 +117,10 @@ def _table(header: list[str], rows: list[list[Cell]], foot: list[Cell] | None = 
     return "".join(parts)
 
 
-def _key_value_table(items: dict[str, Any], metric: bool) -> str:
-    rows = []
-    for key, value in items.items():
-        text = format_metric(key, value) if metric else format_value(value)
-        rows.append([(key, "code"), (text, _kind(value))])
+def _key_value_table(items: dict[str, Any]) -> str:
+    rows = [
+        [(key, "code"), (format_metric(key, value), _kind(value))] for key, value in items.items()
+    ]
     return _table(["name", "value"], rows)
 
 
@@ -150,19 +157,16 @@ def _confusion_body(confusion: np.ndarray | Tensor, class_names: list[str] | Non
     total = int(scores["support"].sum())
     correct = float(counts.double().diagonal().sum())
 
-    def pct(x: float) -> str:
-        return f"{100.0 * x:.1f}%"
-
     rows = [
         [(str(name), "text")]
-        + [(pct(float(scores[s][i])), "num") for s in ("precision", "recall", "f1")]
+        + [(format_metric(s, float(scores[s][i])), "num") for s in ("precision", "recall", "f1")]
         + [(format_number(int(scores["support"][i])), "num")]
         for i, name in enumerate(names)
     ]
     foot = [("macro average", "text")]
-    foot += [(pct(macro[f"macro_{s}"]), "num") for s in ("precision", "recall", "f1")]
+    foot += [(format_metric(s, macro[f"macro_{s}"]), "num") for s in ("precision", "recall", "f1")]
     foot += [(format_number(total), "num")]
-    accuracy = f"{100.0 * correct / total:.2f}%" if total else "\u2014"
+    accuracy = format_metric("accuracy", correct / total) if total else "\u2014"
     caption = "Rows: true class; columns: predicted class; colour: fraction of the row"
     caption += "; cells: counts." if len(names) <= MAX_ANNOTATED_CLASSES else "."
     return (
@@ -175,14 +179,15 @@ def _confusion_body(confusion: np.ndarray | Tensor, class_names: list[str] | Non
 
 
 def rows_table_html(rows: list[dict[str, object]], name: str = "table") -> str:
-    """A list of row dicts as an HTML table (columns: the union of the keys, in order)."""
+    """A list of row dicts as an HTML table (columns: the union of the keys, in order); each
+    number is formatted by its column's name (`format_metric`: a column `accuracy` in %)."""
     if not isinstance(rows, (list, tuple)) or not all(isinstance(r, Mapping) for r in rows):
         raise DataError(f"table {name!r} must be a list of dicts (one per row), got {type(rows)}")
     columns: list[str] = []
     for row in rows:
         columns += [str(k) for k in row if str(k) not in columns]
     rows = [{str(k): v for k, v in row.items()} for row in rows]
-    cells = [[(format_value(r.get(c, "")), _kind(r.get(c))) for c in columns] for r in rows]
+    cells = [[(format_metric(c, r.get(c, "")), _kind(r.get(c))) for c in columns] for r in rows]
     return _table(columns, cells)
 
 
@@ -214,18 +219,29 @@ def figure_html(fig: Figure, caption: str) -> str:
 def metrics_section(summary: Mapping[str, Any]) -> Section | None:
     if not summary:
         return None
-    return Section("metrics", "Summary", _key_value_table(flatten(summary), metric=True))
+    return Section("metrics", "Summary", _key_value_table(flatten(summary)))
 
 
-def curves_section(history: list[dict[str, float]]) -> Section | None:
+def curves_section(
+    history: list[dict[str, float]],
+    step_losses: list[float] | None = None,
+    steps_per_epoch: int = 1,
+) -> Section | None:
+    """The per-epoch curves; with `step_losses`, the training loss after every step beside
+    them in the loss panel, on the same axis in epochs."""
     if not history:
         return None
     from learnlab.report.plots import training_curves_figure
 
     caption = f"Training curves over {len(history)} epoch{'s' if len(history) != 1 else ''}."
-    return Section(
-        "curves", "Training curves", _figure_html(training_curves_figure(history), caption)
-    )
+    if step_losses:
+        caption += (
+            f" Loss panel: the training loss after each of the {len(step_losses):,} optimizer"
+            f" steps ({steps_per_epoch:,} an epoch; grey) and its moving average; each epoch's"
+            " train_loss is the mean over its steps, drawn at the epoch's end."
+        )
+    figure = training_curves_figure(history, step_losses, steps_per_epoch)
+    return Section("curves", "Training curves", _figure_html(figure, caption))
 
 
 def confusion_section(
@@ -254,7 +270,7 @@ def config_section(config: Any) -> Section | None:
         return None
     if hasattr(config, "model_dump"):  # a pydantic configuration model
         config = config.model_dump()
-    return Section("config", "Configuration", _key_value_table(flatten(config), metric=False))
+    return Section("config", "Configuration", _key_value_table(flatten(config)))
 
 
 # ---- the report ------------------------------------------------------------------------------

@@ -106,7 +106,8 @@ def ranking_curves_figure(
 def reliability_figure(
     diagram: ReliabilityDiagram, others: dict[str, ReliabilityDiagram] | None = None
 ) -> Figure:
-    """Accuracy per confidence bin as bars (the model), the diagonal of perfect calibration,
+    """Accuracy per confidence bin as bars (the model, named "model" in the legend), the
+    diagonal of perfect calibration,
     the gap shaded; other predictors' bins as points; below, how many examples each bin
     holds (log scale), since a bin of 3 examples says little."""
     import numpy as np
@@ -126,7 +127,7 @@ def reliability_figure(
         edgecolor="tab:blue",
         color="tab:blue",
         alpha=0.7,
-        label=f"accuracy (ECE {diagram.ece:.3f})",
+        label=f"model (ECE {diagram.ece:.4g})",
     )
     gap = confidence[filled] - accuracy[filled]
     top.bar(
@@ -151,7 +152,7 @@ def reliability_figure(
             marker="o",
             markersize=4,
             linestyle="--",
-            label=f"{name} (ECE {other.ece:.3f})",
+            label=f"{name} (ECE {other.ece:.4g})",
         )
     top.set_xlim(0, 1)
     top.set_ylim(0, 1.02)

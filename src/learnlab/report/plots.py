@@ -67,13 +67,48 @@ def _panel_of(key: str) -> str | None:
 _LINESTYLES = {"train": "-", "val": "--", "valid": "--", "test": ":"}
 
 
-def training_curves_figure(history: list[dict[str, float]]) -> Figure:
+def _moving_average(values: np.ndarray) -> tuple[int, np.ndarray]:
+    """(window, means of `window` consecutive values): about 20 windows along the run, at
+    most 200 steps each; NaN steps count as the mean of the others."""
+    import numpy as np
+
+    window = max(1, min(len(values) // 20, 200))
+    finite = np.where(np.isfinite(values), values, np.nan)
+    filled = np.nan_to_num(finite, nan=float(np.nanmean(finite)))
+    return window, np.convolve(filled, np.ones(window) / window, mode="valid")
+
+
+def _draw_step_losses(ax, losses: list[float], steps_per_epoch: int) -> list[float]:
+    """The training loss at every step (light) and its moving average (dark), at x = step /
+    steps_per_epoch: step s of epoch e lies in (e - 1, e], on the epochs' axis. Returns the
+    finite values drawn."""
+    import numpy as np
+
+    values = np.array([_as_number(v) for v in losses], dtype=float)
+    x = np.arange(1, len(values) + 1) / max(1, steps_per_epoch)
+    ax.plot(x, values, color="0.55", alpha=0.45, linewidth=0.7, label="train loss, every step")
+    window, smooth = _moving_average(values)
+    if window > 1:
+        label = f"mean of {window} steps"
+        ax.plot(x[window - 1 :], smooth, color="0.25", linewidth=1.2, label=label)
+    return [float(v) for v in values if np.isfinite(v)]
+
+
+def training_curves_figure(
+    history: list[dict[str, float]],
+    step_losses: list[float] | None = None,
+    steps_per_epoch: int = 1,
+) -> Figure:
     """Loss, accuracy and learning rate against epoch, one panel each that the history has.
 
     `history` holds one dict per epoch; keys ending in `_loss`, `_accuracy`/`_acc` and `lr` are
     plotted (train solid, val dashed, test dotted), other keys are ignored, and a key missing
     from some epochs is drawn through the epochs that have it. Accuracies in [0, 1] are shown
     as percentages. The x axis is `epoch` when present, else 1, 2, ...
+
+    `step_losses` (the training loss after every optimizer step) are drawn in the loss panel,
+    which is then wider, on the same axis in epochs (step / `steps_per_epoch`), so the
+    per-epoch points sit at the ends of the steps they summarise.
     """
     if not isinstance(history, (list, tuple)) or not all(isinstance(r, dict) for r in history):
         raise DataError("history must be a list of dicts, one per epoch (as returned by fit)")
@@ -88,18 +123,24 @@ def training_curves_figure(history: list[dict[str, float]]) -> Figure:
                 panels[panel].append(key)
     panels = {name: keys for name, keys in panels.items() if keys}
 
+    steps = list(step_losses) if step_losses is not None and len(step_losses) else []
+    if steps and "loss" not in panels:
+        panels = {"loss": [], **panels}
     # Three panels fill the report's 960-px column at 100 px per inch.
-    fig = new_figure(max(5.0, 3.25 * len(panels)), 3.1)
+    fig = new_figure(max(5.0, 3.25 * len(panels)), 3.4 if steps else 3.1)
     if not panels:
         ax = fig.add_subplot()
         ax.set_axis_off()
         ax.text(0.5, 0.5, "no loss, accuracy or lr in the history", ha="center", va="center")
         return fig
 
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    widths = [1.6 if steps and name == "loss" else 1.0 for name in panels]
+    axes = fig.subplots(1, len(panels), squeeze=False, width_ratios=widths)[0]
     epochs: set[float] = set()
     for ax, (name, keys) in zip(axes, panels.items(), strict=True):
         all_values: list[float] = []
+        if steps and name == "loss":
+            all_values += _draw_step_losses(ax, steps, steps_per_epoch)
         for key in keys:
             xs, ys = [], []
             for index, row in enumerate(history):
@@ -124,16 +165,22 @@ def training_curves_figure(history: list[dict[str, float]]) -> Figure:
         positive = all_values and min(all_values) > 0
         if name == "learning rate" and positive and max(all_values) / min(all_values) > 20:
             ax.set_yscale("log")  # warm-up or decay over decades
+        if name == "loss" and steps and positive and max(all_values) / min(all_values) > 30:
+            ax.set_yscale("log")  # the first steps' loss would flatten the rest
         ax.legend(fontsize="small")
     from matplotlib.ticker import MaxNLocator
 
     for ax in axes:
-        if len(epochs) == 1:  # one epoch: centre the point instead of a 0.95..1.05 axis
+        if len(epochs) == 1 and not steps:  # one epoch: centre the point, not 0.95..1.05
             (only,) = epochs
             ax.set_xlim(only - 1, only + 1)
             ax.set_xticks([only])
         else:  # epochs are integers; no ticks at 0.5 on short runs
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if steps:  # the steps start at epoch 0: every panel spans the same epochs
+        last = max([*epochs, len(steps) / max(1, steps_per_epoch)])
+        for ax in axes:
+            ax.set_xlim(0, last + 0.05 * max(last, 1))
     return fig
 
 
@@ -149,11 +196,8 @@ def step_loss_figure(losses: list[float], steps_per_epoch: int) -> Figure:
     fig = new_figure(6.5, 3.1)
     ax = fig.add_subplot()
     ax.plot(x, values, color="tab:blue", alpha=0.3, linewidth=0.8, label="every step")
-    window = max(1, min(len(values) // 20, 200))
+    window, smooth = _moving_average(values)
     if window > 1:
-        finite = np.where(np.isfinite(values), values, np.nan)
-        kernel = np.ones(window) / window
-        smooth = np.convolve(np.nan_to_num(finite, nan=np.nanmean(finite)), kernel, mode="valid")
         ax.plot(
             x[window - 1 :],
             smooth,

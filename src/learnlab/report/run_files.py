@@ -86,7 +86,7 @@ def _require_finished(run_dir: Path) -> dict[str, Any]:
             f"{run_dir} has no {runs.SUMMARY_FILE}: the run has not finished (or this is not a "
             "run directory). Finish it with --resume or give another run."
         )
-    summary = runs.read_json_object(summary_path)
+    summary = runs.with_current_names(runs.read_json_object(summary_path))
     if summary.get("status") == "failed":
         raise DataError(
             f"the run in {run_dir} failed ({summary.get('error', 'no reason recorded')}); "

@@ -12,7 +12,14 @@ The page is a list of sections, each made by one *section builder*, a function
 write a builder (in its own module when it is large) and put it into `SECTION_BUILDERS` where
 it should appear. A builder reads what it needs from `RunFiles`: the parsed JSON files, the
 figures' data, and the tensors of outputs.safetensors (`run.outputs[...]`, keys in
-`learnlab.runs`: test labels, test probabilities, step losses, baselines' probabilities).
+`learnlab.runs`: test labels, test probabilities, step losses, baselines' probabilities, the
+gallery's images).
+
+The page leads with the answer: the test accuracy and loss and the verdict against the
+baselines (`headline`), then the training curves with the loss at every step, then the
+worst-classified test images (`gallery`, image data), then the rest: the summary, confusion
+matrix, classification metrics, tables, figures, parts and configuration. Every number is
+shown in the one format of its kind (`learnlab.formatting.format_metric`).
 
 Example:
     >>> build_run_report("runs/20261123-120000-mnist-lenet5")  # doctest: +SKIP
@@ -58,12 +65,27 @@ def draw_stored_figures(run: RunFiles) -> dict[str, Any]:
 # ---- section builders, in page order ---------------------------------------------------------
 
 
+def section_headline(run: RunFiles) -> Section | None:
+    from learnlab.report.headline import headline_section
+
+    return headline_section(run)
+
+
 def section_test_metrics(run: RunFiles) -> Section | None:
     return metrics_section(run.summary)
 
 
 def section_training_curves(run: RunFiles) -> Section | None:
-    return curves_section(run.history)
+    losses = run.outputs.get(runs.STEP_LOSSES_KEY)
+    steps = losses.tolist() if losses is not None and losses.numel() > 0 else None
+    steps_per_epoch = int(run.report_info.get("steps_per_epoch") or 1)
+    return curves_section(run.history, steps, steps_per_epoch)
+
+
+def section_gallery(run: RunFiles) -> Section | None:
+    from learnlab.report.gallery import gallery_section
+
+    return gallery_section(run)
 
 
 def section_confusion(run: RunFiles) -> Section | None:
@@ -81,11 +103,12 @@ def section_tables(run: RunFiles) -> Section | None:
 
 
 def section_figures(run: RunFiles) -> Section | None:
-    from learnlab.report.plots import step_loss_figure
-
     figures = draw_stored_figures(run)
     losses = run.outputs.get(runs.STEP_LOSSES_KEY)
-    if losses is not None and losses.numel() > 0:
+    if not run.history and losses is not None and losses.numel() > 0:
+        # no per-epoch curves to draw them beside: the step losses stand alone
+        from learnlab.report.plots import step_loss_figure
+
         steps_per_epoch = int(run.report_info.get("steps_per_epoch") or 1)
         figures["Training loss at every step"] = step_loss_figure(losses.tolist(), steps_per_epoch)
     return figures_section(figures)
@@ -118,9 +141,13 @@ def section_configuration(run: RunFiles) -> Section | None:
     return config_section(run.config)
 
 
+# The answer first (test metrics against the baselines), then how training went, then the
+# examples the model gets most wrong, then the details.
 SECTION_BUILDERS: list[SectionBuilder] = [
-    section_test_metrics,
+    section_headline,
     section_training_curves,
+    section_gallery,
+    section_test_metrics,
     section_confusion,
     section_classification,
     section_tables,

@@ -12,6 +12,8 @@ from learnlab.runs.directory import (
     BASELINE_PROBABILITIES_PREFIX,
     CHECKPOINT_FILE,
     CONFIG_FILE,
+    GALLERY_IMAGES_KEY,
+    GALLERY_INDICES_KEY,
     METRICS_FILE,
     MODEL_FILE,
     OUTPUTS_FILE,
@@ -35,15 +37,19 @@ from learnlab.runs.directory import (
     write_json,
 )
 from learnlab.runs.index import append_to_index, read_index
+from learnlab.runs.metric_names import RENAMED_SUMMARY_KEYS, with_current_names
 
 __all__ = [
     "BASELINE_PROBABILITIES_PREFIX",
     "CHECKPOINT_FILE",
     "CONFIG_FILE",
+    "GALLERY_IMAGES_KEY",
+    "GALLERY_INDICES_KEY",
     "METRICS_FILE",
     "MODEL_FILE",
     "OUTPUTS_FILE",
     "OUTPUTS_METADATA_KEY",
+    "RENAMED_SUMMARY_KEYS",
     "REPORT_FILE",
     "STEP_LOSSES_KEY",
     "SUMMARY_FILE",
@@ -62,5 +68,6 @@ __all__ = [
     "runs_root",
     "save_model",
     "save_outputs",
+    "with_current_names",
     "write_json",
 ]

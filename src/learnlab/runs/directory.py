@@ -8,8 +8,9 @@ A run directory holds everything one run produced:
     model.safetensors      the final weights (metadata: how to rebuild the model)
     summary.json           final metrics under flat keys (test_accuracy, train_seconds, ...)
     outputs.safetensors    what the report needs beyond those: test labels and class
-                           probabilities, the training loss at every step; JSON metadata
-                           (title, notes, steps per epoch)
+                           probabilities, the training loss at every step, the worst-
+                           classified test images; JSON metadata (title, notes, steps per
+                           epoch)
     tables.json            optional: tables a recipe adds to the report (paper vs measured)
     report.html            curves, test metrics, confusion matrix; opens offline; rebuilt
                            from the files above by `learnlab.report.run_report`
@@ -51,6 +52,11 @@ TEST_PROBABILITIES_KEY = "test_probabilities"  # float32 (N, K), softmax of the 
 STEP_LOSSES_KEY = "train_step_losses"  # float32 (steps,), the training loss after every step
 # float32 (N, K) test probabilities of a baseline model, e.g. "baseline_probabilities/majority"
 BASELINE_PROBABILITIES_PREFIX = "baseline_probabilities/"
+# image data only: the worst-classified test images (highest loss first) for the report's
+# gallery, uint8 (G, C, H, W) in 0..255 (0 black), and their int64 (G,) positions in the test
+# split (their labels and probabilities are those of TEST_LABELS_KEY, TEST_PROBABILITIES_KEY)
+GALLERY_IMAGES_KEY = "gallery_images"
+GALLERY_INDICES_KEY = "gallery_indices"
 
 
 def runs_root() -> Path:

@@ -35,6 +35,7 @@ from typing import Any
 
 import learnlab.runs.directory as runs
 from learnlab.io.errors import DataError
+from learnlab.runs.metric_names import with_current_names
 
 INDEX_DB = "index.sqlite"
 LEGACY_INDEX = "index.jsonl"
@@ -137,7 +138,7 @@ class RunIndex:
     def _upsert(
         self, connection: sqlite3.Connection, run_dir: Path, record: dict[str, Any], finished
     ) -> None:
-        summary = _read_json_object(run_dir / runs.SUMMARY_FILE)
+        summary = with_current_names(_read_json_object(run_dir / runs.SUMMARY_FILE))
         config = _read_json_object(run_dir / runs.CONFIG_FILE)
         merged = {**config, **summary, **record}  # the caller's record has the last word
         config_file = run_dir / runs.CONFIG_FILE
@@ -192,7 +193,8 @@ class RunIndex:
         entries = []
         for row in rows:
             entry = {k: row[k] for k in row.keys() if k not in ("id", "extra")}  # noqa: SIM118
-            entry["summary"] = json.loads(row["summary"])
+            # rows recorded before a metric was renamed answer to its current name too
+            entry["summary"] = with_current_names(json.loads(row["summary"]))
             entry["config"] = json.loads(row["config"])
             entries.append({**json.loads(row["extra"]), **entry})
         return entries

@@ -38,6 +38,7 @@ from learnlab.runs.directory import (
     save_outputs,
     write_json,
 )
+from learnlab.runs.metric_names import with_current_names
 
 RESULT_FILE = "result.json"
 FIGURES_FILE = "figures.json"
@@ -200,7 +201,7 @@ def read_result(run_dir: str | Path) -> Result:
     return Result(
         kind=info.get("kind", ""),
         title=info.get("title", ""),
-        summary=read_json_object(run_dir / SUMMARY_FILE),
+        summary=with_current_names(read_json_object(run_dir / SUMMARY_FILE)),
         notes=list(info.get("notes", [])),
         tables=read_json(tables_path) if tables_path.is_file() else {},
         figures=figures,
