@@ -167,3 +167,18 @@ def test_damaged_run_files_give_a_clear_error_or_are_read_as_far_as_they_go(
         assert main(["report", str(damaged)]) == 2
         err = capsys.readouterr().err
         assert str(damaged / runs.SUMMARY_FILE) in err and "Traceback" not in err
+
+
+def test_the_page_holds_no_absolute_path_of_the_machine(run_dir, tmp_path):
+    """A page to share: data_root and a model file of the user's show relative to the page."""
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    config = json.loads((copy / runs.CONFIG_FILE).read_text())
+    config["data_root"] = str(tmp_path / "data")
+    config["model"] = f"{tmp_path / 'nets.py'}:build"  # as `--model path/nets.py:build`
+    (copy / runs.CONFIG_FILE).write_text(json.dumps(config))
+    page = build_run_report(copy).read_text()
+    assert str(tmp_path) not in page and str(run_dir.parent) not in page
+    if len(str(Path.home())) > 1:
+        assert str(Path.home()) not in page
+    assert "<td>../data</td>" in page and "<td>../nets.py:build</td>" in page

@@ -115,6 +115,25 @@ def model_description(name: str) -> str:
     return _entry(name).description
 
 
+def model_defaults(name: str) -> dict[str, Any]:
+    """The options of registered model `name` with their defaults, as JSON values (tuples
+    become lists, as in a config.json), e.g. {'depth': 2, 'width': 256, ...} for 'mlp'.
+
+    A ConfigError for an unknown name; a user's factory file is never imported for this."""
+    params = inspect.signature(_entry(name).factory).parameters.values()
+    return {
+        p.name: _as_json_value(p.default)
+        for p in params
+        if p.name not in RESERVED and p.kind is not p.VAR_KEYWORD
+    }
+
+
+def _as_json_value(value: Any) -> Any:
+    if isinstance(value, (tuple, list)):
+        return [_as_json_value(v) for v in value]
+    return value
+
+
 def _entry(name: str) -> _Entry:
     _load_builtins()
     if name in _REGISTRY:

@@ -173,6 +173,10 @@ def run_reproduction(
             comparison_rows(reproduction, result.summary, quick=quick, assignments=assignments)
         )
         result.tables[TABLE_NAME] = rows
+        if quick:  # said on the page and in the index, not only in each row of the table
+            note = reproduction.quick_note
+            result.notes.insert(0, note[:1].upper() + note[1:])
+            result.index["quick"] = True
 
     published = run_recipe(recipe, config, run_dir=run_dir, console=console, amend=add_table)
     seconds = time.perf_counter() - started

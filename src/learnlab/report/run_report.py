@@ -115,7 +115,10 @@ def section_parts(run: RunFiles) -> Section | None:
 
 
 def section_configuration(run: RunFiles) -> Section | None:
-    return config_section(run.config)
+    from learnlab.report.shareable import shareable_values
+
+    # a page to share: data_root or a model file as paths relative to the page, not absolute
+    return config_section(shareable_values(run.config, run.run_dir))
 
 
 SECTION_BUILDERS: list[SectionBuilder] = [

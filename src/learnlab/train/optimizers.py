@@ -288,3 +288,31 @@ def build_optimizer(
             f"invalid settings for optimizer {name!r} (lr={lr}, weight_decay={weight_decay},"
             f" options={opts}): {err}"
         ) from err
+
+
+# the torch class behind each name, whose signature holds the options' defaults
+_TORCH_CLASSES: dict[str, str] = {
+    "sgd": "SGD",
+    "momentum": "SGD",
+    "nesterov": "SGD",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "lbfgs": "LBFGS",
+}
+
+
+def optimizer_defaults(name: str) -> dict[str, Any]:
+    """The defaults of optimizer `name`'s options (torch's, read from its signature), as JSON
+    values, e.g. {'betas': [0.9, 0.999], 'eps': 1e-08, 'amsgrad': False} for 'adam'."""
+    import inspect
+
+    _check_name(name)
+    params = inspect.signature(getattr(torch.optim, _TORCH_CLASSES[name])).parameters
+    defaults = {}
+    for key in _OPTIONS[name]:
+        if key in params:  # (every torch this learnlab supports has them all)
+            value = params[key].default
+            defaults[key] = list(value) if isinstance(value, tuple) else value
+    return defaults

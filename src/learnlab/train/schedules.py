@@ -57,6 +57,24 @@ _OPTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# The options' defaults that do not depend on the run (tau and step_size follow total_steps,
+# cycle_momentum the optimizer): build_schedule uses these, and `schedule_defaults` shows them.
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    "constant": {},
+    "linear": {"final_fraction": 0.01},
+    "step": {"gamma": 0.1},
+    "cosine": {"min_fraction": 0.0},
+    "onecycle": {
+        "pct_start": 0.25,
+        "div_factor": 25.0,
+        "final_div_factor": 1e4,
+        "anneal_strategy": "cos",
+        "base_momentum": 0.85,
+        "max_momentum": 0.95,
+        "three_phase": False,
+    },
+}
+
 _DESCRIPTIONS: dict[str, str] = {
     "constant": "constant learning rate",
     "linear": "linear decay from lr to final_fraction*lr over tau steps, then constant",
@@ -75,6 +93,13 @@ def schedule_description(name: str) -> str:
     """One line describing schedule `name` (for `learnlab list`)."""
     _check_name(name)
     return _DESCRIPTIONS[name]
+
+
+def schedule_defaults(name: str) -> dict[str, Any]:
+    """The defaults of schedule `name`'s options that do not depend on the run, e.g.
+    {'final_fraction': 0.01} for 'linear' (its tau defaults to the run's total steps)."""
+    _check_name(name)
+    return dict(_DEFAULTS[name])
 
 
 def linear_decay_lr(k: int, *, lr0: float, lr_tau: float, tau: int) -> float:
@@ -151,13 +176,14 @@ def build_schedule(
             raise ConfigError(
                 f"unknown option {key!r} for schedule {name!r}; allowed options: {shown}"
             )
+    opts = {**_DEFAULTS[name], **opts}
 
     if name == "constant":
         # ConstantLR with factor 1 is the identity, and its state_dict is plain data.
         return lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)
     if name == "linear":
         tau = _int_option(name, "tau", opts.get("tau", total_steps), 1)
-        fraction = _float_option(name, "final_fraction", opts.get("final_fraction", 0.01), 0, 1)
+        fraction = _float_option(name, "final_fraction", opts["final_fraction"], 0, 1)
         return lr_scheduler.LinearLR(
             optimizer, start_factor=1.0, end_factor=fraction, total_iters=tau
         )
@@ -165,10 +191,10 @@ def build_schedule(
         step_size = _int_option(
             name, "step_size", opts.get("step_size", max(1, total_steps // 3)), 1
         )
-        gamma = _float_option(name, "gamma", opts.get("gamma", 0.1), 0, 1, open_low=True)
+        gamma = _float_option(name, "gamma", opts["gamma"], 0, 1, open_low=True)
         return lr_scheduler.StepLR(optimizer, step_size=step_size, gamma=gamma)
     if name == "cosine":
-        fraction = _float_option(name, "min_fraction", opts.get("min_fraction", 0.0), 0, 1)
+        fraction = _float_option(name, "min_fraction", opts["min_fraction"], 0, 1)
         lrs = {group["lr"] for group in optimizer.param_groups}
         if fraction > 0 and len(lrs) > 1:
             raise ConfigError(
@@ -185,16 +211,14 @@ def _onecycle(
     optimizer: torch.optim.Optimizer, total_steps: int, opts: dict[str, Any]
 ) -> lr_scheduler.OneCycleLR:
     name = "onecycle"
-    pct_start = _float_option(name, "pct_start", opts.get("pct_start", 0.25), 0, 1, open_low=True)
+    pct_start = _float_option(name, "pct_start", opts["pct_start"], 0, 1, open_low=True)
     if pct_start == 1:
         raise ConfigError("option 'pct_start' of schedule 'onecycle' must be < 1, got 1")
-    div_factor = _float_option(
-        name, "div_factor", opts.get("div_factor", 25.0), 0, math.inf, open_low=True
-    )
+    div_factor = _float_option(name, "div_factor", opts["div_factor"], 0, math.inf, open_low=True)
     final_div = _float_option(
-        name, "final_div_factor", opts.get("final_div_factor", 1e4), 0, math.inf, open_low=True
+        name, "final_div_factor", opts["final_div_factor"], 0, math.inf, open_low=True
     )
-    strategy = opts.get("anneal_strategy", "cos")
+    strategy = opts["anneal_strategy"]
     if strategy not in ("cos", "linear"):
         raise ConfigError(
             f"option 'anneal_strategy' of schedule 'onecycle' must be 'cos' or 'linear',"
@@ -208,9 +232,9 @@ def _onecycle(
             "option cycle_momentum=True of schedule 'onecycle' needs an optimizer with momentum"
             " > 0 or betas (momentum, nesterov, adam, adamw); set cycle_momentum=False"
         )
-    base_m = _float_option(name, "base_momentum", opts.get("base_momentum", 0.85), 0, 1)
-    max_m = _float_option(name, "max_momentum", opts.get("max_momentum", 0.95), 0, 1)
-    three_phase = _bool_option(name, "three_phase", opts.get("three_phase", False))
+    base_m = _float_option(name, "base_momentum", opts["base_momentum"], 0, 1)
+    max_m = _float_option(name, "max_momentum", opts["max_momentum"], 0, 1)
+    three_phase = _bool_option(name, "three_phase", opts["three_phase"])
     # The phases end at step pct_start*total_steps - 1 (and 2*that in three-phase mode); make
     # sure each phase has at least one step, which torch does not check.
     if pct_start * total_steps < 2 or (three_phase and 2 * pct_start * total_steps > total_steps):
