@@ -217,5 +217,7 @@ def test_reproduce_refuses_unclear_requests(tmp_path, capsys):
     assert "not a reproduction" in capsys.readouterr().err
     assert main(["reproduce", "--all", "--run-dir", str(tmp_path / "x")]) == 2
     assert "--run-dir goes with one NAME" in capsys.readouterr().err
+    assert main(["reproduce", "--all", "--resume", str(tmp_path / "x")]) == 2
+    assert "--resume goes with one NAME" in capsys.readouterr().err
     assert main(["reproduce", "no-such"]) == 2
     assert "unknown recipe 'no-such'" in capsys.readouterr().err

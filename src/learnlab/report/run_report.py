@@ -149,10 +149,11 @@ def render_run_report(run_dir: str | Path) -> str:
     return _page(read_run_files(run_dir))
 
 
-def build_run_report(run_dir: str | Path) -> Path:
+def build_run_report(run_dir: str | Path, summary: dict[str, Any] | None = None) -> Path:
     """(Re)write `run_dir/report.html` (and those of its parts) from the run directory's files,
-    each read once; return its path."""
-    return _write_pages(read_run_files(run_dir))
+    each read once; return its path. `summary`: that of a run being published, not yet in
+    its summary.json (see `learnlab.report.publish`)."""
+    return _write_pages(read_run_files(run_dir, summary))
 
 
 __all__ = ["SECTION_BUILDERS", "build_run_report", "read_run_files", "render_run_report"]
