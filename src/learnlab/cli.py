@@ -72,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.command_module.run(args)
-    except KeyboardInterrupt:
-        print("\ninterrupted; continue with --resume RUN_DIR", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        # a run's interruption (learnlab.runs.interruption) names the command that resumes it
+        print(f"\n{getattr(exc, 'message', None) or 'interrupted'}", file=sys.stderr)
         return 130
     except Exception as exc:
         from learnlab.io.disk import resource_error

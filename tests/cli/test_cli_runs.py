@@ -198,3 +198,106 @@ def test_runs_written_with_the_old_metric_names_answer_to_the_current_ones(tmp_p
     assert main(["runs", "compare", str(old), str(stale)]) == 0
     out = capsys.readouterr().out
     assert "│ test_macro_f1 │ 88.00%" in out and "│ macro_f1" not in out
+
+
+def indexed_run(root: Path, name: str, config: dict, accuracy: float = 0.9) -> Path:
+    """A finished-looking run directory with this config.json, indexed."""
+    path = root / name
+    path.mkdir(parents=True)
+    runs.write_json(path / runs.CONFIG_FILE, config)
+    summary = {"status": "completed", "test_accuracy": accuracy, "test_loss": 1 - accuracy}
+    runs.write_json(path / runs.SUMMARY_FILE, summary)
+    RunIndex(runs.runs_root()).record(path, {"kind": "train"})
+    time.sleep(0.01)
+    return path
+
+
+def table_rows(out: str) -> dict[str, list[str]]:
+    """The rows of `learnlab runs`' table by run name (its cells split on runs of spaces)."""
+    import re
+
+    rows = {}
+    for line in out.splitlines():
+        cells = re.split(r"\s{2,}", line.strip())
+        if cells and (cells[0].startswith("2026") or cells[0] == "run"):
+            rows[cells[0]] = cells
+    return rows
+
+
+def test_list_shows_the_settings_that_differ_as_columns(tmp_path, capsys):
+    root = tmp_path / "runs"
+    base = {"dataset": "digits", "model": "mlp", "model_options": {}, "lr": 0.1, "epochs": 5}
+    base |= {"data_root": None, "seed": 0}
+    indexed_run(root, "20261124-100000-a", base)
+    indexed_run(root, "20261124-110000-b", base | {"lr": 0.01, "model_options": {"width": 128}})
+    indexed_run(root, "20261124-120000-c", base | {"epochs": 20, "data_root": "/data"})
+    assert main(["runs"]) == 0
+    out = capsys.readouterr().out
+    rows = table_rows(out)
+    # the keys every run has first (config order), then those some lack, then where it ran
+    assert rows["run"][4:8] == ["lr", "epochs", "model_options.width", "data_root"]
+    assert rows["20261124-100000-a"][4:8] == ["0.1", "5", "-", "none"]
+    assert rows["20261124-110000-b"][4:8] == ["0.01", "5", "128", "none"]
+    assert rows["20261124-120000-c"][4:8] == ["0.1", "20", "-", "/data"]
+    assert "seed" not in rows["run"] and "model" in rows["run"]  # the same in every run
+    assert '"-": the run has no such setting' in out
+    # one run alone differs from nothing; --where narrows the runs compared
+    assert main(["runs", "--where", "lr==0.01"]) == 0
+    assert table_rows(capsys.readouterr().out)["run"][4:] == [
+        "test acc",
+        "test loss",
+        "train s",
+    ] + ["finished"]
+
+
+def test_list_caps_the_setting_columns_and_names_the_rest(tmp_path, capsys):
+    root = tmp_path / "runs"
+    keys = [f"k{i}" for i in range(9)]
+    indexed_run(root, "20261124-100000-a", {k: 1 for k in keys})
+    indexed_run(root, "20261124-110000-b", {k: 2 for k in keys})
+    assert main(["runs"]) == 0
+    out = capsys.readouterr().out
+    assert table_rows(out)["run"][4:10] == keys[:6]
+    assert "3 more settings differ: k6, k7, k8" in out
+
+
+def test_compare_fills_in_the_defaults_of_options_left_unset(tmp_path, capsys):
+    from learnlab.report.compare import config_differences, load_runs
+
+    root = tmp_path / "runs"
+    base = {"dataset": "digits", "model": "mlp", "model_options": {}}
+    base |= {"optimizer": "adam", "optimizer_options": {}, "schedule": "step"}
+    base |= {"schedule_options": {"gamma": 0.5}}
+    first = indexed_run(root, "20261124-100000-a", base)
+    second = indexed_run(
+        root,
+        "20261124-110000-b",
+        base
+        | {"model_options": {"width": 128}, "optimizer_options": {"eps": 1e-6}}
+        | {"schedule_options": {}},
+    )
+    rows = {r["setting"]: r for r in config_differences(load_runs([first, second]))}
+    assert set(rows) == {"model_options.width", "optimizer_options.eps", "schedule_options.gamma"}
+    assert [rows["model_options.width"][n] for n in (first.name, second.name)] == [256, 128]
+    assert [rows["optimizer_options.eps"][n] for n in (first.name, second.name)] == [1e-8, 1e-6]
+    assert [rows["schedule_options.gamma"][n] for n in (first.name, second.name)] == [0.5, 0.1]
+    assert main(["runs", "compare", first.name, second.name]) == 0
+    out = capsys.readouterr().out
+    assert "model_options.width" in out and "256" in out and "{}" not in out
+
+
+def test_the_comparison_page_holds_no_absolute_path_of_the_machine(tmp_path, capsys):
+    root = tmp_path / "runs"
+    config = {"dataset": "digits", "model": f"{tmp_path / 'nets.py'}:build", "lr": 0.1}
+    first = indexed_run(root, "20261124-100000-a", config | {"data_root": str(tmp_path / "d")})
+    second = indexed_run(root, "20261124-110000-b", config | {"lr": 0.2})
+    (second / runs.REPORT_FILE).write_text("<html></html>")
+    page_path = tmp_path / "share" / "compare.html"
+    page_path.parent.mkdir()
+    assert main(["runs", "compare", first.name, str(second), "--html", str(page_path)]) == 0
+    page = page_path.read_text()
+    assert str(tmp_path) not in page
+    if len(str(Path.home())) > 1:
+        assert str(Path.home()) not in page
+    assert f"<td>../runs/{first.name}</td>" in page and "<td>../d</td>" in page
+    assert f'<a href="../runs/{second.name}/report.html">{second.name}</a>' in page

@@ -19,6 +19,7 @@ from learnlab.io.errors import ConfigError
 from learnlab.recipes import get_recipe
 from learnlab.recipes.lenet5_mnist import TIME_LIMIT_SECONDS
 from learnlab.recipes.lenet5_mnist.config import Lenet5MnistConfig
+from learnlab.recipes.paper import QUICK_NOTE
 from learnlab.recipes.reproduce import TABLE_NAME
 from learnlab.recipes.runner import run_recipe, saved_config
 from learnlab.runs import read_index
@@ -145,7 +146,7 @@ def test_reproduce_with_another_seed_is_judged_as_the_papers_setup(tmp_path, dat
     assert main(argv) == 0
     tables = json.loads((tmp_path / "run" / "tables.json").read_text())
     (row,) = tables[TABLE_NAME]
-    assert row["why they differ"] == "quick configuration, not the paper's"  # not "changed"
+    assert row["why they differ"] == QUICK_NOTE  # not "changed"
     assert "settings changed" not in capsys.readouterr().err
     assert not page.exists()
 

@@ -15,7 +15,7 @@ from learnlab import runs
 from learnlab.cli import main
 from learnlab.config import build_config
 from learnlab.recipes import get_recipe
-from learnlab.recipes.paper import Claim, Paper, Reproduction, Spread
+from learnlab.recipes.paper import QUICK_NOTE, Claim, Paper, Reproduction, Spread
 from learnlab.recipes.registry import reproduction_names
 from learnlab.recipes.reproduce import (
     TABLE_NAME,
@@ -56,7 +56,8 @@ def test_rows_say_agree_within_the_tolerance_and_why_otherwise():
     (differs,) = comparison_rows(TOY, {"test_accuracy": 0.985}, quick=False)
     assert differs["difference"] == "+0.50" and differs["why they differ"] == "a smaller model"
     (quick,) = comparison_rows(TOY, {"test_accuracy": 0.9885}, quick=True)
-    assert quick["why they differ"] == "quick configuration, not the paper's"
+    assert quick["why they differ"] == QUICK_NOTE
+    assert QUICK_NOTE == "quick run: not the paper's configuration; numbers are not comparable"
     # a run whose settings were changed is not judged against the paper, even when it agrees
     (changed,) = comparison_rows(TOY, {"test_accuracy": 0.9885}, quick=False, assignments=["a=1"])
     assert changed["why they differ"] == "settings changed (a=1): not the paper's setup"
@@ -186,7 +187,7 @@ def test_reproduce_all_quick_writes_the_page_and_the_runs_report(tmp_path, data_
     text = page.read_text()
     for name in reproduction_names():
         assert f"## {name}" in text and f"`learnlab reproduce {name} --quick`" in text
-    assert "Quick configuration, not the paper's" in text
+    assert "Quick run: not the paper's configuration; numbers are not comparable" in text
     header = "| quantity | paper | measured (mean) | seeds | std | range | difference |"
     assert header + " why they differ |" in text
     assert "LeCun, Bottou, Bengio, Haffner (1998)" in text and "| 0.95 |" in text
@@ -199,6 +200,14 @@ def test_reproduce_all_quick_writes_the_page_and_the_runs_report(tmp_path, data_
     report = (tmp_path / "runs" / entry["name"] / runs.REPORT_FILE).read_text()
     assert '<section id="tables">' in report and TABLE_NAME in report
     assert entry["kind"] == "lenet5-mnist" and run_dir.endswith(entry["name"])
+    # a quick run says so on its page, in the index and in `learnlab runs`
+    assert "Quick run: not the paper&#x27;s configuration; numbers are not comparable" in report
+    assert entry["quick"] is True
+    assert main(["runs"]) == 0
+    listing = capsys.readouterr().out
+    assert "lenet5-mnist (quick)" in listing and "not the paper's configuration" in listing
+    assert main(["runs", "--json", "--where", "quick==true"]) == 0
+    assert [e["name"] for e in json.loads(capsys.readouterr().out)] == [entry["name"]]
 
 
 def test_reproduce_refuses_unclear_requests(tmp_path, capsys):
@@ -208,5 +217,7 @@ def test_reproduce_refuses_unclear_requests(tmp_path, capsys):
     assert "not a reproduction" in capsys.readouterr().err
     assert main(["reproduce", "--all", "--run-dir", str(tmp_path / "x")]) == 2
     assert "--run-dir goes with one NAME" in capsys.readouterr().err
+    assert main(["reproduce", "--all", "--resume", str(tmp_path / "x")]) == 2
+    assert "--resume goes with one NAME" in capsys.readouterr().err
     assert main(["reproduce", "no-such"]) == 2
     assert "unknown recipe 'no-such'" in capsys.readouterr().err

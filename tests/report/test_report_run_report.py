@@ -237,3 +237,18 @@ def test_a_run_written_with_the_old_metric_names_reads_with_the_current_ones(run
     new_section = section_test_metrics(read_run_files(run_dir))
     assert section_test_metrics(read_run_files(old)) == new_section
     assert new_section is not None and "<code>test_macro_f1</code>" in new_section.html()
+
+
+def test_the_page_holds_no_absolute_path_of_the_machine(run_dir, tmp_path):
+    """A page to share: data_root and a model file of the user's show relative to the page."""
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    config = json.loads((copy / runs.CONFIG_FILE).read_text())
+    config["data_root"] = str(tmp_path / "data")
+    config["model"] = f"{tmp_path / 'nets.py'}:build"  # as `--model path/nets.py:build`
+    (copy / runs.CONFIG_FILE).write_text(json.dumps(config))
+    page = build_run_report(copy).read_text()
+    assert str(tmp_path) not in page and str(run_dir.parent) not in page
+    if len(str(Path.home())) > 1:
+        assert str(Path.home()) not in page
+    assert "<td>../data</td>" in page and "<td>../nets.py:build</td>" in page

@@ -25,13 +25,11 @@ this run would stop following the epochs.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import sys
 from typing import TYPE_CHECKING, Any
 
 from learnlab.config import StrictModel, TrainConfig, check_fits_data
-from learnlab.io.errors import ConfigError
 
 if TYPE_CHECKING:
     from learnlab.data.registry import DatasetSpec
@@ -66,42 +64,14 @@ def check_train_config(config: TrainConfig) -> dict[str, Any]:
 def with_defaults(resolved: Any) -> Any:
     """`resolved` (a config as JSON data) with the option defaults filled in, in every table
     that names a model, optimizer or schedule beside its options; the options given win."""
+    from learnlab.train.option_defaults import fill_option_defaults
+
     if isinstance(resolved, list):
         return [with_defaults(v) for v in resolved]
     if not isinstance(resolved, dict):
         return resolved
     filled = {k: with_defaults(v) for k, v in resolved.items()}
-    for key, defaults in (
-        ("model", _model_defaults),
-        ("optimizer", _optimizer_defaults),
-        ("schedule", _schedule_defaults),
-    ):
-        name, options = filled.get(key), filled.get(f"{key}_options")
-        if isinstance(name, str) and isinstance(options, dict):
-            with contextlib.suppress(ConfigError):  # a recipe's own key of that name
-                filled[f"{key}_options"] = {**defaults(name), **options}
-    return filled
-
-
-def _model_defaults(name: str) -> dict[str, Any]:
-    from learnlab.models.options import model_option_defaults
-
-    return model_option_defaults(name)
-
-
-def _optimizer_defaults(name: str) -> dict[str, Any]:
-    from learnlab.models.options import json_value
-    from learnlab.train.optimizers import optimizer_option_defaults
-
-    defaults = optimizer_option_defaults(name)
-    return {k: json_value(v) for k, v in defaults.items() if v is not None}
-
-
-def _schedule_defaults(name: str) -> dict[str, Any]:
-    from learnlab.train.schedules import schedule_computed_defaults, schedule_option_defaults
-
-    computed = schedule_computed_defaults(name)
-    return {k: v for k, v in schedule_option_defaults(name).items() if k not in computed}
+    return fill_option_defaults(filled, import_user_files=True)
 
 
 def steps_per_epoch(config: TrainConfig, spec: DatasetSpec) -> int:

@@ -35,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"with --all: where to write the page (default {DEFAULT_PAGE})",
     )
     parser.add_argument("--run-dir", type=Path, help="with NAME: where to write the run")
+    parser.add_argument(
+        "--resume", type=Path, metavar="PATH", help="with NAME: continue an interrupted run"
+    )
     add_set_option(
         parser, "override a setting of the recipe(s), e.g. --set data_root=/data --set seed=1"
     )
@@ -55,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.all and args.run_dir is not None:
         raise ConfigError("--run-dir goes with one NAME; --all writes one run per reproduction.")
+    if args.all and args.resume is not None:
+        raise ConfigError("--resume goes with one NAME: the reproduction that was interrupted.")
     console = Console(stderr=True)
     names = reproduction_names() if args.all else [args.name]
     results = []
@@ -65,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
             run_dir=args.run_dir,
             assignments=args.assignments,
             console=console,
+            resume=args.resume,
         )
         _print_table(result)
         results.append(result)

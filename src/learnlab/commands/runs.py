@@ -8,7 +8,9 @@ from pathlib import Path
 
 NAME = "runs"
 HELP = "list, filter, sort and compare finished runs (the run index)"
-DESCRIPTION = """List the finished runs recorded in the run index, newest first.
+DESCRIPTION = """List the finished runs recorded in the run index, newest first. The settings in
+which the listed runs differ are shown as columns (lr, model_options.width, epochs...; "-": a
+run without that setting); "(quick)" marks a `learnlab reproduce --quick` run.
 
 filters (repeat --where; a run must meet all of them):
   KEY OP VALUE with OP one of >= <= > < == (or =) != ~ (contains); KEY is a column
@@ -64,6 +66,7 @@ def _list(args: argparse.Namespace) -> int:
 
     from learnlab.runs import read_index, runs_root
     from learnlab.runs.query import parse_condition, select
+    from learnlab.runs.settings import differing_settings, run_settings, setting_cell
 
     conditions = [parse_condition(text) for text in args.where]
     for key in ("dataset", "model", "kind"):
@@ -86,15 +89,21 @@ def _list(args: argparse.Namespace) -> int:
     show_status = any(e.get("status") not in ("completed", None) for e in chosen)
     if show_status:
         table.add_column("status", overflow="fold", min_width=7)
+    settings = [run_settings(e) for e in chosen]
+    columns = differing_settings(settings)
+    for key in columns.keys:
+        table.add_column(key, overflow="fold", min_width=min(len(key), 12))
     for header in ("test acc", "test loss", "train s"):
         table.add_column(header, justify="right", no_wrap=True)
     table.add_column("finished", no_wrap=True)
-    for e in chosen:
+    for e, run_setting in zip(chosen, settings, strict=True):
         acc, loss, seconds = e.get("test_accuracy"), e.get("test_loss"), e.get("train_seconds")
         gone = "" if Path(e["run_dir"]).is_dir() else " (deleted)"
-        cells = [e["name"] + gone, *(str(e.get(k) or "") for k in ("kind", "dataset", "model"))]
+        kind = str(e.get("kind") or "") + (" (quick)" if e.get("quick") else "")
+        cells = [e["name"] + gone, kind, *(str(e.get(k) or "") for k in ("dataset", "model"))]
         if show_status:
             cells.append(str(e.get("status") or ""))
+        cells += [setting_cell(run_setting, key) for key in columns.keys]
         cells += [
             f"{100 * acc:.2f}%" if acc is not None else "",
             f"{loss:.4f}" if loss is not None else "",
@@ -107,7 +116,24 @@ def _list(args: argparse.Namespace) -> int:
     wide = Console(width=max(console.width, needed))
     wide.print(table)
     console.print(f"{len(chosen)} of {len(entries)} runs in {runs_root()}")
+    _print_legend(console, chosen, settings, columns)
     return 0
+
+
+def _print_legend(console, chosen: list[dict], settings: list[dict], columns) -> None:
+    """What the marks in the table mean, and the differing settings left out of it."""
+    if any(e.get("quick") for e in chosen):
+        console.print(
+            "(quick): a `learnlab reproduce --quick` run: not the paper's configuration; "
+            "its numbers are not comparable with the paper's"
+        )
+    if any(key not in s for s in settings for key in columns.keys):
+        console.print('"-": the run has no such setting (or left that option at its default)')
+    if columns.hidden:
+        console.print(
+            f"{len(columns.hidden)} more settings differ: {', '.join(columns.hidden)} "
+            "(`learnlab runs compare RUN RUN` shows them all)"
+        )
 
 
 def _compare(args: argparse.Namespace) -> int:

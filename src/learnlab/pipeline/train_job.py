@@ -126,6 +126,7 @@ def run_training(
     from rich.console import Console
 
     from learnlab.report.publish import publish
+    from learnlab.runs.interruption import interruption, on_interrupt
 
     console = console or Console(stderr=True)
     if resume is not None:
@@ -134,16 +135,22 @@ def run_training(
     else:
         # checked now, created only once everything else has been built without error
         run_path = runs.choose_run_dir(f"{config.dataset}-{Path(config.model).stem}", run_dir)
-    result = train_model(
-        config,
-        run_path,
-        resume=resume is not None,
-        console=console,
-        title=title,
-        notes=notes,
-        extra_callbacks=extra_callbacks,
-    )
-    return publish(result, run_path, index=index, report=report, console=console)
+
+    def interrupted():  # Ctrl-C: `learnlab train --resume RUN_DIR` once a checkpoint exists
+        resumable = (run_path / runs.CHECKPOINT_FILE).is_file()
+        return interruption(run_path, ["learnlab", "train"], resumable=resumable)
+
+    with on_interrupt(interrupted):
+        result = train_model(
+            config,
+            run_path,
+            resume=resume is not None,
+            console=console,
+            title=title,
+            notes=notes,
+            extra_callbacks=extra_callbacks,
+        )
+        return publish(result, run_path, index=index, report=report, console=console)
 
 
 def train_model(
@@ -197,9 +204,12 @@ def train_model(
     )
     if checkpoint_state is not None:
         trainer.load_state_dict(checkpoint_state["trainer"], train_loader=train_loader)
-        console.print(
-            f"resuming {run_path} at epoch {trainer.epoch + 1}, batch {trainer.batch_in_epoch}"
-        )
+        if _trained(trainer, config):  # stopped while testing or writing its files
+            console.print(f"resuming {run_path}: trained; testing and writing its files")
+        else:
+            console.print(
+                f"resuming {run_path} at epoch {trainer.epoch + 1}, batch {trainer.batch_in_epoch}"
+            )
     if write_config:
         runs.write_json(run_path / runs.CONFIG_FILE, config.model_dump())
     console.print(
@@ -207,11 +217,19 @@ def train_model(
         f"({len(data.train)} training examples, "
         f"{sum(p.numel() for p in parts.model.parameters()):,} parameters, {device})"
     )
-    _fit(trainer, train_loader, val_loader, config.epochs, run_path, console)
+    _fit(trainer, train_loader, val_loader, config.epochs, run_path)
     return _result(config, data, trainer, test_loader, title, notes)
 
 
-def _fit(trainer, train_loader, val_loader, epochs: int, run_path: Path, console) -> None:
+def _trained(trainer, config: TrainConfig) -> bool:
+    """Whether a resumed trainer has finished training (all epochs, or stopped early)."""
+    from learnlab.train.callbacks import EarlyStopping
+
+    early = trainer.callback(EarlyStopping)
+    return trainer.epoch >= config.epochs or bool(early and early.stopped_epoch)
+
+
+def _fit(trainer, train_loader, val_loader, epochs: int, run_path: Path) -> None:
     """trainer.fit; a failure leaves summary.json saying so and where the last checkpoint is."""
     try:
         trainer.fit(train_loader, epochs, val_loader)
@@ -225,9 +243,7 @@ def _fit(trainer, train_loader, val_loader, epochs: int, run_path: Path, console
             else f"It stopped before its first checkpoint; {run_path} holds its config."
         )
         raise type(exc)(f"{exc}\n{where}") from None
-    except KeyboardInterrupt:
-        console.print(f"interrupted; continue with: learnlab train --resume {run_path}")
-        raise
+
 
 def _callbacks(config: TrainConfig, run_path: Path, console) -> list:
     """The callbacks of `learnlab train`, in the documented order of learnlab.train.events."""

@@ -13,6 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+# what a `--quick` run's table, report and index entry say: its numbers are not the paper's
+QUICK_NOTE = "quick run: not the paper's configuration; numbers are not comparable"
+
 
 @dataclass(frozen=True)
 class Paper:
@@ -57,4 +60,4 @@ class Reproduction:
     setup: str  # the configuration in words, and where it departs from the paper
     claims: tuple[Claim, ...]
     quick: dict[str, Any]  # config overrides of `--quick` (a test-sized run)
-    quick_note: str = "quick configuration, not the paper's"
+    quick_note: str = QUICK_NOTE

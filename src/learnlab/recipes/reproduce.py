@@ -51,11 +51,16 @@ class ReproductionResult:
         """The command that gives these numbers (where the data lives is left out)."""
         import shlex
 
-        words = ["learnlab", "reproduce", self.name] + (["--quick"] if self.quick else [])
-        for assignment in self.assignments:
-            if _key(assignment) not in WHERE_SETTINGS:
-                words += ["--set", assignment]
-        return shlex.join(words)
+        shown = [a for a in self.assignments if _key(a) not in WHERE_SETTINGS]
+        return shlex.join(reproduce_words(self.name, self.quick, shown))
+
+
+def reproduce_words(name: str, quick: bool, assignments: Sequence[str]) -> list[str]:
+    """The words of `learnlab reproduce NAME [--quick] [--set ...]`."""
+    words = ["learnlab", "reproduce", name] + (["--quick"] if quick else [])
+    for assignment in assignments:
+        words += ["--set", assignment]
+    return words
 
 
 # --set keys that say where and how to run, not what: left out of the command shown
@@ -140,18 +145,14 @@ def machine_description() -> str:
     )
 
 
-def run_reproduction(
-    name: str,
-    *,
-    quick: bool = False,
-    run_dir: str | Path | None = None,
-    assignments: Sequence[str] = (),
-    console=None,
-) -> ReproductionResult:
-    """Run reproduction `name`, store and return its paper-vs-measured table."""
+def _recipe_and_config(
+    name: str, quick: bool, assignments: Sequence[str], resume: str | Path | None
+) -> tuple[Any, Any]:
+    """The reproduction's recipe and its config: the paper's (or --quick's) with the --set
+    overrides, on top of what an interrupted run saved when `resume` is given."""
     from learnlab.config import build_config
     from learnlab.recipes.registry import get_recipe, reproduction_names
-    from learnlab.recipes.runner import run_recipe
+    from learnlab.recipes.runner import saved_config
 
     recipe = get_recipe(name)
     if recipe.reproduction is None:
@@ -159,12 +160,31 @@ def run_reproduction(
             f"recipe {name!r} is not a reproduction (it has no paper numbers). "
             f"Reproductions: {', '.join(reproduction_names())}. Run it with `learnlab run`."
         )
-    reproduction = recipe.reproduction
     config = build_config(
         recipe.config_class,
-        flags=dict(reproduction.quick) if quick else None,
+        flags=dict(recipe.reproduction.quick) if quick else None,
         assignments=list(assignments),
+        base=saved_config(Path(resume)) if resume is not None else None,
     )
+    return recipe, config
+
+
+def run_reproduction(
+    name: str,
+    *,
+    quick: bool = False,
+    run_dir: str | Path | None = None,
+    assignments: Sequence[str] = (),
+    console=None,
+    resume: str | Path | None = None,
+) -> ReproductionResult:
+    """Run reproduction `name`, store and return its paper-vs-measured table; `resume`
+    continues an interrupted one in its run directory (as `learnlab run NAME --resume`)."""
+    from learnlab.recipes.runner import run_recipe
+    from learnlab.runs.interruption import RunInterrupted, interruption
+
+    recipe, config = _recipe_and_config(name, quick, assignments, resume)
+    reproduction = recipe.reproduction
     started = time.perf_counter()
     rows: list[dict[str, str]] = []
 
@@ -173,8 +193,21 @@ def run_reproduction(
             comparison_rows(reproduction, result.summary, quick=quick, assignments=assignments)
         )
         result.tables[TABLE_NAME] = rows
+        if quick:  # said on the page and in the index, not only in each row of the table
+            note = reproduction.quick_note
+            result.notes.insert(0, note[:1].upper() + note[1:])
+            result.index["quick"] = True
 
-    published = run_recipe(recipe, config, run_dir=run_dir, console=console, amend=add_table)
+    try:
+        published = run_recipe(
+            recipe, config, run_dir=run_dir, resume=resume, console=console, amend=add_table
+        )
+    except RunInterrupted as exc:
+        if exc.run_dir is None or exc.resume_command is None:
+            raise
+        # the same command continues it, so that the table is judged as this one would be
+        command = reproduce_words(name, quick, assignments)
+        raise interruption(exc.run_dir, command, resumable=True) from None
     seconds = time.perf_counter() - started
     return ReproductionResult(
         name=name,

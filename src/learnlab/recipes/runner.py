@@ -22,6 +22,7 @@ from learnlab.io.errors import ConfigError
 from learnlab.recipes.context import RunContext
 from learnlab.recipes.registry import Recipe, get_recipe
 from learnlab.result import Result
+from learnlab.runs.interruption import RunInterrupted, interruption, on_interrupt
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -80,13 +81,27 @@ def run_recipe(
     ctx = RunContext(
         path, console, resume=resume is not None, config=config.model_dump(mode="json")
     )
-    result = recipe.run(config, ctx)
-    if not isinstance(result, Result):
-        raise TypeError(f"recipe {recipe.name!r} returned {type(result).__name__}, not a Result")
-    for part_name, part in ctx.parts.items():
-        result.parts.setdefault(part_name, part)
-    # a recipe's run directory holds the recipe's config (a training run inside it, its own)
-    result.config = config.model_dump(mode="json")
-    if amend is not None:
-        amend(result)
-    return publish(result, path, index=index, console=console)
+    with on_interrupt(lambda: recipe_interruption(recipe.name, path)):
+        result = recipe.run(config, ctx)
+        if not isinstance(result, Result):
+            raise TypeError(
+                f"recipe {recipe.name!r} returned {type(result).__name__}, not a Result"
+            )
+        for part_name, part in ctx.parts.items():
+            result.parts.setdefault(part_name, part)
+        # a recipe's run directory holds the recipe's config (a training run inside it, its own)
+        result.config = config.model_dump(mode="json")
+        if amend is not None:
+            amend(result)
+        return publish(result, path, index=index, console=console)
+
+
+def recipe_interruption(name: str, run_dir: Path) -> RunInterrupted:
+    """Ctrl-C during recipe `name`: `learnlab run NAME --resume RUN_DIR` once the run wrote its
+    config.json (what --resume continues with), before its first part or training."""
+    from learnlab.runs.directory import CONFIG_FILE
+
+    resumable = (run_dir / CONFIG_FILE).is_file()
+    return interruption(
+        run_dir, ["learnlab", "run", name], resumable=resumable, what="it wrote its configuration"
+    )

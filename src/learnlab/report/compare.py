@@ -2,9 +2,13 @@
 curves on shared axes (the page `learnlab runs compare RUN RUN --html PATH` writes).
 
 Only the files of each run directory are read (config.json, summary.json, metrics.jsonl), so
-any two finished runs can be compared, indexed or not. The curves are each run's validation
-loss and accuracy per epoch; a run trained without a validation split shows its training
-curves instead (dashed, and named so in the legend).
+any two finished runs can be compared, indexed or not. Options a run left at their defaults
+are filled in from the model's factory, the optimizer and the schedule (`with_defaults`), so
+`model_options {}` and `{width: 128}` compare as width 256 against 128. The page holds no
+absolute path of the machine: runs are named, and linked relative to the page's folder.
+
+The curves are each run's validation loss and accuracy per epoch; a run trained without a
+validation split shows its training curves instead (dashed, and named so in the legend).
 
 Example:
     >>> runs = load_runs(["runs/a", "runs/b"])  # doctest: +SKIP
@@ -14,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +35,7 @@ from learnlab.report.html import (
     render_page,
     rows_table_html,
 )
+from learnlab.report.shareable import shareable_path, shareable_values
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -63,13 +69,24 @@ def load_runs(run_dirs: list[str | Path]) -> list[ComparedRun]:
         history = runs.read_history(metrics_file) if metrics_file.is_file() else []
         summary = runs.with_current_names(runs.read_json_object(summary_file))
         loaded.append(
-            ComparedRun(run_dir.name, run_dir, flatten(config), flatten(summary), history)
+            ComparedRun(
+                run_dir.name, run_dir, flatten(with_defaults(config)), flatten(summary), history
+            )
         )
     names = [r.label for r in loaded]
     for r in loaded:  # two runs named seed-0 under different parents: add the parent
         if names.count(r.label) > 1:
             r.label = f"{r.path.resolve().parent.name}/{r.path.name}"
     return loaded
+
+
+def with_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` with model_options, optimizer_options and schedule_options completed by the
+    defaults of the options it leaves unset (a name learnlab does not know, such as a user's
+    model file, keeps its options as they are)."""
+    from learnlab.train.option_defaults import fill_option_defaults
+
+    return fill_option_defaults(config)
 
 
 def config_differences(compared: list[ComparedRun]) -> list[dict[str, Any]]:
@@ -144,14 +161,38 @@ def validation_curves_figure(compared: list[ComparedRun]) -> Figure:
     return fig
 
 
-def comparison_page(compared: list[ComparedRun]) -> str:
-    """A self-contained HTML page: the runs, their differing settings, metrics and curves."""
-    listing = [{"run": r.label, "directory": str(r.path.resolve())} for r in compared]
+def _runs_body(compared: list[ComparedRun], page_dir: Path) -> str:
+    """The runs by name, with their folders and reports relative to the page."""
+    listing = [{"run": r.label, "directory": shareable_path(r.path, page_dir)} for r in compared]
+    links = [
+        f'<a href="{html.escape(shareable_path(r.path / runs.REPORT_FILE, page_dir))}">'
+        f"{html.escape(r.label)}</a>"
+        for r in compared
+        if (r.path / runs.REPORT_FILE).is_file()
+    ]
+    reports = f"<p>Reports: {', '.join(links)}.</p>" if links else ""
+    return rows_table_html(listing) + reports
+
+
+def comparison_page(compared: list[ComparedRun], page_dir: str | Path = ".") -> str:
+    """A self-contained HTML page: the runs, their differing settings, metrics and curves;
+    paths are written relative to `page_dir`, the folder the page is written to."""
+    page_dir = Path(page_dir)
     differences = config_differences(compared) or [{"setting": "(the runs share every setting)"}]
+    note = (
+        "<p>Options a run left unset (model_options, optimizer_options, schedule_options) "
+        "show their defaults.</p>"
+    )
     sections = [
-        Section("runs", "Runs", rows_table_html(listing)),
-        Section("differences", "Configuration differences", rows_table_html(differences)),
-        Section("metrics", "Metrics", rows_table_html(metric_rows(compared))),
+        Section("runs", "Runs", _runs_body(compared, page_dir)),
+        Section(
+            "differences",
+            "Configuration differences",
+            rows_table_html(shareable_values(differences, page_dir)) + note,
+        ),
+        Section(
+            "metrics", "Metrics", rows_table_html(shareable_values(metric_rows(compared), page_dir))
+        ),
     ]
     has_history = any(r.history for r in compared)
     if has_history:
@@ -167,5 +208,5 @@ def write_comparison_page(compared: list[ComparedRun], path: str | Path) -> Path
     path = Path(path)
     if path.is_dir():
         raise DataError(f"--html {path} is a directory; give a file name such as compare.html.")
-    atomic_write_text(path, comparison_page(compared))
+    atomic_write_text(path, comparison_page(compared, path.parent))
     return path

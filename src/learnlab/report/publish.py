@@ -2,9 +2,12 @@
 the console.
 
 `publish(result, run_dir)` writes the result's files (`learnlab.runs.result_files`: weights
-first, summary.json last), draws report.html from those files (`learnlab.report.run_report`, so
-`learnlab report RUN` rebuilds the same bytes), records the run in the index and prints the
-result's headline and where its report is. Every `learnlab train` run and every recipe's run goes
+first), draws report.html from those files (`learnlab.report.run_report`, so `learnlab report
+RUN` rebuilds the same bytes), then writes summary.json, records the run in the index and prints
+the result's headline and where its report is. summary.json says the run is finished, so it
+comes after the report: a run interrupted while its report is drawn has none, is not listed as
+completed, and `--resume` publishes it again (a training run from its last checkpoint, without
+training again). Every `learnlab train` run and every recipe's run goes
 through it; so does each part of a recipe, without the index entry.
 
 Example:
@@ -16,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,10 +58,13 @@ def publish(
     draw report.html (`learnlab report RUN` can draw it later otherwise)."""
     from learnlab.report.run_report import build_run_report
     from learnlab.runs.index import append_to_index
-    from learnlab.runs.result_files import write_result_files
+    from learnlab.runs.result_files import write_result_files, write_summary
 
-    run_dir = write_result_files(result, run_dir)
-    report_path = build_run_report(run_dir) if report else None
+    run_dir = write_result_files(result, run_dir, finish=False)
+    report_path = None
+    if report:  # the summary as summary.json will hold it: the rebuilt page is the same
+        report_path = build_run_report(run_dir, json.loads(json.dumps(result.summary)))
+    write_summary(result, run_dir)
     if index:
         append_to_index(run_dir, {"kind": result.kind, **result.index})
     if console is not None:

@@ -97,10 +97,12 @@ def _require_finished(run_dir: Path) -> dict[str, Any]:
     return summary
 
 
-def read_run_files(run_dir: str | Path) -> RunFiles:
-    """Parse a finished run directory; a DataError says what is missing and what to give."""
+def read_run_files(run_dir: str | Path, summary: dict[str, Any] | None = None) -> RunFiles:
+    """Parse a finished run directory; a DataError says what is missing and what to give.
+    `summary`: the summary of a run being published, whose summary.json is written after its
+    report (so that a run interrupted while its report is drawn is not finished)."""
     run_dir = Path(run_dir)
-    summary = _require_finished(run_dir)
+    summary = _require_finished(run_dir) if summary is None else dict(summary)
     info = {}
     if (run_dir / RESULT_FILE).is_file():
         info = runs.read_json_object(run_dir / RESULT_FILE)

@@ -138,7 +138,10 @@ def section_parts(run: RunFiles) -> Section | None:
 
 
 def section_configuration(run: RunFiles) -> Section | None:
-    return config_section(run.config)
+    from learnlab.report.shareable import shareable_values
+
+    # a page to share: data_root or a model file as paths relative to the page, not absolute
+    return config_section(shareable_values(run.config, run.run_dir))
 
 
 # The answer first (test metrics against the baselines), then how training went, then the
@@ -173,10 +176,11 @@ def render_run_report(run_dir: str | Path) -> str:
     return _page(read_run_files(run_dir))
 
 
-def build_run_report(run_dir: str | Path) -> Path:
+def build_run_report(run_dir: str | Path, summary: dict[str, Any] | None = None) -> Path:
     """(Re)write `run_dir/report.html` (and those of its parts) from the run directory's files,
-    each read once; return its path."""
-    return _write_pages(read_run_files(run_dir))
+    each read once; return its path. `summary`: that of a run being published, not yet in
+    its summary.json (see `learnlab.report.publish`)."""
+    return _write_pages(read_run_files(run_dir, summary))
 
 
 __all__ = ["SECTION_BUILDERS", "build_run_report", "read_run_files", "render_run_report"]

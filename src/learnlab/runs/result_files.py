@@ -77,8 +77,10 @@ def _write_or_remove(path: Path, data: Any, present: bool) -> None:
         path.unlink(missing_ok=True)
 
 
-def write_result_files(result: Result, run_dir: str | Path) -> Path:
-    """Write `result` (and its parts, into subdirectories) to `run_dir`; return `run_dir`."""
+def write_result_files(result: Result, run_dir: str | Path, *, finish: bool = True) -> Path:
+    """Write `result` (and its parts, into subdirectories) to `run_dir`; return `run_dir`.
+    `finish=False` leaves out summary.json, which marks the run finished: the caller writes it
+    with `write_summary` once the rest (its report) is there."""
     from safetensors.torch import save
 
     from learnlab.io.atomic import atomic_write_bytes
@@ -121,8 +123,14 @@ def write_result_files(result: Result, run_dir: str | Path) -> Path:
             "report": result.report,
         },
     )
-    write_json(run_dir / SUMMARY_FILE, result.summary)
+    if finish:
+        write_summary(result, run_dir)
     return run_dir
+
+
+def write_summary(result: Result, run_dir: str | Path) -> None:
+    """summary.json, the file that says the run in `run_dir` is finished: written last."""
+    write_json(Path(run_dir) / SUMMARY_FILE, result.summary)
 
 
 def is_finished(run_dir: str | Path) -> bool:
@@ -226,4 +234,5 @@ __all__ = [
     "read_figures",
     "read_result",
     "write_result_files",
+    "write_summary",
 ]

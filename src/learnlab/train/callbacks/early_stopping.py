@@ -31,6 +31,10 @@ class EarlyStopping(Callback):
             return value < self.best - self.min_delta
         return value > self.best + self.min_delta
 
+    def before_fit(self, trainer) -> None:
+        if self.stopped_epoch is not None:  # a run resumed after it stopped: nothing to train
+            raise CancelFit
+
     def after_epoch(self, trainer) -> None:
         record = trainer.history[-1]
         if self.monitor not in record:
