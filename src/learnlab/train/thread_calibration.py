@@ -11,8 +11,9 @@ each thread count:
    warm-up speed) as make `MIN_SAMPLE_SECONDS`; after the first round, only the counts within
    `OUT_OF_CONTENTION` times the quickest one are timed again (a count whose threads stall on
    a busy core can take a hundred times longer per step, and cannot win);
-3. after `MIN_ROUNDS` rounds it stops once `budget` seconds have passed, after `MAX_ROUNDS`
-   in any case (and after one round when the warm-up alone took the budget).
+3. after `MIN_ROUNDS` rounds it stops once `budget` seconds have passed or every sample of
+   the best count beats every sample of the others, after `MAX_ROUNDS` in any case (and after
+   one round when the warm-up alone took the budget).
 
 Each count gets the median of its samples. The original model, objective and optimizer are
 never touched, and the global random generators (dropout draws from them) and torch's thread
@@ -122,9 +123,18 @@ def _timed_rounds(step: Callable[[], None], counts: list[int], budget: float) ->
         if index == 0:  # a count far slower than the best cannot win: no more time on it
             quickest = min(values[0] for values in samples.values())
             timed = [n for n in counts if samples[n][0] <= OUT_OF_CONTENTION * quickest]
-        if len(timed) == 1 or (index + 1 >= least and time.perf_counter() - started >= budget):
+        if len(timed) == 1 or (
+            index + 1 >= least
+            and (time.perf_counter() - started >= budget or _clear_winner(samples, timed))
+        ):
             break
     return {n: statistics.median(values) for n, values in samples.items()}
+
+
+def _clear_winner(samples: dict[int, list[float]], timed: list[int]) -> bool:
+    """Every sample of the count with the best median beats every sample of the others."""
+    best = min(timed, key=lambda n: statistics.median(samples[n]))
+    return all(max(samples[best]) < min(samples[n]) for n in timed if n != best)
 
 
 def _time(step: Callable[[], None], threads: int, repeat: int) -> float:
