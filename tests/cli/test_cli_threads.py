@@ -17,9 +17,6 @@ from learnlab.cli import main
 
 QUICK = ["train", "--dataset", "digits", "--model", "mlp", "--epochs", "1"]
 QUICK += ["--set", "progress=false", "--set", "baselines=false", "--set", "model_options.width=32"]
-# dropout draws from the global generator, batch norm keeps running statistics: a timing that
-# touched either would change the run
-NOISY = ["--set", "model_options.dropout=0.2", "--set", "model_options.norm=batch"]
 
 
 @pytest.fixture(autouse=True)
@@ -60,12 +57,29 @@ def test_threads_flag_reaches_the_console_and_the_summary(tmp_path, capsys, monk
     assert json.loads(capsys.readouterr().out)["threads"] == 2
 
 
+def quick_config(**settings):
+    """Dropout draws from the global generator, batch norm keeps running statistics: a timing
+    that touched either would change the run."""
+    from learnlab.config import TrainConfig
+
+    options = {"width": 32, "dropout": 0.2, "norm": "batch"}
+    fixed = dict(dataset="digits", model="mlp", progress=False, baselines=False)
+    return TrainConfig(**fixed, model_options=options, **{"epochs": 1, **settings})
+
+
+def train_quietly(config, run_dir: Path):
+    """The Python API without the report and the index (the seconds of these tests)."""
+    from learnlab.pipeline import run_training
+
+    return run_training(config, run_dir=run_dir, report=False, index=False)
+
+
 def test_the_environment_decides_for_auto(tmp_path, capsys, monkeypatch):
     automatic(monkeypatch)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    assert main(QUICK + ["--run-dir", str(tmp_path / "r")]) == 0
+    published = train_quietly(quick_config(), tmp_path / "r")
     assert "threads: 1 (set by OMP_NUM_THREADS=1)" in capsys.readouterr().err
-    assert summary(tmp_path / "r")["threads_choice"] == "environment"
+    assert published.summary["threads_choice"] == "environment"
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "many", "1.5"])
@@ -79,12 +93,10 @@ def test_a_bad_thread_count_exits_2(value, tmp_path, capsys):
 
 def test_auto_trains_bit_for_bit_like_the_count_it_chose(tmp_path, capsys, monkeypatch):
     automatic(monkeypatch)
-    assert main(QUICK + NOISY + ["--seed", "3", "--run-dir", str(tmp_path / "auto")]) == 0
+    chosen = train_quietly(quick_config(seed=3), tmp_path / "auto").summary
     line = next(s for s in capsys.readouterr().err.splitlines() if s.startswith("threads:"))
-    chosen = summary(tmp_path / "auto")
     assert chosen["threads_choice"] == "auto" and "cores idle" in line
-    fixed = ["--threads", str(chosen["threads"]), "--run-dir", str(tmp_path / "fixed")]
-    assert main(QUICK + NOISY + ["--seed", "3", *fixed]) == 0
+    train_quietly(quick_config(seed=3, threads=chosen["threads"]), tmp_path / "fixed")
     weights = [sha256(tmp_path / name / "model.safetensors") for name in ("auto", "fixed")]
     assert weights[0] == weights[1]
 
@@ -129,16 +141,18 @@ def test_the_timing_in_the_pipeline_leaves_the_training_bit_identical(monkeypatc
 
 
 def test_resume_keeps_the_count_the_run_started_with(tmp_path, capsys, monkeypatch):
+    from learnlab.pipeline import run_training
+
     automatic(monkeypatch)
     run = tmp_path / "r"
     monkeypatch.setenv("LEARNLAB_THREADS", "1")
-    assert main(QUICK + ["--run-dir", str(run)]) == 0
+    train_quietly(quick_config(), run)
     capsys.readouterr()
     monkeypatch.setenv("LEARNLAB_THREADS", "2")  # the environment changed; the run did not
-    assert main(["train", "--resume", str(run), "--epochs", "2"]) == 0
+    resumed = run_training(quick_config(epochs=2), resume=run, report=False, index=False)
     err = capsys.readouterr().err
     assert "threads: 1 (as when the run started: set by LEARNLAB_THREADS=1)" in err
-    assert summary(run)["threads"] == 1 and summary(run)["epochs_completed"] == 2
+    assert resumed.summary["threads"] == 1 and resumed.summary["epochs_completed"] == 2
     assert summary(run)["threads_choice"] == "environment"
 
 
@@ -166,3 +180,15 @@ def test_every_base_config_takes_threads_and_refuses_a_bad_count():
         for bad in (0, -1, "many", True, 2.0, "2"):
             with pytest.raises(ConfigError, match="whole number of threads"):
                 model(threads=bad)
+
+
+def test_doctor_and_search_take_threads_too(tmp_path, capsys, monkeypatch):
+    automatic(monkeypatch)
+    doctor = ["doctor", "--model", "mlp", "--dataset", "digits", "--checks", "data"]
+    assert main(doctor + ["--threads", "1", "--run-dir", str(tmp_path / "d")]) == 0
+    assert "threads: 1 (set: threads=1)" in capsys.readouterr().err
+    assert main(doctor + ["--threads", "0"]) == 2
+    example = Path(__file__).resolve().parents[2] / "docs/examples/search/digits.toml"
+    search = ["search", "--config", str(example)]
+    assert main(search + ["--threads", "many"]) == 2
+    assert "threads: use \"auto\"" in capsys.readouterr().err

@@ -33,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -183,8 +184,6 @@ def choose_threads_here(
     """`choose_threads` for this process: its environment, its usable cores, and the cores
     left idle since the CPU sample `since` (taken when a run started, so that loading its
     data overlaps the measurement; None: measured from now)."""
-    import os
-
     from learnlab.machine import idle_cores, sample_cpu, usable_cores
 
     cores = usable_cores()
