@@ -42,6 +42,7 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(BIN)/python ensembles.py
 	cd benchmarks && ../$(BIN)/python time_to_99.py
 	cd benchmarks && ../$(BIN)/python moe_skip.py
+	cd benchmarks && ../$(BIN)/python threads.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

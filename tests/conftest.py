@@ -14,6 +14,11 @@ settings.register_profile("ci", derandomize=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile("explore" if os.environ.get("LEARNLAB_HYPOTHESIS") == "explore" else "ci")
 
+# Tests compare seeded runs bit for bit, across processes too, and the thread count can change
+# the last bits of a float sum: the suite's runs use one thread unless told otherwise, instead
+# of a count chosen from the machine's load of the moment (tests of that choice unset this).
+os.environ.setdefault("LEARNLAB_THREADS", "1")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "datasets"
 

@@ -23,6 +23,8 @@ SMOKE_ARGS = {
     "ensembles": ["--members", "2", "--epochs", "1", "--repeats", "1"],
     "moe_skip": ["--batch", "64", "--dim", "16", "--hidden", "32", "--repeats", "1"],
     "roofline": ["--repeats", "1", "--batches", "64", "--steps", "5"],
+    "threads": ["--families", "bilinear", "--sample-seconds", "0.01", "--repeats", "1"]
+    + ["--no-demo"],
 }
 
 

@@ -10,10 +10,10 @@ whose message names the key, what was wrong and what is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import tomllib
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from learnlab.io.errors import ConfigError
 
@@ -54,6 +54,24 @@ class InvalidSettings(ConfigError):
 
 # the largest batch or subset size accepted: torch indexes with int32 in places
 MAX_SIZE = 2**31 - 1
+
+
+MAX_THREADS = 1024
+
+
+def _thread_setting(value: Any) -> Any:
+    if value == "auto" or (
+        isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_THREADS
+    ):
+        return value
+    raise ValueError(
+        f'use "auto" or a whole number of threads from 1 to {MAX_THREADS} '
+        "(e.g. --threads 1 or --set threads=2)"
+    )
+
+
+# torch's intra-op threads for a run: a number, or "auto" (learnlab.train.threads chooses)
+ThreadsSetting = Annotated[int | Literal["auto"], BeforeValidator(_thread_setting)]
 
 
 def _known(name: str, kind: str, names) -> str:
@@ -118,6 +136,7 @@ class TrainConfig(StrictModel):
     # anyway after 10 bad batches in a row); see learnlab.train.callbacks.nan_guard
     nan_policy: Literal["stop", "skip"] = "stop"
     device: str = "auto"
+    threads: ThreadsSetting = "auto"
     data_root: str | None = None
     download: bool = True
     progress: bool = True
@@ -180,6 +199,7 @@ class DataSettings(StrictModel):
     data_root: str | None = None
     download: bool = True
     progress: bool = True
+    threads: ThreadsSetting = "auto"
 
 
 class RecipeConfig(StrictModel):
@@ -188,6 +208,7 @@ class RecipeConfig(StrictModel):
 
     seed: int = Field(0, ge=0, lt=2**63)
     progress: bool = True
+    threads: ThreadsSetting = "auto"
 
 
 class DataRecipeConfig(RecipeConfig):

@@ -6,6 +6,7 @@ error."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -73,7 +74,9 @@ def registered(tmp_path, monkeypatch):
 def test_a_recipe_of_parts_is_published_and_its_report_rebuilt_byte_identically(tmp_path):
     published = run_recipe(NAME, {"parts": 2}, run_dir=tmp_path / "r")
     run_dir = published.run_dir
-    assert published.summary == {"part0_value": 0.0, "part1_value": 1.5, "total": 1.5}
+    # the runner records the recipe's threads: LEARNLAB_THREADS, which tests/conftest.py sets
+    threads = {"threads": int(os.environ["LEARNLAB_THREADS"]), "threads_choice": "environment"}
+    assert published.summary == {"part0_value": 0.0, "part1_value": 1.5, "total": 1.5, **threads}
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary == published.summary
     assert json.loads((run_dir / "config.json").read_text())["parts"] == 2

@@ -67,9 +67,11 @@ def run(args: argparse.Namespace) -> int:
     from learnlab import runs
     from learnlab.doctor import diagnose, parse_checks, print_report, write_doctor_report
     from learnlab.doctor.report import console_line
+    from learnlab.machine import sample_cpu
     from learnlab.pipeline import prepare_data
     from learnlab.pipeline.build import build_model_for
-    from learnlab.train.seeding import seed_everything, select_device
+    from learnlab.train.seeding import seed_everything, select_device, torch_threads
+    from learnlab.train.threads import choose_threads_here
 
     flags = {
         "dataset": args.dataset,
@@ -77,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         "lr": args.lr,
         "optimizer": args.optimizer,
         "seed": args.seed,
+        "threads": args.threads,
     }
     config = cfg.build_config(
         cfg.TrainConfig, config_file=args.config, flags=flags, assignments=args.assignments
@@ -87,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     )
     console = Console(stderr=True, soft_wrap=True)
     device = select_device(config.device)
+    started = sample_cpu()  # the idle cores are measured while the data loads
     seed_everything(config.seed)
     data = prepare_data(config)
     ds = data.dataset
@@ -101,28 +105,31 @@ def run(args: argparse.Namespace) -> int:
         f"examples, {sum(p.numel() for p in model.parameters()):,} parameters, {device}; "
         f"{'trained weights from ' + str(args.weights) if args.weights else 'as built'})"
     )
+    threads = choose_threads_here(config.threads, since=started)
+    console.print(threads.line())
     status = console.status("doctor")
     status.start()
     try:
-        report = diagnose(
-            model,
-            data.train,
-            data.test,
-            lr=config.lr,
-            optimizer=config.optimizer,
-            optimizer_kwargs={
-                "momentum": config.momentum,
-                "weight_decay": config.weight_decay,
-                "options": config.optimizer_options,
-            },
-            checks=checks,
-            seed=config.seed,
-            class_names=data.dataset.class_names,
-            trained=args.weights is not None,
-            initial_model=initial,
-            on_start=lambda name: status.update(f"doctor: {name} ..."),
-            on_result=lambda result: console.print(console_line(result)),
-        )
+        with torch_threads(threads.threads):
+            report = diagnose(
+                model,
+                data.train,
+                data.test,
+                lr=config.lr,
+                optimizer=config.optimizer,
+                optimizer_kwargs={
+                    "momentum": config.momentum,
+                    "weight_decay": config.weight_decay,
+                    "options": config.optimizer_options,
+                },
+                checks=checks,
+                seed=config.seed,
+                class_names=data.dataset.class_names,
+                trained=args.weights is not None,
+                initial_model=initial,
+                on_start=lambda name: status.update(f"doctor: {name} ..."),
+                on_result=lambda result: console.print(console_line(result)),
+            )
     finally:
         status.stop()
     print_report(console, report, lines=False)

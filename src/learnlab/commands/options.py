@@ -11,6 +11,25 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help="random seed (same seed, same numbers on the CPU)")
     p.add_argument("--config", type=Path, help="a TOML file of settings")
     add_set_option(p, "override one setting, e.g. --set lr=0.1 --set model_options.width=64")
+    add_threads_option(p)
+
+
+THREADS_HELP = (
+    "torch's threads for the run: a number, or auto (the default: bounded by the cores idle "
+    "now, chosen by timing a few training steps; OMP_NUM_THREADS or LEARNLAB_THREADS, when "
+    "set, decide instead)"
+)
+
+
+def add_threads_option(p: argparse.ArgumentParser) -> None:
+    """`--threads N|auto`, the config key `threads` (validated with the config)."""
+    p.add_argument("--threads", type=thread_count, metavar="N|auto", help=THREADS_HELP)
+
+
+def thread_count(text: str) -> int | str:
+    """A whole number as an int, anything else as given (the config's check names it)."""
+    stripped = text.strip()
+    return int(stripped) if stripped.lstrip("-").isdigit() else stripped
 
 
 def add_set_option(p: argparse.ArgumentParser, text: str) -> None:
@@ -30,3 +49,8 @@ DRY_RUN_HELP = (
 def add_dry_run_option(p: argparse.ArgumentParser) -> None:
     """`--dry-run` (see learnlab.commands.dryrun)."""
     p.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)
+
+
+def threads_assignment(threads: int | str | None) -> list[str]:
+    """`--threads N` as the `--set threads=N` of a command that takes only assignments."""
+    return [] if threads is None else [f"threads={threads}"]

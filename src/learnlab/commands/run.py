@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
         from learnlab.io.errors import ConfigError
 
         raise ConfigError(f"recipe {args.name!r} takes no seed; drop --seed.")
+    if args.threads is not None:
+        flags["threads"] = args.threads  # a config without the key refuses it by name
     base = saved_config(args.resume) if args.resume is not None else None
     config = cfg.build_config(
         recipe.config_class,

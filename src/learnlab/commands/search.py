@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from learnlab.commands.options import add_set_option
+from learnlab.commands.options import add_set_option, add_threads_option, threads_assignment
 
 NAME = "search"
 HELP = "hyperparameter search: grid, random, TPE, Gaussian process; pruning; resumable"
@@ -70,6 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="skip search.html and results.json/csv (extra workers: the last run writes them)",
     )
     add_set_option(parser, "override a setting of the base training config, e.g. --set epochs=3")
+    add_threads_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         pruner=args.pruner,
         trials=args.trials,
         seed=args.seed,
-        assignments=args.assignments,
+        assignments=args.assignments + threads_assignment(args.threads),
     )
     study_name = args.study or spec.name
     search_dir = args.search_dir or runs_root() / f"search-{study_name}"

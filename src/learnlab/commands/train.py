@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         "epochs": args.epochs,
         "batch_size": args.batch_size,
         "seed": args.seed,
+        "threads": args.threads,
     }
     base = None
     if args.resume is not None:

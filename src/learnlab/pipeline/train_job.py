@@ -27,6 +27,7 @@ from learnlab.io.errors import LearnlabError, ResourceError
 if TYPE_CHECKING:
     from learnlab.report.publish import Published
     from learnlab.result import Result
+    from learnlab.train.threads import ThreadChoice
 
 
 @dataclass
@@ -171,13 +172,16 @@ def train_model(
     directory keeps its own config there, which `--resume` reads)."""
     from rich.console import Console
 
+    from learnlab.machine import sample_cpu
     from learnlab.objectives.supervised import objective_for_task
     from learnlab.pipeline.build import build_training_parts
+    from learnlab.pipeline.threads import choose_run_threads
     from learnlab.train.checkpoint import load_state
-    from learnlab.train.seeding import seed_everything, select_device
+    from learnlab.train.seeding import seed_everything, select_device, torch_threads
     from learnlab.train.trainer import Trainer
 
     console = console or Console(stderr=True)
+    started = sample_cpu()  # the idle cores are measured while the data loads
     run_path = Path(run_path)
     checkpoint_state = load_state(run_path / runs.CHECKPOINT_FILE) if resume else None
     check_writable(run_path)  # a read-only or unwritable folder fails now, not after loading
@@ -196,9 +200,12 @@ def train_model(
         device=device,
         extra_parameters=[p for m in objective.extra_modules() for p in m.parameters()],
     )
+    threads = choose_run_threads(
+        config, started, checkpoint_state, parts, objective, data.train, data.dataset
+    )
     with disk_errors(run_path, "creating"):
         run_path.mkdir(parents=True, exist_ok=True)
-    callbacks = _callbacks(config, run_path, console) + list(extra_callbacks or [])
+    callbacks = _callbacks(config, run_path, console, threads) + list(extra_callbacks or [])
     trainer = Trainer(
         parts.model, objective, parts.optimizer, schedule=parts.schedule, callbacks=callbacks
     )
@@ -217,8 +224,12 @@ def train_model(
         f"({len(data.train)} training examples, "
         f"{sum(p.numel() for p in parts.model.parameters()):,} parameters, {device})"
     )
-    _fit(trainer, train_loader, val_loader, config.epochs, run_path)
-    return _result(config, data, trainer, test_loader, title, notes)
+    console.print(threads.line())
+    with torch_threads(threads.threads):  # torch's own setting is restored after
+        _fit(trainer, train_loader, val_loader, config.epochs, run_path)
+        result = _result(config, data, trainer, test_loader, title, notes)
+    result.summary.update(threads.summary())
+    return result
 
 
 def _trained(trainer, config: TrainConfig) -> bool:
@@ -245,7 +256,7 @@ def _fit(trainer, train_loader, val_loader, epochs: int, run_path: Path) -> None
         raise type(exc)(f"{exc}\n{where}") from None
 
 
-def _callbacks(config: TrainConfig, run_path: Path, console) -> list:
+def _callbacks(config: TrainConfig, run_path: Path, console, threads: ThreadChoice) -> list:
     """The callbacks of `learnlab train`, in the documented order of learnlab.train.events."""
     from learnlab.train.callbacks import (
         Checkpointer,
@@ -272,7 +283,7 @@ def _callbacks(config: TrainConfig, run_path: Path, console) -> list:
             run_path / runs.CHECKPOINT_FILE,
             every_batches=config.checkpoint_every_batches,
             every_seconds=config.checkpoint_every_seconds,
-            extra=lambda: {"config": resolved},
+            extra=lambda: {"config": resolved, "threads": threads.to_json()},
         )
     )
     if config.progress:

@@ -32,6 +32,14 @@ class RunContext:
     resume: bool = False
     config: dict[str, Any] = field(default_factory=dict)  # written with the first part
     parts: dict[str, Result] = field(default_factory=dict)
+    # the recipe's `threads` when it sets a number: a training part whose own config says
+    # "auto" trains with it; None: each training part chooses for its own model
+    threads: int | None = None
+
+    def _threads_of(self, config: TrainConfig) -> TrainConfig:
+        if self.threads is None or config.threads != "auto":
+            return config
+        return config.model_copy(update={"threads": self.threads})
 
     def _write_config(self) -> None:
         """The recipe's config.json, written before the first part starts: what --resume
@@ -97,7 +105,7 @@ class RunContext:
         path = self.part_dir(name)
         self._write_config()  # training writes checkpoints: --resume needs the config from now
         result = train_model(
-            config,
+            self._threads_of(config),
             path,
             resume=self.resume and (path / CHECKPOINT_FILE).is_file(),
             console=self.console,
@@ -124,7 +132,7 @@ class RunContext:
 
         self._write_config()
         return train_model(
-            config,
+            self._threads_of(config),
             self.run_dir,
             resume=self.resume and (self.run_dir / CHECKPOINT_FILE).is_file(),
             console=self.console,

@@ -131,8 +131,9 @@ def spread_cells(spread: Spread | None, digits: int) -> dict[str, str]:
     }
 
 
-def machine_description() -> str:
-    """CPU model, cores and torch's threads and version: what the seconds depend on."""
+def machine_description(threads: int | None = None) -> str:
+    """CPU model, cores and torch's threads (the run's, where given) and version: what the
+    seconds depend on."""
     import torch
 
     from learnlab.machine import cpu_model
@@ -141,7 +142,7 @@ def machine_description() -> str:
     device = "CUDA " + torch.cuda.get_device_name() if torch.cuda.is_available() else "no GPU"
     return (
         f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} with "
-        f"{torch.get_num_threads()} threads, {device}"
+        f"{threads or torch.get_num_threads()} threads, {device}"
     )
 
 
@@ -217,7 +218,7 @@ def run_reproduction(
         seconds=seconds,
         quick=quick,
         finished=datetime.now().strftime("%Y-%m-%d %H:%M"),
-        machine=machine_description(),
+        machine=machine_description(published.summary.get("threads")),
         assignments=tuple(assignments),
     )
 

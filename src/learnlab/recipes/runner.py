@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from learnlab.report.publish import Published
+    from learnlab.train.threads import ThreadChoice
 
 
 def resolve_config(recipe: Recipe, config: StrictModel | Mapping[str, Any] | None):
@@ -66,6 +67,7 @@ def run_recipe(
 
     from learnlab.report.publish import publish
     from learnlab.runs.directory import choose_run_dir
+    from learnlab.train.seeding import torch_threads
 
     recipe = name if isinstance(name, Recipe) else get_recipe(name)
     config = resolve_config(recipe, config)
@@ -78,17 +80,25 @@ def run_recipe(
             raise ConfigError(f"--resume {path}: not a run directory. Give the run's folder.")
     else:
         path = choose_run_dir(recipe.name, run_dir)
+    threads = recipe_threads(config, console)
     ctx = RunContext(
-        path, console, resume=resume is not None, config=config.model_dump(mode="json")
+        path,
+        console,
+        resume=resume is not None,
+        config=config.model_dump(mode="json"),
+        threads=threads.threads if threads.how == "set" else None,
     )
     with on_interrupt(lambda: recipe_interruption(recipe.name, path)):
-        result = recipe.run(config, ctx)
+        with torch_threads(threads.threads):  # torch's own setting is restored after
+            result = recipe.run(config, ctx)
         if not isinstance(result, Result):
             raise TypeError(
                 f"recipe {recipe.name!r} returned {type(result).__name__}, not a Result"
             )
         for part_name, part in ctx.parts.items():
             result.parts.setdefault(part_name, part)
+        for key, value in threads.summary().items():  # a recipe that trains once has its own
+            result.summary.setdefault(key, value)
         # a recipe's run directory holds the recipe's config (a training run inside it, its own)
         result.config = config.model_dump(mode="json")
         if amend is not None:
@@ -105,3 +115,14 @@ def recipe_interruption(name: str, run_dir: Path) -> RunInterrupted:
     return interruption(
         run_dir, ["learnlab", "run", name], resumable=resumable, what="it wrote its configuration"
     )
+
+
+def recipe_threads(config: StrictModel, console: Console) -> ThreadChoice:
+    """torch's threads for the recipe's own computations: its `threads` setting, the
+    environment's, or the cores idle now (no timing: a recipe has no single model to time; a
+    part trained through `ctx.train` times its own). Printed on the console."""
+    from learnlab.train.threads import choose_threads_here
+
+    choice = choose_threads_here(getattr(config, "threads", "auto"))
+    console.print(choice.line())
+    return choice
