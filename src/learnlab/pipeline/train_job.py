@@ -12,6 +12,7 @@ run resumed after SIGKILL ends bit-identical to one that was never interrupted.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,6 +107,7 @@ def predict_probabilities(model: torch.nn.Module, loader) -> tuple[torch.Tensor,
 def run_training(
     config: TrainConfig,
     *,
+    model: torch.nn.Module | Callable[..., torch.nn.Module] | None = None,
     run_dir: str | Path | None = None,
     resume: str | Path | None = None,
     console=None,
@@ -115,8 +117,14 @@ def run_training(
     index: bool = True,
     report: bool = True,
 ) -> Published:
-    """`learnlab train`: train as `config` says, publish the run directory, return it.
+    """`learnlab train`: train as `config` says, publish the run directory, return it
+    (`Published`: `.model` the trained model in eval mode, `.summary`, `.run_dir`...).
 
+    `model` replaces the config's registry name with your own: an `nn.Module` (trained in
+    place), or a class or function that returns one (called like a registered factory, with
+    the data set's `input_shape` and `num_outputs` and `config.model_options`, after seeding).
+    The run records it as `python:<module>.<class>`; resume such a run from Python, passing
+    the same model again (`run_training(config, model=..., resume=run_dir)`).
     `resume` is a run directory (or its checkpoint file) to continue. `extra_callbacks` join
     the built-in ones (e.g. a search's pruning callback; a CancelFit from one ends training,
     and the run is finished and reported as far as it got). `index=False` keeps the run out of
@@ -125,18 +133,22 @@ def run_training(
     """
     from rich.console import Console
 
+    from learnlab.pipeline.given_model import config_naming, model_label
     from learnlab.report.publish import publish
 
     console = console or Console(stderr=True)
+    if model is not None:
+        config = config_naming(config, model)
     if resume is not None:
         resume = Path(resume)
         run_path = resume.parent if resume.is_file() else resume
     else:
         # checked now, created only once everything else has been built without error
-        run_path = runs.choose_run_dir(f"{config.dataset}-{Path(config.model).stem}", run_dir)
+        run_path = runs.choose_run_dir(f"{config.dataset}-{model_label(config.model)}", run_dir)
     result = train_model(
         config,
         run_path,
+        model=model,
         resume=resume is not None,
         console=console,
         title=title,
@@ -150,6 +162,7 @@ def train_model(
     config: TrainConfig,
     run_path: Path,
     *,
+    model: torch.nn.Module | Callable[..., torch.nn.Module] | None = None,
     resume: bool = False,
     console=None,
     title: str | None = None,
@@ -161,11 +174,13 @@ def train_model(
     with `resume`, continue from its checkpoint) and return the unpublished Result: test
     metrics, weights, test outputs, history. `learnlab.report.publish` writes the rest.
     `write_config=False` leaves config.json to the caller (a recipe training in its own run
-    directory keeps its own config there, which `--resume` reads)."""
+    directory keeps its own config there, which `--resume` reads). `model`: as run_training's,
+    with `config.model` naming it already."""
     from rich.console import Console
 
     from learnlab.objectives.supervised import objective_for_task
     from learnlab.pipeline.build import build_training_parts
+    from learnlab.pipeline.given_model import build_given_model
     from learnlab.train.checkpoint import load_state
     from learnlab.train.seeding import seed_everything, select_device
     from learnlab.train.trainer import Trainer
@@ -181,6 +196,8 @@ def train_model(
     check_fits_data(config, data.dataset.input_shape, data.val is not None)
     objective = objective_for_task(data.dataset.task)
     train_loader, val_loader, test_loader = _loaders(config, data, device)
+    shape, outputs = data.dataset.input_shape, data.dataset.num_outputs
+    given = build_given_model(model, config, shape, outputs) if model is not None else None
     parts = build_training_parts(
         config,
         data.dataset.input_shape,
@@ -188,6 +205,7 @@ def train_model(
         steps_per_epoch=len(train_loader),
         device=device,
         extra_parameters=[p for m in objective.extra_modules() for p in m.parameters()],
+        model=given,
     )
     with disk_errors(run_path, "creating"):
         run_path.mkdir(parents=True, exist_ok=True)
@@ -328,6 +346,7 @@ def _result(config, data, trainer, test_loader, title, notes) -> Result:
     }
     scalars, outputs = _test_outputs(config, data, model, test_loader)
     summary.update(scalars)
+    model.eval()  # trained: handed back ready for inference (Published.model)
     curve = trainer.callback(LossCurve)
     outputs[runs.STEP_LOSSES_KEY] = torch.tensor(curve.losses if curve else [], dtype=torch.float32)
     shown = {k: v for k, v in summary.items() if k.startswith("test_")}
