@@ -54,6 +54,19 @@ AS_PRINTED = "..."
 _FILE_HEADER = re.compile(r"#\s*([\w.-]+\.(?:py|toml))(?::.*)?")
 _PLACEHOLDER = re.compile(r"<[\w -]+>")
 _FENCE = re.compile(r"^(`{3,})\s*([\w+-]*)\s*$")
+_ASSIGNMENT = re.compile(r"[A-Za-z_]\w*=.*")  # `OMP_NUM_THREADS=2 .venv/bin/learnlab ...`
+_SHELL_OPERATORS = {"|", "||", "&&", ";", ">", ">>", "<", "&"}
+
+
+def program_index(argv: tuple[str, ...] | list[str]) -> int:
+    """Where the program is in a command line: after its leading VAR=value words."""
+    return next((i for i, word in enumerate(argv) if not _ASSIGNMENT.fullmatch(word)), len(argv))
+
+
+def subcommand(argv: tuple[str, ...] | list[str]) -> str:
+    """The word after the program (`train` of `learnlab train ...`), or ""."""
+    i = program_index(argv) + 1
+    return argv[i] if i < len(argv) else ""
 
 
 @dataclass(frozen=True)
@@ -84,7 +97,8 @@ class Command:
     def key(self) -> str:
         """The line as printed, with the program's folder and the comments dropped: the key of
         the table of fast variants (`.venv/bin/learnlab list` -> `learnlab list`)."""
-        return " ".join([Path(self.argv[0]).name, *self.argv[1:]])
+        i = program_index(self.argv)
+        return " ".join([*self.argv[:i], Path(self.argv[i]).name, *self.argv[i + 1 :]])
 
 
 def fenced_blocks(markdown: str) -> list[Block]:
@@ -118,6 +132,8 @@ def command_lines(block: Block) -> list[Command]:
             continue
         argv = shlex.split(pending + text, comments=True)
         pending = ""
+        if _SHELL_OPERATORS & set(argv):
+            raise ValueError(f"line {first}: write one command a line, without pipes or ;")
         if argv:
             commands.append(Command(tuple(argv), first))
     if pending:
@@ -216,10 +232,13 @@ def fast_argv(command: Command, fast: dict[str, str]) -> list[str]:
     """The command to run for `command`, from the table of fast variants."""
     variant = fast[command.key]
     if variant.startswith(AS_PRINTED):
-        return [*command.argv, *shlex.split(variant[len(AS_PRINTED) :])]
-    words = shlex.split(variant)
-    assert words[0] == Path(command.argv[0]).name, f"{variant!r} runs another program"
-    return [command.argv[0], *words[1:]]
+        argv = [*command.argv, *shlex.split(variant[len(AS_PRINTED) :])]
+    else:
+        words, i = shlex.split(variant), program_index(command.argv)
+        j = program_index(words)
+        assert words[j] == Path(command.argv[i]).name, f"{variant!r} runs another program"
+        argv = [*words[:j], command.argv[i], *words[j + 1 :]]
+    return argv
 
 
 @dataclass(frozen=True)
@@ -234,7 +253,7 @@ class Step:
     def uses_runs(self) -> bool:
         """A `train` line (it makes a run) or a line naming an earlier run: these run in page
         order, in one folder; every other step is independent and runs in a folder of its own."""
-        return self.argv[1:2] == ("train",) or any(w in RUN_PLACEHOLDERS for w in self.argv)
+        return subcommand(self.argv) == "train" or any(w in RUN_PLACEHOLDERS for w in self.argv)
 
 
 def page_steps(page: Path, fast: dict[str, str], python_session: bool = False) -> list[Step]:
@@ -292,9 +311,16 @@ def run_steps(steps: list[Step], ws: Workspace, cwd: Path) -> None:
             ws.run([python, script.name], cwd, step.what, timeout=120)
             continue
         argv = _fill_placeholders(step.argv, runs, step.what)
-        lines = ws.run(argv, cwd, step.what, timeout=120).strip().splitlines()
-        if argv[1] == "train" and lines and (cwd / lines[-1] / "config.json").is_file():
-            runs.append(lines[-1])
+        # `VAR=value program ...` as a shell runs it; env finds a program given by its path
+        runnable = ["env", *argv] if program_index(argv) else argv
+        lines = ws.run(runnable, cwd, step.what, timeout=120).strip().splitlines()
+        made = lines[-1] if lines else ""
+        if (
+            subcommand(argv) == "train"
+            and (cwd / made / "config.json").is_file()
+            and made not in runs
+        ):
+            runs.append(made)  # a resumed run is not a new one
 
 
 def run_page(

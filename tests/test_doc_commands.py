@@ -99,3 +99,21 @@ def test_a_failing_command_or_block_fails_with_its_line(tmp_path, data_root, doc
     assert "page.md line 2: learnlab train --dataset nope: exit code 2" in message
     assert "unknown dataset" in message.lower() or "nope" in message
     assert "page.md line 6: python block: exit code 3" in message
+
+
+def test_variable_assignments_stay_with_the_command_and_pipes_are_refused(doc_commands):
+    block = doc_commands.Block("", "OMP_NUM_THREADS=2 .venv/bin/learnlab train --epochs 1", 3)
+    (command,) = doc_commands.command_lines(block)
+    assert command.key == "OMP_NUM_THREADS=2 learnlab train --epochs 1"
+    assert doc_commands.subcommand(command.argv) == "train"
+    fast = {command.key: "learnlab train --epochs 1 --set limit_train=10"}
+    assert doc_commands.fast_argv(command, fast) == [
+        ".venv/bin/learnlab",
+        "train",
+        "--epochs",
+        "1",
+        "--set",
+        "limit_train=10",
+    ]
+    with pytest.raises(ValueError, match="one command a line"):
+        doc_commands.command_lines(doc_commands.Block("", ".venv/bin/learnlab runs | head", 1))
