@@ -125,6 +125,7 @@ def run_training(
     the data set's `input_shape` and `num_outputs` and `config.model_options`, after seeding).
     The run records it as `python:<module>.<class>`; resume such a run from Python, passing
     the same model again (`run_training(config, model=..., resume=run_dir)`).
+
     `resume` is a run directory (or its checkpoint file) to continue. `extra_callbacks` join
     the built-in ones (e.g. a search's pruning callback; a CancelFit from one ends training,
     and the run is finished and reported as far as it got). `index=False` keeps the run out of
