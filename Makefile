@@ -9,8 +9,11 @@ SHARED_DATA := $(abspath ../shared/datasets)
 ifneq ($(wildcard $(SHARED_DATA)),)
 export LEARNLAB_DATA ?= $(SHARED_DATA)
 endif
+# ...and the venv records that folder, so `.venv/bin/learnlab` finds it in a fresh shell too
+# (it is the default of $LEARNLAB_DATA: learnlab.data.files.recorded_data_folder)
+DATA_RECORD := $(VENV)/learnlab-data.txt
 
-.PHONY: demo test test-slow lint bench clean
+.PHONY: demo test test-slow lint bench clean data-record
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(STAMP): pyproject.toml constraints.txt
@@ -19,12 +22,20 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# rewritten by every demo and test: the folder found now, or none
+data-record: $(STAMP)
+ifneq ($(LEARNLAB_DATA),)
+	printf '%s\n' '$(abspath $(LEARNLAB_DATA))' > $(DATA_RECORD)
+else
+	rm -f $(DATA_RECORD)
+endif
+
 # progress goes to stderr; stdout's last line is the run directory
-demo: $(STAMP)
+demo: $(STAMP) data-record
 	@run_dir=$$($(BIN)/learnlab run quickstart) && \
 	  echo "Report (open it in a browser): $$(cd "$$run_dir" && pwd)/report.html"
 
-test: $(STAMP)
+test: $(STAMP) data-record
 	$(BIN)/python -m pytest -q -rs
 
 test-slow: $(STAMP)

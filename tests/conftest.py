@@ -39,3 +39,19 @@ def data_root() -> Path:
     if root is None:
         pytest.skip("no data folder: set LEARNLAB_DATA or put shared/datasets beside the repo")
     return root
+
+
+@pytest.fixture(scope="session")
+def doc_commands():
+    """tests/doc_commands.py, which runs a page's commands as a newcomer would (imported by
+    path: the suite runs with --import-mode=importlib)."""
+    import importlib.util
+    import sys
+
+    name = "learnlab_tests_doc_commands"
+    if name not in sys.modules:  # one module object: its dataclasses look it up by name
+        spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "doc_commands.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

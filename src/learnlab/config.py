@@ -158,6 +158,11 @@ class TrainConfig(StrictModel):
     def _model(cls, v: str) -> str:
         if ":" in v and v.split(":", 1)[0].endswith(".py"):
             return v  # path/to/file.py:factory, checked when the model is built
+        if v.startswith("python:"):  # how a run names a model given as an object
+            raise ValueError(
+                f"{v!r} names a model given to run_training as a Python object; pass the "
+                "object again (run_training(config, model=...)) and leave `model` unset"
+            )
         from learnlab.models import model_names
 
         return _known(v, "model", model_names() + ["path/to/file.py:factory"])

@@ -189,11 +189,11 @@ def test_load_model_rebuilds_the_trained_network(tmp_path, capsys):
     import torch
 
     from learnlab.data import load_dataset, normalize
-    from learnlab.models.saved import load_model
+    from learnlab.models.saved import load_model, load_model_info
 
     run = tmp_path / "run"
     assert main(QUICK + ["--epochs", "3", "--run-dir", str(run)]) == 0
-    model, recipe = load_model(run)
+    model, recipe = load_model(run), load_model_info(run)
     ds = load_dataset("digits")
     x = normalize(ds.test.x, scale=recipe["scale"], mean=recipe["mean"], std=recipe["std"])
     with torch.no_grad():

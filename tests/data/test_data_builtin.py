@@ -15,7 +15,8 @@ from learnlab.io.errors import ConfigError
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
-    monkeypatch.delenv("LEARNLAB_DATA", raising=False)
+    # empty, not unset: no data folder, not even the one `make` recorded in the venv
+    monkeypatch.setenv("LEARNLAB_DATA", "")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
 
 

@@ -20,7 +20,8 @@ LABELS = "mnist/t10k-labels-idx1-ubyte.gz"
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
     """No $LEARNLAB_DATA, and a cache inside tmp_path."""
-    monkeypatch.delenv("LEARNLAB_DATA", raising=False)
+    # empty, not unset: no data folder, not even the one `make` recorded in the venv
+    monkeypatch.setenv("LEARNLAB_DATA", "")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
 
 
@@ -121,9 +122,9 @@ def test_missing_file_lists_every_place_looked(tmp_path, monkeypatch):
 
 def test_unset_places_are_listed_as_not_set():
     labels = [(loc.label, loc.folder) for loc in search_locations(None)]
-    assert labels[0] == ("root argument", None)
+    assert labels[0] == ("data_root", None)
     assert labels[1] == ("$LEARNLAB_DATA", None)
-    with pytest.raises(DataError, match=r"(?s)root argument: \(not set\).*LEARNLAB_DATA"):
+    with pytest.raises(DataError, match=r"(?s)data_root: \(not set\).*LEARNLAB_DATA"):
         fetch_file(labels_file(), download=False)
 
 

@@ -20,7 +20,7 @@ import torch
 
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
-from learnlab.models.saved import load_model
+from learnlab.models.saved import load_model, load_model_info
 from learnlab.recipes import get_recipe
 from learnlab.recipes.autoencoders import MODELS, AutoencodersConfig
 from learnlab.recipes.runner import run_recipe
@@ -148,8 +148,8 @@ def test_quick_run_from_the_cli_writes_summary_report_and_weights(quick_run):
     assert "vae_test_neg_elbo_nats" in page
 
     for kind in MODELS:  # each part's weights rebuild into the same model
-        model, recipe = load_model(parent / kind / "model.safetensors")
-        assert recipe["input_shape"] == [1, 28, 28]
+        model = load_model(parent / kind / "model.safetensors")
+        assert load_model_info(parent / kind / "model.safetensors")["input_shape"] == [1, 28, 28]
         assert model(torch.rand(2, 1, 28, 28)).shape == (2, 1, 28, 28)
         part = json.loads((parent / kind / "summary.json").read_text())
         assert part[f"{kind}_test_mse"] == summary[f"{kind}_test_mse"]
@@ -207,7 +207,7 @@ def test_an_interrupted_run_resumes_keeping_its_finished_parts(tmp_path, data_ro
     resumed = json.loads((run_dir / "summary.json").read_text())
     assert numbers(resumed) == numbers(whole)
     assert list(resumed) == list(whole)
-    assert load_model(run_dir / "vae")[1]["model"] == "vae"
+    assert load_model_info(run_dir / "vae")["model"] == "vae"
 
 
 def test_bad_settings_fail_before_any_file_is_written(tmp_path):

@@ -40,7 +40,8 @@ LOOKALIKE = "mnist-lookalike"
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
     """No $LEARNLAB_DATA, an empty user cache and runs folder inside tmp_path."""
-    monkeypatch.delenv("LEARNLAB_DATA", raising=False)
+    # empty, not unset: no data folder, not even the one `make` recorded in the venv
+    monkeypatch.setenv("LEARNLAB_DATA", "")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path / "runs"))
 

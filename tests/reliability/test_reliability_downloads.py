@@ -74,7 +74,8 @@ def server():
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
-    monkeypatch.delenv("LEARNLAB_DATA", raising=False)
+    # empty, not unset: no data folder, not even the one `make` recorded in the venv
+    monkeypatch.setenv("LEARNLAB_DATA", "")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     for var in ("http_proxy", "HTTP_PROXY"):
         monkeypatch.delenv(var, raising=False)

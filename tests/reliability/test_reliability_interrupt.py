@@ -192,6 +192,29 @@ def test_a_run_interrupted_while_testing_is_not_completed_and_resume_tests_it(tm
     assert json.loads((run_dir / runs.SUMMARY_FILE).read_text())["status"] == "completed"
 
 
+def test_a_run_of_a_model_given_in_python_is_resumed_from_python(tmp_path):
+    """No command line rebuilds the user's object: the message says to resume from Python,
+    and doing so finishes the run."""
+    from torch import nn
+
+    quiet = {"console": Console(quiet=True), "report": False}
+    config = TrainConfig(dataset="digits", epochs=2, limit_train=256, progress=False)
+    run_dir = tmp_path / "given"
+    with pytest.raises(RunInterrupted) as caught:
+        run_training(
+            config,
+            model=nn.Sequential(nn.Flatten(), nn.Linear(64, 10)),
+            run_dir=run_dir,
+            extra_callbacks=[InterruptTesting()],
+            **quiet,
+        )
+    assert caught.value.resume_command is None and "learnlab train" not in str(caught.value)
+    assert f"resume={str(run_dir)!r}" in str(caught.value)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+    resumed = run_training(config, model=model, resume=run_dir, **quiet)
+    assert resumed.summary["status"] == "completed" and resumed.model is model
+
+
 def test_a_run_stopped_early_and_interrupted_while_testing_does_not_train_again(tmp_path):
     quiet = {"console": Console(quiet=True), "report": False}
     # lr so high that the validation loss never improves after epoch 1: stopped at epoch 3

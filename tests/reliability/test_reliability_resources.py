@@ -113,7 +113,7 @@ def test_a_full_disk_mid_run_stops_cleanly_and_the_run_resumes_once_there_is_spa
         outcome = run_training(config, resume=run, report=False, index=False)
         assert outcome.summary["status"] == "completed"
         assert json.loads((run / "summary.json").read_text())["status"] == "completed"
-        model, _ = load_model(run)
+        model = load_model(run)
         assert sum(p.numel() for p in model.parameters()) == 75_010
         assert leftovers(run) == []
         del model, state

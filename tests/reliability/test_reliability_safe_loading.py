@@ -25,7 +25,7 @@ from learnlab import runs
 from learnlab.cli import main
 from learnlab.io.errors import DataError
 from learnlab.io.safe_load import UnsafeFileError, read_safetensors, require_safetensors, sniff
-from learnlab.models.saved import load_model
+from learnlab.models.saved import load_model, load_model_info
 from learnlab.train.checkpoint import load_state, save_state
 
 QUICK_TRAIN = [
@@ -186,8 +186,8 @@ def test_cli_doctor_weights_refuses_with_exit_code_2(malicious, tmp_path, capsys
 def test_the_real_files_of_a_run_pass_the_check(finished_run):
     for name in [runs.CHECKPOINT_FILE, runs.MODEL_FILE, runs.OUTPUTS_FILE]:
         assert require_safetensors(finished_run / name) == finished_run / name
-    model, recipe = load_model(finished_run)
-    assert recipe["model"] == "mlp" and not model.training
+    model = load_model(finished_run)
+    assert load_model_info(finished_run)["model"] == "mlp" and not model.training
 
 
 def test_sniff_accepts_safetensors_and_names_other_formats(tmp_path):

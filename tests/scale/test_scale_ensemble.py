@@ -87,7 +87,7 @@ def test_matches_sequential_trainer_runs(data, name, drop_last):
     ens = BatchedEnsemble(
         build(), SEEDS, optimizer=name, lr=lrs, momentum=momenta, weight_decay=WDS, device="cpu"
     )
-    history = ens.fit(*data, epochs=epochs, batch_size=BATCH, drop_last=drop_last)
+    history = ens.fit(*data, epochs=epochs, batch_size=BATCH, drop_last=drop_last).history_
     assert max_param_diff(ens, models) < 1e-5
     # equality is not trivial: the members moved far from their initialisation
     initial = BatchedEnsemble(build(), SEEDS, device="cpu")
@@ -109,7 +109,7 @@ def test_plain_mlp_members_are_bit_identical_to_learnlab_runs(data, name):
     ens = BatchedEnsemble(
         build(), SEEDS, optimizer=name, lr=lrs, momentum=momenta, weight_decay=WDS, device="cpu"
     )
-    history = ens.fit(x, y, epochs=3, batch_size=BATCH)
+    history = ens.fit(x, y, epochs=3, batch_size=BATCH).history_
     for k, seed in enumerate(SEEDS):
         torch.manual_seed(seed)
         model = build()()
@@ -166,7 +166,7 @@ def test_masked_members_match_trainer_with_mask_callback(data):
         masks=masks,
         device="cpu",
     )
-    history = ens.fit(*data, epochs=2, batch_size=BATCH)
+    history = ens.fit(*data, epochs=2, batch_size=BATCH).history_
     assert max_param_diff(ens, models) < 1e-5
     for k, mask in enumerate(masks):
         for name, m in mask.items():
@@ -180,7 +180,7 @@ def test_masked_members_match_trainer_with_mask_callback(data):
 def test_batch_norm_members_keep_their_own_running_statistics(data):
     models, histories = sequential(data, "sgd", lrs=LRS, momenta=[0.0] * 4, epochs=1, norm="batch")
     ens = BatchedEnsemble(build("batch"), SEEDS, lr=LRS, weight_decay=WDS, device="cpu")
-    history = ens.fit(*data, epochs=1, batch_size=BATCH)
+    history = ens.fit(*data, epochs=1, batch_size=BATCH).history_
     assert max_param_diff(ens, models) < 1e-5
     assert_history_matches(history, histories)
     x = data[0][:64]

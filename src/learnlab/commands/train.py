@@ -106,4 +106,13 @@ def config_of_run(path: Path) -> dict:
             f"--resume {path}: no checkpoint there ({ckpt} does not exist).\n"
             "Give the run directory of an earlier `learnlab train`."
         )
-    return load_state(ckpt)["extra"]["config"]
+    config = load_state(ckpt)["extra"]["config"]
+    from learnlab.models.given import cannot_rebuild, is_given_model_name
+
+    if is_given_model_name(str(config.get("model", ""))):
+        raise ConfigError(
+            f"--resume {path}: {cannot_rebuild('this run', config['model'])} The command line "
+            "cannot build it; resume from Python with the same model: "
+            f"run_training(config, model=..., resume={str(path)!r})."
+        )
+    return config

@@ -4,10 +4,16 @@ Each file is named by a path relative to a data folder ("mnist/train-images-idx3
 the layout of the shared data folder) and pinned by its SHA-256. `fetch_file` looks for it in
 order in:
 
-1. the `root` argument, if given;
-2. the folder named by `$LEARNLAB_DATA`, if set;
+1. the `root` argument, if given (`--set data_root=<folder>` on the command line);
+2. the folder named by `$LEARNLAB_DATA`; when the variable is unset, the folder that the set-up
+   recorded for this Python environment (`make` writes it into `<venv>/learnlab-data.txt`, so
+   that a fresh shell using `.venv/bin/learnlab` finds the data the Makefile found); set to
+   the empty string, no folder at all (tests use that to see an empty machine);
 3. the user cache, `$XDG_CACHE_HOME/learnlab/datasets` (default `~/.cache/learnlab/datasets`);
 4. if `download=True`: the file's URLs, mirrors in order, into the user cache.
+
+The record is the default of `$LEARNLAB_DATA` rather than a place of its own: one setting,
+whose per-environment default a shell can override (or switch off) for one command.
 
 A file that is found is hashed before use (once per process per path, size and mtime); a file
 whose hash is wrong is an error wherever it lies, never skipped or silently replaced, so that a
@@ -25,6 +31,7 @@ import hashlib
 import http.client
 import logging
 import os
+import sys
 import tempfile
 import time
 import urllib.request
@@ -37,6 +44,8 @@ from learnlab.io.errors import DataError, DataNotFound
 log = logging.getLogger(__name__)
 
 ENV_VAR = "LEARNLAB_DATA"
+# in the Python environment's prefix (the venv folder): the data folder found at set-up
+RECORD_FILE = "learnlab-data.txt"
 _CHUNK = 1 << 20
 _TIMEOUT_S = 60.0
 
@@ -72,12 +81,34 @@ def cache_dir() -> Path:
     return base / "learnlab" / "datasets"
 
 
+def record_file() -> Path:
+    """Where the set-up records the data folder of this Python environment."""
+    return Path(sys.prefix) / RECORD_FILE
+
+
+def recorded_data_folder() -> Path | None:
+    """The data folder recorded by the set-up for this Python environment, if any: the first
+    line of `record_file()`."""
+    try:
+        lines = record_file().read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return Path(lines[0].strip()).expanduser() if lines and lines[0].strip() else None
+
+
+def _env_location() -> Location:
+    """`$LEARNLAB_DATA`; unset, the recorded folder; empty, none."""
+    env = os.environ.get(ENV_VAR)
+    if env is None and (recorded := recorded_data_folder()) is not None:
+        return Location(f"${ENV_VAR} unset, so the folder recorded in {record_file()}", recorded)
+    return Location(f"${ENV_VAR}", Path(env).expanduser() if env else None)
+
+
 def search_locations(root: str | Path | None = None) -> list[Location]:
     """The data folders looked in, in order (unset ones included, so messages can list them)."""
-    env = os.environ.get(ENV_VAR, "")
     return [
-        Location("root argument", Path(root).expanduser() if root is not None else None),
-        Location(f"${ENV_VAR}", Path(env).expanduser() if env else None),
+        Location("data_root", Path(root).expanduser() if root is not None else None),
+        _env_location(),
         Location("user cache", cache_dir()),
     ]
 
@@ -120,7 +151,7 @@ def fetch_file(remote: RemoteFile, root: str | Path | None = None, download: boo
             _verify(remote, candidate, loc, locations[: i + 1])
             return candidate
     if not download:
-        why = "downloading is off (download=False)"
+        why = "downloading is off (--set download=false; in Python, download=False)"
         raise DataNotFound(_missing_message(remote, locations, why, offer_download=True))
     if not remote.urls:
         raise DataNotFound(_missing_message(remote, locations, "it has no public download URL"))
@@ -137,7 +168,7 @@ def download_file(
     except OSError as e:
         raise DataError(
             f"Cannot create the download folder {dest.parent} ({e}). Set XDG_CACHE_HOME to a "
-            f"writable folder, or put the file at <folder>/{remote.path} and pass root=<folder>."
+            f"writable folder, or put the file at <folder>/{remote.path} and {_point_at()}."
         ) from e
     failures = []
     for url in remote.urls:
@@ -240,10 +271,15 @@ def _how_to_provide(remote: RemoteFile, offer_download: bool = False) -> str:
         source = "download it from " + " or ".join(remote.urls)
     else:
         source = remote.instructions or "obtain a copy"
-    text = (
-        f"To provide it: {source}; put it at <folder>/{remote.path} and pass root=<folder> "
-        f"or set {ENV_VAR}=<folder>"
-    )
+    text = f"To provide it: {source}; put it at <folder>/{remote.path} and {_point_at()}"
     if remote.urls and offer_download:
-        text += f"; or load with download=True to fetch it into {cache_dir()}"
+        text += f"; or allow downloading (--set download=true) to fetch it into {cache_dir()}"
     return text + "."
+
+
+def _point_at() -> str:
+    """How to name a data folder: the command line's ways first, then Python's argument."""
+    return (
+        f"set {ENV_VAR}=<folder> or pass --set data_root=<folder> "
+        "(in Python: load_dataset(name, root=<folder>) or TrainConfig(data_root=<folder>))"
+    )

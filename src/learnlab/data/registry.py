@@ -95,7 +95,8 @@ def build_dataset(
 def load_dataset(name: str, root: str | Path | None = None, download: bool = True) -> Dataset:
     """Load a registered data set into memory.
 
-    Files are looked for in `root`, then `$LEARNLAB_DATA`, then the user cache, then
+    Files are looked for in `root`, then `$LEARNLAB_DATA` (unset: the folder the set-up
+    recorded, `learnlab.data.files.recorded_data_folder`), then the user cache, then
     downloaded into the cache (if `download`); each is checked against its SHA-256.
 
     >>> ds = load_dataset("mnist", root="../shared/datasets")  # doctest: +SKIP

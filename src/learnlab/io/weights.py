@@ -47,9 +47,9 @@ def read_model_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def read_model_info(run_dir: Path) -> dict[str, Any]:
-    """The JSON header of `run_dir/model.safetensors` (model, options, dataset, task,
-    class_names, normalisation) without loading the weights."""
-    path = Path(run_dir) / MODEL_FILE
+    """The JSON header of `run_dir/model.safetensors` (or of a model file given itself: model,
+    options, dataset, task, class_names, normalisation) without loading the weights."""
+    path = Path(run_dir) / MODEL_FILE if Path(run_dir).is_dir() else Path(run_dir)
     if not path.is_file():
         raise DataError(f"no trained model at {path}; give the directory of a finished run.")
     header = read_safetensors(path, what="model", tensors=False)[1].get(MODEL_METADATA_KEY)

@@ -2,9 +2,18 @@
 
 `build_model(name, input_shape, num_outputs, **options)` builds a registered model (see
 `model_names()`) or one from the user's own file, `"path/to/file.py:factory"`. Every registered
-model passes the contract tests in tests/models/test_models_contract.py.
+model passes the contract tests in tests/models/test_models_contract.py. `load_model(run)`
+rebuilds a trained one from its run directory; `load_model_info(run)`: what it was trained on.
 """
 
 from learnlab.models.registry import build_model, model_description, model_names, register_model
+from learnlab.models.saved import load_model, load_model_info
 
-__all__ = ["build_model", "model_description", "model_names", "register_model"]
+__all__ = [
+    "build_model",
+    "load_model",
+    "load_model_info",
+    "model_description",
+    "model_names",
+    "register_model",
+]

@@ -6,9 +6,9 @@
 `from learnlab.pipeline import run_training` is the entry point recipes and the CLI use.
 """
 
+from learnlab.pipeline.evaluation import predict_probabilities
 from learnlab.pipeline.train_job import (
     PreparedData,
-    predict_probabilities,
     prepare_data,
     run_training,
     train_model,

@@ -44,14 +44,17 @@ def build_training_parts(
     steps_per_epoch: int,
     device: torch.device | str = "cpu",
     extra_parameters: Iterable[nn.Parameter] = (),
+    model: nn.Module | None = None,
 ) -> TrainingParts:
-    """Model, optimizer (over the model's parameters and `extra_parameters`, e.g. an
-    objective's own modules) and per-step schedule for `config.epochs * steps_per_epoch` steps.
-    A bad option raises the ConfigError a run would."""
+    """Model (the config's, or `model` when given), optimizer (over the model's parameters and
+    `extra_parameters`, e.g. an objective's own modules) and per-step schedule for
+    `config.epochs * steps_per_epoch` steps. A bad option raises the ConfigError a run would."""
     from learnlab.train.optimizers import build_optimizer
     from learnlab.train.schedules import build_schedule
 
-    model = build_model_for(config, input_shape, num_outputs).to(device)
+    if model is None:
+        model = build_model_for(config, input_shape, num_outputs)
+    model = model.to(device)
     optimizer = build_optimizer(
         config.optimizer,
         [*model.parameters(), *extra_parameters],

@@ -12,6 +12,7 @@ run resumed after SIGKILL ends bit-identical to one that was never interrupted.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,25 +89,10 @@ def _loaders(config: TrainConfig, data: PreparedData, device: torch.device):
     return train, fixed(data.val), fixed(data.test)
 
 
-@torch.no_grad()
-def predict_probabilities(model: torch.nn.Module, loader) -> tuple[torch.Tensor, torch.Tensor]:
-    """(true labels, class probabilities: softmax of the logits, float32) over a loader, on
-    the CPU, in eval mode; the mode is restored."""
-    was_training = model.training
-    model.eval()
-    ys, probabilities = [], []
-    try:
-        for x, y in loader:
-            ys.append(y.cpu())
-            probabilities.append(torch.softmax(model(x).float(), dim=1).cpu())
-    finally:
-        model.train(was_training)
-    return torch.cat(ys), torch.cat(probabilities)
-
-
 def run_training(
     config: TrainConfig,
     *,
+    model: torch.nn.Module | Callable[..., torch.nn.Module] | None = None,
     run_dir: str | Path | None = None,
     resume: str | Path | None = None,
     console=None,
@@ -116,7 +102,14 @@ def run_training(
     index: bool = True,
     report: bool = True,
 ) -> Published:
-    """`learnlab train`: train as `config` says, publish the run directory, return it.
+    """`learnlab train`: train as `config` says, publish the run directory, return it
+    (`Published`: `.model` the trained model in eval mode, `.summary`, `.run_dir`...).
+
+    `model` replaces the config's registry name with your own: an `nn.Module` (trained in
+    place), or a class or function that returns one (called like a registered factory, with
+    the data set's `input_shape` and `num_outputs` and `config.model_options`, after seeding).
+    The run records it as `python:<module>.<class>`; resume such a run from Python, passing
+    the same model again (`run_training(config, model=..., resume=run_dir)`).
 
     `resume` is a run directory (or its checkpoint file) to continue. `extra_callbacks` join
     the built-in ones (e.g. a search's pruning callback; a CancelFit from one ends training,
@@ -126,25 +119,36 @@ def run_training(
     """
     from rich.console import Console
 
+    from learnlab.pipeline.given_model import config_naming, model_label
     from learnlab.report.publish import publish
-    from learnlab.runs.interruption import interruption, on_interrupt
+    from learnlab.runs.interruption import RunInterrupted, interruption, on_interrupt
 
     console = console or Console(stderr=True)
+    if model is not None:
+        config = config_naming(config, model)
     if resume is not None:
         resume = Path(resume)
         run_path = resume.parent if resume.is_file() else resume
     else:
         # checked now, created only once everything else has been built without error
-        run_path = runs.choose_run_dir(f"{config.dataset}-{Path(config.model).stem}", run_dir)
+        run_path = runs.choose_run_dir(f"{config.dataset}-{model_label(config.model)}", run_dir)
 
     def interrupted():  # Ctrl-C: `learnlab train --resume RUN_DIR` once a checkpoint exists
         resumable = (run_path / runs.CHECKPOINT_FILE).is_file()
+        if resumable and model is not None:  # no command line can rebuild the user's object
+            return RunInterrupted(
+                f"interrupted; continue from Python with the same model:\n"
+                f"  run_training(config, model=..., resume={str(run_path)!r})",
+                None,
+                run_path,
+            )
         return interruption(run_path, ["learnlab", "train"], resumable=resumable)
 
     with on_interrupt(interrupted):
         result = train_model(
             config,
             run_path,
+            model=model,
             resume=resume is not None,
             console=console,
             title=title,
@@ -158,6 +162,7 @@ def train_model(
     config: TrainConfig,
     run_path: Path,
     *,
+    model: torch.nn.Module | Callable[..., torch.nn.Module] | None = None,
     resume: bool = False,
     console=None,
     title: str | None = None,
@@ -169,12 +174,14 @@ def train_model(
     with `resume`, continue from its checkpoint) and return the unpublished Result: test
     metrics, weights, test outputs, history. `learnlab.report.publish` writes the rest.
     `write_config=False` leaves config.json to the caller (a recipe training in its own run
-    directory keeps its own config there, which `--resume` reads)."""
+    directory keeps its own config there, which `--resume` reads). `model`: as run_training's,
+    with `config.model` naming it already."""
     from rich.console import Console
 
     from learnlab.machine import sample_cpu
     from learnlab.objectives.supervised import objective_for_task
     from learnlab.pipeline.build import build_training_parts
+    from learnlab.pipeline.given_model import build_given_model
     from learnlab.pipeline.threads import choose_run_threads
     from learnlab.train.checkpoint import load_state
     from learnlab.train.seeding import seed_everything, select_device, torch_threads
@@ -192,6 +199,8 @@ def train_model(
     check_fits_data(config, data.dataset.input_shape, data.val is not None)
     objective = objective_for_task(data.dataset.task)
     train_loader, val_loader, test_loader = _loaders(config, data, device)
+    shape, outputs = data.dataset.input_shape, data.dataset.num_outputs
+    given = build_given_model(model, config, shape, outputs) if model is not None else None
     parts = build_training_parts(
         config,
         data.dataset.input_shape,
@@ -199,6 +208,7 @@ def train_model(
         steps_per_epoch=len(train_loader),
         device=device,
         extra_parameters=[p for m in objective.extra_modules() for p in m.parameters()],
+        model=given,
     )
     threads = choose_run_threads(
         config, started, checkpoint_state, parts, objective, data.train, data.dataset
@@ -291,49 +301,10 @@ def _callbacks(config: TrainConfig, run_path: Path, console, threads: ThreadChoi
     return callbacks
 
 
-def _baseline_outputs(config: TrainConfig, data: PreparedData) -> dict[str, torch.Tensor]:
-    """Test probabilities (float32) of the trivial baselines fitted on the training split."""
-    from learnlab.metrics.baselines import fit_baselines
-
-    fitted = fit_baselines(
-        data.train.x, data.train.y, data.test.x, data.dataset.num_classes, seed=config.seed
-    )
-    prefix = runs.BASELINE_PROBABILITIES_PREFIX
-    return {prefix + name: p.to(torch.float32) for name, p in fitted.items()}
-
-
-def _classification_scalars(y_true, probabilities, outputs) -> dict[str, float]:
-    """ECE, macro AUC, accuracy at 90% coverage... and the baselines' scores, for summary.json;
-    from the same stored tensors as the report's classification section."""
-    from learnlab.metrics.classification_report import classification_report
-    from learnlab.report.classification_section import stored_baselines, summary_scalars
-
-    report = classification_report(
-        y_true, probabilities, baselines=stored_baselines(outputs), with_curves=False
-    )
-    return summary_scalars(report.scalars)
-
-
-def _test_outputs(config, data, model, test_loader) -> tuple[dict, dict[str, torch.Tensor]]:
-    """Classification only: macro scores and calibration/coverage scalars for the summary, and
-    the test labels and probabilities (and the baselines', and for images the worst-classified
-    test images) for outputs.safetensors."""
-    from learnlab.report.gallery import gallery_outputs
-
-    ds = data.dataset
-    if ds.task != "classification":
-        return {}, {}
-    y_true, probabilities = predict_probabilities(model, test_loader)
-    outputs = {runs.TEST_LABELS_KEY: y_true.long(), runs.TEST_PROBABILITIES_KEY: probabilities}
-    if config.baselines:
-        outputs.update(_baseline_outputs(config, data))
-    outputs.update(gallery_outputs(ds.input_shape, ds.test.x, ds.scale, y_true, probabilities))
-    return _classification_scalars(y_true, probabilities, outputs), outputs
-
-
 def _result(config, data, trainer, test_loader, title, notes) -> Result:
     """Evaluate on the test split and gather the run's Result."""
     from learnlab.formatting import format_metric
+    from learnlab.pipeline.evaluation import test_split_outputs
     from learnlab.result import Result, SavedModel
     from learnlab.train.callbacks import EarlyStopping, LossCurve
 
@@ -352,8 +323,9 @@ def _result(config, data, trainer, test_loader, title, notes) -> Result:
         "parameters": sum(p.numel() for p in model.parameters()),
         "seed": config.seed,
     }
-    scalars, outputs = _test_outputs(config, data, model, test_loader)
+    scalars, outputs = test_split_outputs(config, data, model, test_loader)
     summary.update(scalars)
+    model.eval()  # trained: handed back ready for inference (Published.model)
     curve = trainer.callback(LossCurve)
     outputs[runs.STEP_LOSSES_KEY] = torch.tensor(curve.losses if curve else [], dtype=torch.float32)
     shown = {k: v for k, v in summary.items() if k.startswith("test_")}

@@ -21,6 +21,8 @@ class QuickstartConfig(DataRecipeConfig):
     epochs: int = Field(2, ge=1, le=50)
     batch_size: int = Field(64, ge=1)
     lr: float = Field(2e-3, gt=0, le=100)
+    # the first N training examples only: a look in seconds (None: all of them)
+    limit_train: int | None = Field(None, ge=1)
 
 
 @register_recipe(
@@ -53,6 +55,7 @@ def train_configs(config: QuickstartConfig) -> tuple[TrainConfig, TrainConfig]:
         batch_size=config.batch_size,
         lr=config.lr,
         seed=config.seed,
+        limit_train=config.limit_train,
         data_root=config.data_root,
         download=config.download,
         progress=config.progress,

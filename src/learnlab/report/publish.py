@@ -28,14 +28,28 @@ from learnlab.result import Result
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from torch import nn
 
 
 @dataclass(frozen=True)
 class Published:
-    """A result and the run directory it was written to."""
+    """A result and the run directory it was written to; for a run that trained a model,
+    the trained model itself (`model`)."""
 
     run_dir: Path
     result: Result
+
+    @property
+    def model(self) -> nn.Module | None:
+        """The trained model (the result's "model", saved as model.safetensors) in eval mode,
+        ready for inference; None for a run without one (a recipe of parts: see `models`)."""
+        saved = self.result.models.get("model")
+        return saved.module.eval() if saved is not None else None
+
+    @property
+    def models(self) -> dict[str, nn.Module]:
+        """Every model the result saved, by file stem ("model", "vae", ...), in eval mode."""
+        return {name: saved.module.eval() for name, saved in self.result.models.items()}
 
     @property
     def summary(self) -> dict[str, Any]:

@@ -47,9 +47,10 @@ Example:
     >>> x, y = torch.randn(64, 1, 40), torch.randint(0, 10, (64,))
     >>> ens = BatchedEnsemble(lambda: build_model("mlp", (1, 40), 10, width=16), seeds=[0, 1, 2],
     ...                       lr=[0.1, 0.05, 0.01], device="cpu")
-    >>> history = ens.fit(x, y, epochs=2, batch_size=16)
-    >>> history[-1]["train_loss"].shape, ens.predict_logits(x).shape
-    (torch.Size([3]), torch.Size([3, 64, 10]))
+    >>> ens.fit(x, y, epochs=2, batch_size=16).history_[-1]["train_loss"].shape
+    torch.Size([3])
+    >>> ens.predict_logits(x).shape
+    torch.Size([3, 64, 10])
 """
 
 from __future__ import annotations
@@ -269,12 +270,13 @@ class BatchedEnsemble:
 
     def fit(
         self, x: Tensor, y: Tensor, *, epochs: int, batch_size: int, drop_last: bool = False
-    ) -> list[dict[str, Tensor]]:
-        """Train every member for `epochs` epochs from its initialisation.
+    ) -> BatchedEnsemble:
+        """Train every member for `epochs` epochs from its initialisation; return the ensemble
+        itself, as scikit-learn's `fit` does (`ensemble.fit(x, y, ...).member(0)`).
 
-        Returns one dict per epoch, {"train_loss": (K,), "train_accuracy": (K,)} in float64:
-        the means over the epoch's examples (batches weighted by their size, as the Trainer
-        does), read from the device once per epoch.
+        The history is `history_`: one dict per epoch, {"train_loss": (K,), "train_accuracy":
+        (K,)} in float64, the means over the epoch's examples (batches weighted by their size,
+        as the Trainer does), read from the device once per epoch.
         """
         hyper = self._check_arguments()
         x, y = self._check_data(x, y)
@@ -324,7 +326,7 @@ class BatchedEnsemble:
             count = num_batches * batch_size if drop_last else n
             sums = torch.stack([loss_sum, correct.to(torch.float64)]).cpu() / count
             self.history_.append({"train_loss": sums[0], "train_accuracy": sums[1]})
-        return self.history_
+        return self
 
     @staticmethod
     def _check_data(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:

@@ -138,7 +138,7 @@ def _train_part(
     ctx.console.print(f"[bold]{NAME}[/]: training {kind} ({spec.name}, {spec.epochs} epochs)")
     part = result.add_part(kind, ctx.part(kind, trainers[kind], config, data, ctx.console))
     saved = part.models.get("model")
-    model = saved.module if saved is not None else load_model(ctx.part_dir(kind))[0]
+    model = saved.module if saved is not None else load_model(ctx.part_dir(kind))
     summary = part.summary
     ctx.console.print(
         f"  {kind}: test MSE {summary[f'{kind}_test_mse']:.5f}, "
