@@ -10,10 +10,10 @@ whose message names the key, what was wrong and what is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import tomllib
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from learnlab.io.errors import ConfigError
 
@@ -62,6 +62,17 @@ def _known(name: str, kind: str, names) -> str:
     return name
 
 
+def _logger(name: str) -> str:
+    from learnlab.train.callbacks.scalar_log import LOGGER_NAMES, check_logger_installed
+
+    return check_logger_installed(_known(name, "logger", LOGGER_NAMES))
+
+
+# where a run's scalars also go as it trains (learnlab.train.callbacks.scalar_log): "none",
+# "tensorboard" or "mlflow"; the package of each is an optional extra, checked here
+LoggerName = Annotated[str, AfterValidator(_logger)]
+
+
 class TrainConfig(StrictModel):
     """Everything `learnlab train` needs; each field is a TOML key and a `--set` key."""
 
@@ -97,6 +108,7 @@ class TrainConfig(StrictModel):
     # fit the trivial baselines (majority class, logistic regression) shown beside the model in
     # the report; false saves their fit (about 3 s on MNIST), e.g. for a search's trials
     baselines: bool = True
+    logger: LoggerName = "none"
 
     @field_validator("dataset")
     @classmethod
@@ -151,6 +163,7 @@ class DataSettings(StrictModel):
     data_root: str | None = None
     download: bool = True
     progress: bool = True
+    logger: LoggerName = "none"  # given to the recipe's `learnlab train` runs (RunContext)
 
 
 class RecipeConfig(StrictModel):
@@ -159,6 +172,7 @@ class RecipeConfig(StrictModel):
 
     seed: int = Field(0, ge=0, lt=2**63)
     progress: bool = True
+    logger: LoggerName = "none"  # given to the recipe's `learnlab train` runs (RunContext)
 
 
 class DataRecipeConfig(RecipeConfig):

@@ -166,6 +166,7 @@ def train_model(
 
     from learnlab.objectives.supervised import objective_for_task
     from learnlab.pipeline.build import build_training_parts
+    from learnlab.train.callbacks.scalar_log import log_test_metrics
     from learnlab.train.checkpoint import load_state
     from learnlab.train.seeding import seed_everything, select_device
     from learnlab.train.trainer import Trainer
@@ -208,7 +209,9 @@ def train_model(
         f"{sum(p.numel() for p in parts.model.parameters()):,} parameters, {device})"
     )
     _fit(trainer, train_loader, val_loader, config.epochs, run_path, console)
-    return _result(config, data, trainer, test_loader, title, notes)
+    result = _result(config, data, trainer, test_loader, title, notes)
+    log_test_metrics(trainer, result.summary)  # to the run's TensorBoard or MLflow, if any
+    return result
 
 
 def _fit(trainer, train_loader, val_loader, epochs: int, run_path: Path, console) -> None:
@@ -261,6 +264,11 @@ def _callbacks(config: TrainConfig, run_path: Path, console) -> list:
     )
     if config.progress:
         callbacks.append(ProgressBar(console))
+    if config.logger != "none":
+        from learnlab.train.callbacks.scalar_log import scalar_logger
+
+        callbacks.append(scalar_logger(config.logger, run_path, params=resolved))
+        console.print(f"logging the run's scalars to {callbacks[-1].sink.where}")
     return callbacks
 
 
