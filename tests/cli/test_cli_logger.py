@@ -143,9 +143,9 @@ def test_mlflow_gets_the_run_scalars_and_its_config_and_a_resume_continues_its_r
     from mlflow.tracking import MlflowClient
 
     run = tmp_path / "run"
-    client = MlflowClient(tracking_uri=f"sqlite:///{run / 'mlflow.db'}")
 
     def logged_run():
+        client = MlflowClient(tracking_uri=f"sqlite:///{run / 'mlflow.db'}")
         (found,) = client.search_runs([client.get_experiment_by_name("learnlab").experiment_id])
         history = client.get_metric_history
         metrics = {
