@@ -16,7 +16,8 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 # script -> tiny arguments. time_to_99.py is left out: it trains to 99% MNIST accuracy by design
-# (minutes); the mnist-speedrun recipe it times has its own tests.
+# (minutes); the mnist-speedrun recipe it times has its own tests. torch_versions.py too: it
+# installs torch releases into fresh venvs (GBs) and runs the whole suite in each.
 SMOKE_ARGS = {
     "throughput": ["--quick", "--repeats", "1", "--models", "mnist1d-mlp"],
     "optimizer_kernels": ["--repeats", "1", "--steps", "3"],
@@ -30,7 +31,7 @@ SMOKE_ARGS = {
 
 def test_every_benchmark_is_covered():
     scripts = {p.stem for p in BENCHMARKS.glob("*.py")} - {"common"}
-    assert scripts == set(SMOKE_ARGS) | {"time_to_99"}
+    assert scripts == set(SMOKE_ARGS) | {"time_to_99", "torch_versions"}
 
 
 @pytest.mark.parametrize("name", sorted(SMOKE_ARGS))

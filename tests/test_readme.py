@@ -27,6 +27,7 @@ FAST = {
     "learnlab train --resume runs/<run>": "...",
     "learnlab train --dataset digits --model mlp --epochs 1 --threads 1": "...",
     "learnlab describe lenet5": "...",
+    "learnlab train --dataset digits --model mlp --epochs 2 --logger tensorboard": "...",
     "learnlab run quickstart": "... --set epochs=1 --set limit_train=1000",
     "learnlab runs": "...",
     "learnlab doctor --model lenet5 --dataset mnist": "...",

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomllib
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from learnlab.io.errors import ConfigError
 
@@ -107,6 +115,17 @@ KEY_ALIASES = {
 }
 
 
+def _logger(name: str) -> str:
+    from learnlab.train.callbacks.scalar_log import LOGGER_NAMES, check_logger_installed
+
+    return check_logger_installed(_known(name, "logger", LOGGER_NAMES))
+
+
+# where a run's scalars also go as it trains (learnlab.train.callbacks.scalar_log): "none",
+# "tensorboard" or "mlflow"; the package of each is an optional extra, checked here
+LoggerName = Annotated[str, AfterValidator(_logger)]
+
+
 class TrainConfig(StrictModel):
     """Everything `learnlab train` needs; each field is a TOML key and a `--set` key."""
 
@@ -143,6 +162,7 @@ class TrainConfig(StrictModel):
     # fit the trivial baselines (majority class, logistic regression) shown beside the model in
     # the report; false saves their fit (about 3 s on MNIST), e.g. for a search's trials
     baselines: bool = True
+    logger: LoggerName = "none"
 
     @field_validator("dataset")
     @classmethod
@@ -205,6 +225,7 @@ class DataSettings(StrictModel):
     download: bool = True
     progress: bool = True
     threads: ThreadsSetting = "auto"
+    logger: LoggerName = "none"  # given to the recipe's `learnlab train` runs (RunContext)
 
 
 class RecipeConfig(StrictModel):
@@ -214,6 +235,7 @@ class RecipeConfig(StrictModel):
     seed: int = Field(0, ge=0, lt=2**63)
     progress: bool = True
     threads: ThreadsSetting = "auto"
+    logger: LoggerName = "none"  # given to the recipe's `learnlab train` runs (RunContext)
 
 
 class DataRecipeConfig(RecipeConfig):

@@ -54,3 +54,16 @@ def add_dry_run_option(p: argparse.ArgumentParser) -> None:
 def threads_assignment(threads: int | str | None) -> list[str]:
     """`--threads N` as the `--set threads=N` of a command that takes only assignments."""
     return [] if threads is None else [f"threads={threads}"]
+
+
+LOGGER_HELP = (
+    "also log the run's scalars (per-step loss, per-epoch metrics and lr, test metrics) to "
+    "'tensorboard' (event files in RUN/tensorboard: tensorboard --logdir runs) or 'mlflow' "
+    "(its tracking store: $MLFLOW_TRACKING_URI, else RUN/mlflow.db) as it trains; each needs "
+    "its optional extra, e.g. pip install -e '.[tensorboard]'. Default: none"
+)
+
+
+def add_logger_option(p: argparse.ArgumentParser) -> None:
+    """`--logger none|tensorboard|mlflow` (learnlab.train.callbacks.scalar_log)."""
+    p.add_argument("--logger", metavar="NAME", help=LOGGER_HELP)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from learnlab.commands.options import add_dry_run_option, add_run_options
+from learnlab.commands.options import add_dry_run_option, add_logger_option, add_run_options
 
 NAME = "run"
 HELP = "run a registered recipe"
@@ -18,6 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", type=Path, metavar="PATH", help="continue an interrupted run")
     add_dry_run_option(parser)
     add_run_options(parser)
+    add_logger_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     the resolved configuration as JSON instead."""
     from learnlab import config as cfg
     from learnlab.recipes import get_recipe
-    from learnlab.recipes.runner import run_recipe, saved_config
+    from learnlab.recipes.runner import check_logger_reaches, run_recipe, saved_config
 
     recipe = get_recipe(args.name)
     flags = {"seed": args.seed} if args.seed is not None else {}
@@ -35,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"recipe {args.name!r} takes no seed; drop --seed.")
     if args.threads is not None:
         flags["threads"] = args.threads  # a config without the key refuses it by name
+    if args.logger is not None:
+        flags["logger"] = args.logger  # run_recipe refuses it for a recipe that cannot log
     base = saved_config(args.resume) if args.resume is not None else None
     config = cfg.build_config(
         recipe.config_class,
@@ -45,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.dry_run:
         from learnlab.commands import dryrun
+
+        check_logger_reaches(recipe, config)
 
         derived = dryrun.recipe_train_configs(recipe.name, config)
         checked = [dryrun.check_train_config(c) for c in derived]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from learnlab.commands.options import add_dry_run_option, add_run_options
+from learnlab.commands.options import add_dry_run_option, add_logger_option, add_run_options
 
 NAME = "train"
 HELP = "train a model on a data set"
@@ -49,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_dry_run_option(parser)
     add_run_options(parser)
+    add_logger_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         "batch_size": args.batch_size,
         "seed": args.seed,
         "threads": args.threads,
+        "logger": args.logger,
     }
     base = None
     if args.resume is not None:

@@ -183,6 +183,7 @@ def train_model(
     from learnlab.pipeline.build import build_training_parts
     from learnlab.pipeline.given_model import build_given_model
     from learnlab.pipeline.threads import choose_run_threads
+    from learnlab.train.callbacks.scalar_log import log_test_metrics
     from learnlab.train.checkpoint import load_state
     from learnlab.train.seeding import seed_everything, select_device, torch_threads
     from learnlab.train.trainer import Trainer
@@ -239,6 +240,7 @@ def train_model(
         _fit(trainer, train_loader, val_loader, config.epochs, run_path)
         result = _result(config, data, trainer, test_loader, title, notes)
     result.summary.update(threads.summary())
+    log_test_metrics(trainer, result.summary)  # to the run's TensorBoard or MLflow, if any
     return result
 
 
@@ -298,6 +300,11 @@ def _callbacks(config: TrainConfig, run_path: Path, console, threads: ThreadChoi
     )
     if config.progress:
         callbacks.append(ProgressBar(console))
+    if config.logger != "none":
+        from learnlab.train.callbacks.scalar_log import scalar_logger
+
+        callbacks.append(scalar_logger(config.logger, run_path, params=resolved))
+        console.print(f"logging the run's scalars to {callbacks[-1].sink.where}")
     return callbacks
 
 

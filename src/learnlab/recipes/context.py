@@ -50,6 +50,14 @@ class RunContext:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             write_json(self.run_dir / CONFIG_FILE, self.config)
 
+    def _with_logger(self, config: TrainConfig) -> TrainConfig:
+        """`config` with the recipe's `logger` (TensorBoard, MLflow), unless it names one itself:
+        a recipe's training runs log where the recipe was told to."""
+        logger = self.config.get("logger", "none")
+        if logger == "none" or config.logger != "none":
+            return config
+        return config.model_copy(update={"logger": logger})
+
     def part_dir(self, name: str) -> Path:
         if not name or "/" in name or name.startswith("."):
             raise ValueError(f"part name {name!r} must be a plain folder name")
@@ -105,7 +113,7 @@ class RunContext:
         path = self.part_dir(name)
         self._write_config()  # training writes checkpoints: --resume needs the config from now
         result = train_model(
-            self._threads_of(config),
+            self._threads_of(self._with_logger(config)),
             path,
             resume=self.resume and (path / CHECKPOINT_FILE).is_file(),
             console=self.console,
@@ -132,7 +140,7 @@ class RunContext:
 
         self._write_config()
         return train_model(
-            self._threads_of(config),
+            self._threads_of(self._with_logger(config)),
             self.run_dir,
             resume=self.resume and (self.run_dir / CHECKPOINT_FILE).is_file(),
             console=self.console,

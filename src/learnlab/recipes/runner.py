@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from learnlab.config import StrictModel, validate
 from learnlab.io.errors import ConfigError
 from learnlab.recipes.context import RunContext
-from learnlab.recipes.registry import Recipe, get_recipe
+from learnlab.recipes.registry import Recipe, get_recipe, recipe_names
 from learnlab.result import Result
 from learnlab.runs.interruption import RunInterrupted, interruption, on_interrupt
 
@@ -41,6 +41,21 @@ def resolve_config(recipe: Recipe, config: StrictModel | Mapping[str, Any] | Non
             f"not a {type(config).__name__}."
         )
     return validate(recipe.config_class, dict(config or {}), source=f"{recipe.name} settings")
+
+
+def check_logger_reaches(recipe: Recipe, config: StrictModel) -> None:
+    """A `logger` (TensorBoard, MLflow) reaches the `learnlab train` runs of a recipe (its
+    RunContext passes it on); refuse it for a recipe that trains in loops of its own, where it
+    would be silently ignored. Such runs are what `train_configs` declares."""
+    logger = getattr(config, "logger", "none")
+    if logger == "none" or recipe.train_configs is not None:
+        return
+    logging = [n for n in recipe_names() if get_recipe(n).train_configs is not None]
+    raise ConfigError(
+        f"recipe {recipe.name!r} trains its models in loops of its own, which logger "
+        f"{logger!r} does not reach; drop --logger (or the logger setting). The recipes whose "
+        f"training runs log: {', '.join(logging)}."
+    )
 
 
 def saved_config(run_dir: Path) -> dict[str, Any] | None:
@@ -71,6 +86,7 @@ def run_recipe(
 
     recipe = name if isinstance(name, Recipe) else get_recipe(name)
     config = resolve_config(recipe, config)
+    check_logger_reaches(recipe, config)
     console = console or Console(stderr=True)
     if resume is not None:
         if run_dir is not None:

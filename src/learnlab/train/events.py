@@ -54,8 +54,8 @@ class Callback:
     """Base class: override any of the event methods; each receives the Trainer.
 
     `order` sorts callbacks (lower runs first). The documented orders of the built-in ones:
-    NaN guard 10, gradient clipping 20, metric history 50, early stopping 60,
-    checkpointing 70, progress bar 90.
+    NaN guard 10, gradient clipping 20, metric history 50, scalar logger (TensorBoard,
+    MLflow) 55, early stopping 60, checkpointing 70, progress bar 90.
     """
 
     order: ClassVar[int] = 50

@@ -84,7 +84,10 @@ class _LeanFusedStep:
             [s["max_exp_avg_sq"] for s in states] if amsgrad else [],
             [s["step"] for s in states],
         )
-        kernel = torch._fused_adamw_ if group["decoupled_weight_decay"] else torch._fused_adam_
+        # newer torch marks AdamW's groups (its AdamW is an Adam with this flag); the groups of
+        # older releases' AdamW have no such key
+        decoupled = group.get("decoupled_weight_decay", isinstance(self, torch.optim.AdamW))
+        kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
         options = {
             "amsgrad": amsgrad,
             "lr": lr,

@@ -7,6 +7,7 @@ from learnlab.train.callbacks.loss_curve import LossCurve
 from learnlab.train.callbacks.metrics_log import MetricsLog
 from learnlab.train.callbacks.nan_guard import NanGuard
 from learnlab.train.callbacks.progress import ProgressBar
+from learnlab.train.callbacks.scalar_log import ScalarLogger
 
 __all__ = [
     "Checkpointer",
@@ -16,4 +17,5 @@ __all__ = [
     "MetricsLog",
     "NanGuard",
     "ProgressBar",
+    "ScalarLogger",
 ]
