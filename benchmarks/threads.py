@@ -213,7 +213,9 @@ def measure_case(build: Callable[[], Case], args) -> dict[str, Any]:
     def timed_calibration(counts: list[int]) -> dict[int, float]:
         started = time.perf_counter()
         try:
-            return seconds_per_step(case.model, case.objective, optimizer, case.batch, counts)
+            return seconds_per_step(
+                case.model, case.objective, optimizer, case.batch, counts, run_steps=RUN_STEPS
+            )
         finally:
             spent.append(time.perf_counter() - started)
 

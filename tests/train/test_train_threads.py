@@ -201,3 +201,26 @@ def test_calibration_of_a_closure_optimizer():
     before = [p.detach().clone() for p in model.parameters()]
     assert set(seconds_per_step(model, _objective, lbfgs, batch, [1, 2], budget=0.0)) == {1, 2}
     assert all(torch.equal(a, p) for a, p in zip(before, model.parameters(), strict=True))
+
+
+def test_a_short_run_spends_a_small_part_of_its_length_timing_its_threads():
+    """A step of 2 ms: a run of 100 steps (0.2 s) gets the warm-up alone (one step per count),
+    a run of 100,000 steps the rounds, within the budget."""
+    import time as clock
+
+    from learnlab.train.thread_calibration import RUN_FRACTION, timed_rounds
+
+    calls: list[int] = []
+
+    def step() -> None:
+        calls.append(torch.get_num_threads())
+        clock.sleep(0.002)
+
+    started = clock.perf_counter()
+    short = timed_rounds(step, [1, 2], budget=1.0, run_steps=100)
+    assert len(calls) == 2 and set(short) == {1, 2}
+    assert clock.perf_counter() - started < 0.1 + RUN_FRACTION * 100 * 0.002
+    calls.clear()
+    long = timed_rounds(step, [1, 2], budget=0.2, run_steps=100_000)
+    assert len(calls) > 2 * 5 and set(long) == {1, 2}  # warm-up, then samples of ~5 steps
+

@@ -7,6 +7,7 @@ last bits of float sums, and a resumed run ends bit-identical to an uninterrupte
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,6 +65,7 @@ def choose_run_threads(
         batch=(train.x[:n].to(device), train.y[:n].to(device)),
         input_shape=dataset.input_shape,
         num_outputs=dataset.num_outputs,
+        run_steps=config.epochs * math.ceil(len(train) / config.batch_size),
     )
 
 
@@ -91,17 +93,19 @@ def run_threads(
     batch: Any,
     input_shape: tuple[int, ...],
     num_outputs: int,
+    run_steps: int | None = None,
 ) -> ThreadChoice:
     """The count for a fresh run: `config.threads`, the environment's, or chosen from the
     cores idle since `since` and, where there is a choice, timed training steps of copies of
-    `model`, `objective` and `optimizer` on `batch` (cached; see learnlab.train.threads)."""
+    `model`, `objective` and `optimizer` on `batch` (cached; see learnlab.train.threads), the
+    timing kept to a small part of a run of `run_steps` steps."""
     from learnlab.train.thread_cache import ThreadCache
     from learnlab.train.thread_calibration import seconds_per_step
     from learnlab.train.threads import choose_threads_here
 
     def measure(counts: list[int]) -> dict[int, float]:
         try:
-            return seconds_per_step(model, objective, optimizer, batch, counts)
+            return seconds_per_step(model, objective, optimizer, batch, counts, run_steps=run_steps)
         except Exception:  # a step that fails fails again in training, where the run
             return {}  # reports it as usual: the timing is only an optimisation
 

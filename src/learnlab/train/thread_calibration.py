@@ -11,9 +11,13 @@ each thread count:
    warm-up speed) as make `MIN_SAMPLE_SECONDS`; after the first round, only the counts within
    `OUT_OF_CONTENTION` times the quickest one are timed again (a count whose threads stall on
    a busy core can take a hundred times longer per step, and cannot win);
-3. after `MIN_ROUNDS` rounds it stops once `budget` seconds have passed or every sample of
-   the best count beats every sample of the others, after `MAX_ROUNDS` in any case (and after
-   one round when the warm-up alone took the budget).
+3. it stops once `budget` seconds have passed, or after `MIN_ROUNDS` rounds once every sample
+   of the best count beats every sample of the others, after `MAX_ROUNDS` in any case.
+
+The budget is at most `BUDGET_SECONDS`, and for a run of `run_steps` steps at most
+`RUN_FRACTION` of the run's own length as the warm-up estimates it: a small model trained for
+a few hundred steps would otherwise spend a tenth of its run choosing its threads. When the
+warm-up alone spent the budget, the warm-up's timings are the answer.
 
 Each count gets the median of its samples. The original model, objective and optimizer are
 never touched, and the global random generators (dropout draws from them) and torch's thread
@@ -42,6 +46,7 @@ MIN_ROUNDS = 3
 MAX_ROUNDS = 7
 OUT_OF_CONTENTION = 3.0  # times the quickest count's first sample
 BUDGET_SECONDS = 1.0
+RUN_FRACTION = 0.02  # of the run's estimated length, at most, spent on timing
 
 
 def seconds_per_step(
@@ -52,13 +57,15 @@ def seconds_per_step(
     counts: Sequence[int],
     *,
     budget: float = BUDGET_SECONDS,
+    run_steps: int | None = None,
 ) -> dict[int, float]:
     """Median seconds of one training step on `batch` with each thread count of `counts`,
-    measured on copies (see the module's docstring)."""
+    measured on copies, within `budget` seconds and a small part of a run of `run_steps`
+    steps (see the module's docstring)."""
     saved_rng, saved_threads = rng_state(), torch.get_num_threads()
     try:
         step = _copied_step(model, as_objective(objective), optimizer, batch)
-        return _timed_rounds(step, list(counts), budget)
+        return timed_rounds(step, list(counts), budget, run_steps)
     finally:
         torch.set_num_threads(saved_threads)
         set_rng_state(saved_rng)
@@ -106,15 +113,22 @@ def _copies(
     return model_copy, objective_copy, optimizer_copy
 
 
-def _timed_rounds(step: Callable[[], None], counts: list[int], budget: float) -> dict[int, float]:
+def timed_rounds(
+    step: Callable[[], None], counts: list[int], budget: float, run_steps: int | None = None
+) -> dict[int, float]:
+    """Seconds per call of `step` at each thread count of `counts` (the rounds of the module's
+    docstring)."""
     started = time.perf_counter()
     warm_up = {n: _time(step, n, 1) for n in counts}
+    if run_steps is not None:  # the run's length at its quickest warm-up step bounds the budget
+        budget = min(budget, RUN_FRACTION * run_steps * min(warm_up.values()))
+    if time.perf_counter() - started >= budget:
+        return warm_up
     # steps per sample, for each count: about MIN_SAMPLE_SECONDS whether a step is quick or slow
     repeat = {
         n: max(1, min(MAX_STEPS_PER_SAMPLE, math.ceil(MIN_SAMPLE_SECONDS / max(s, 1e-6))))
         for n, s in warm_up.items()
     }
-    least = 1 if time.perf_counter() - started >= budget else MIN_ROUNDS
     samples: dict[int, list[float]] = {n: [] for n in counts}
     timed = list(counts)
     for index in range(MAX_ROUNDS):
@@ -123,9 +137,10 @@ def _timed_rounds(step: Callable[[], None], counts: list[int], budget: float) ->
         if index == 0:  # a count far slower than the best cannot win: no more time on it
             quickest = min(values[0] for values in samples.values())
             timed = [n for n in counts if samples[n][0] <= OUT_OF_CONTENTION * quickest]
-        if len(timed) == 1 or (
-            index + 1 >= least
-            and (time.perf_counter() - started >= budget or _clear_winner(samples, timed))
+        if (
+            len(timed) == 1
+            or time.perf_counter() - started >= budget
+            or (index + 1 >= MIN_ROUNDS and _clear_winner(samples, timed))
         ):
             break
     return {n: statistics.median(values) for n, values in samples.items()}
