@@ -53,7 +53,15 @@ def start(args: list[str]) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=sigint_delivered,
     )
+
+
+def sigint_delivered() -> None:
+    """Run in the child before it starts: a shell that starts a job in the background makes it
+    ignore SIGINT, and its children inherit that (Python then never raises KeyboardInterrupt);
+    the default action lets Python install its handler, as in a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def interrupt_when(process: subprocess.Popen, path: Path) -> tuple[int, str]:

@@ -60,7 +60,20 @@ def search_file(tmp_path: Path, trials: int, seconds: float) -> Path:
 def worker(config: Path, search_dir: Path, *flags: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "learnlab", "search", "--config", str(config)]
     command += ["--search-dir", str(search_dir), "--no-report", *flags]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=sigint_delivered,
+    )
+
+
+def sigint_delivered() -> None:
+    """Run in the child before it starts: a shell that starts a job in the background makes it
+    ignore SIGINT, and its children inherit that (Python then never raises KeyboardInterrupt);
+    the default action lets Python install its handler, as in a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def finish(process: subprocess.Popen) -> str:
