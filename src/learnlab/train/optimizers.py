@@ -323,16 +323,3 @@ def build_optimizer(
             f"invalid settings for optimizer {name!r} (lr={lr}, weight_decay={weight_decay},"
             f" options={opts}): {err}"
         ) from err
-
-
-# the torch class behind each name, whose signature holds the options' defaults
-_TORCH_CLASSES: dict[str, str] = {
-    "sgd": "SGD",
-    "momentum": "SGD",
-    "nesterov": "SGD",
-    "adagrad": "Adagrad",
-    "rmsprop": "RMSprop",
-    "adam": "Adam",
-    "adamw": "AdamW",
-    "lbfgs": "LBFGS",
-}
