@@ -35,8 +35,9 @@ demo: $(STAMP) data-record
 	@run_dir=$$($(BIN)/learnlab run quickstart) && \
 	  echo "Report (open it in a browser): $$(cd "$$run_dir" && pwd)/report.html"
 
+# one pytest worker per core (tests/conftest.py gives each one torch thread)
 test: $(STAMP) data-record
-	$(BIN)/python -m pytest -q -rs
+	$(BIN)/python -m pytest -q -rs -n auto
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -rs -m slow
