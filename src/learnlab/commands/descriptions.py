@@ -15,6 +15,8 @@ import typing
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from learnlab.formatting import flatten
+
 KINDS = ("model", "recipe", "dataset", "optimizer", "schedule", "init")
 # the data sets an example command prefers: built in (no files), then small
 PREFERRED_DATASETS = ("digits", "mnist1d", "mnist", "usps", "fashion-mnist")
@@ -213,7 +215,7 @@ def _recipe(name: str) -> Description:
     if recipe.reproduction is not None:
         paper = recipe.reproduction.paper.citation()
         facts.append(("reproduces", f"{recipe.reproduction.setup}"))
-    quick = " ".join(_set(k, v) for k, v in _flat(recipe.quick).items())
+    quick = " ".join(_set(k, v) for k, v in flatten(recipe.quick).items())
     examples = [f"learnlab run {name}"]
     if quick:
         examples.append(f"learnlab run {name} {quick}   # a run of seconds")
@@ -229,16 +231,6 @@ def _recipe(name: str) -> Description:
         config_options(recipe.config_class),
         examples,
     )
-
-
-def _flat(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in values.items():
-        if isinstance(value, dict):
-            flat.update(_flat(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def _dataset(name: str) -> Description:

@@ -36,10 +36,17 @@ class RunContext:
     # "auto" trains with it; None: each training part chooses for its own model
     threads: int | None = None
 
-    def _threads_of(self, config: TrainConfig) -> TrainConfig:
-        if self.threads is None or config.threads != "auto":
-            return config
-        return config.model_copy(update={"threads": self.threads})
+    def _inherited(self, config: TrainConfig) -> TrainConfig:
+        """`config` with what the recipe was told for its training runs where `config` keeps
+        the default: the recipe's thread count (a number, not "auto") and its `logger`
+        (TensorBoard, MLflow)."""
+        update: dict[str, Any] = {}
+        if self.threads is not None and config.threads == "auto":
+            update["threads"] = self.threads
+        logger = self.config.get("logger", "none")
+        if logger != "none" and config.logger == "none":
+            update["logger"] = logger
+        return config.model_copy(update=update) if update else config
 
     def _write_config(self) -> None:
         """The recipe's config.json, written before the first part starts: what --resume
@@ -49,14 +56,6 @@ class RunContext:
         if not (self.run_dir / CONFIG_FILE).is_file():
             self.run_dir.mkdir(parents=True, exist_ok=True)
             write_json(self.run_dir / CONFIG_FILE, self.config)
-
-    def _with_logger(self, config: TrainConfig) -> TrainConfig:
-        """`config` with the recipe's `logger` (TensorBoard, MLflow), unless it names one itself:
-        a recipe's training runs log where the recipe was told to."""
-        logger = self.config.get("logger", "none")
-        if logger == "none" or config.logger != "none":
-            return config
-        return config.model_copy(update={"logger": logger})
 
     def part_dir(self, name: str) -> Path:
         if not name or "/" in name or name.startswith("."):
@@ -113,7 +112,7 @@ class RunContext:
         path = self.part_dir(name)
         self._write_config()  # training writes checkpoints: --resume needs the config from now
         result = train_model(
-            self._threads_of(self._with_logger(config)),
+            self._inherited(config),
             path,
             resume=self.resume and (path / CHECKPOINT_FILE).is_file(),
             console=self.console,
@@ -140,7 +139,7 @@ class RunContext:
 
         self._write_config()
         return train_model(
-            self._threads_of(self._with_logger(config)),
+            self._inherited(config),
             self.run_dir,
             resume=self.resume and (self.run_dir / CHECKPOINT_FILE).is_file(),
             console=self.console,

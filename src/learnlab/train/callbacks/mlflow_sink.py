@@ -18,20 +18,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from learnlab.formatting import flatten
+
 EXPERIMENT = "learnlab"
 # what MLflow's log_batch takes at most per call
 _PARAMS_BATCH, _METRICS_BATCH = 100, 1000
-
-
-def flat_params(params: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    """{"model_options": {"width": 64}} -> {"model_options.width": "64"}."""
-    flat: dict[str, str] = {}
-    for key, value in params.items():
-        if isinstance(value, dict) and value:
-            flat.update(flat_params(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = str(value)
-    return flat
 
 
 class MlflowSink:
@@ -40,7 +31,7 @@ class MlflowSink:
     def __init__(self, run_dir: Path, params: dict[str, Any]) -> None:
         run_dir = Path(run_dir).resolve()
         self.run_name = run_dir.name
-        self.params = flat_params(params)
+        self.params = {key: str(value) for key, value in flatten(params).items()}
         self.tracking_uri = os.environ.get("MLFLOW_TRACKING_URI") or (
             "sqlite:///" + str(run_dir / "mlflow.db")
         )
