@@ -12,13 +12,16 @@ NAME = "reproduce"
 HELP = "reproduce a paper's numbers (--all: every reproduction, docs/reproductions.md)"
 DESCRIPTION = """Run a reproduction (a recipe with a paper's numbers: learnlab list recipes) in
 its paper-faithful configuration, print the paper-vs-measured table, and put it into the run's
-report. --all runs every reproduction and writes the page of all their tables (--page).
---quick runs a short configuration instead (for tests); its tables say so.
+report. --all runs every reproduction and writes the page of all their tables (--page);
+--from writes that page from reproduction runs that already finished, judged again against
+the papers' numbers, without running them again. --quick runs a short configuration instead
+(for tests); its tables say so.
 
 examples:
   learnlab reproduce lenet5-mnist
   learnlab reproduce --all
   learnlab reproduce --all --quick --page /tmp/reproductions.md
+  learnlab reproduce --from runs/lenet5-run runs/fgsm-run --page docs/reproductions.md
 """
 DEFAULT_PAGE = Path("docs/reproductions.md")
 
@@ -27,6 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", help="the reproduction to run")
     parser.add_argument("--all", action="store_true", help="run every reproduction")
     parser.add_argument("--quick", action="store_true", help="a short configuration, for tests")
+    parser.add_argument(
+        "--from",
+        dest="from_runs",
+        nargs="+",
+        type=Path,
+        metavar="RUN",
+        help="write the page (--page) from these finished reproduction runs, in this order",
+    )
     parser.add_argument(
         "--page",
         type=Path,
@@ -50,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     from learnlab.recipes.registry import reproduction_names
     from learnlab.recipes.reproduce import run_reproduction, write_reproductions_page
 
+    if args.from_runs:
+        return _page_from_runs(args)
     if args.all == (args.name is not None):
         raise ConfigError(
             "give either one reproduction's NAME or --all. Reproductions: "
@@ -78,6 +91,25 @@ def run(args: argparse.Namespace) -> int:
         print(write_reproductions_page(results, args.page))
     else:
         print(results[0].run_dir)
+    return 0
+
+
+def _page_from_runs(args: argparse.Namespace) -> int:
+    from learnlab.io.errors import ConfigError
+    from learnlab.recipes.reproduce import write_reproductions_page
+    from learnlab.recipes.reproduction_runs import reproduction_from_run
+
+    if args.name is not None or args.all or args.quick or args.assignments:
+        raise ConfigError(
+            "--from writes the page from finished runs: give it alone with --page (no NAME, "
+            "--all, --quick or --set)."
+        )
+    if args.run_dir is not None or args.resume is not None:
+        raise ConfigError("--from reads finished runs; --run-dir and --resume do not apply.")
+    results = [reproduction_from_run(run) for run in args.from_runs]
+    for result in results:
+        _print_table(result)
+    print(write_reproductions_page(results, args.page))
     return 0
 
 

@@ -36,7 +36,7 @@ class ReproductionResult:
     reproduction: Reproduction
     rows: list[dict[str, str]]
     run_dir: Path
-    seconds: float  # wall-clock seconds of the whole recipe
+    seconds: float | None  # wall-clock seconds of the whole recipe (None: not recorded)
     quick: bool
     finished: str  # local date and time
     machine: str
@@ -194,6 +194,10 @@ def run_reproduction(
             comparison_rows(reproduction, result.summary, quick=quick, assignments=assignments)
         )
         result.tables[TABLE_NAME] = rows
+        # what `learnlab reproduce --from RUN` needs to put this run on the page later
+        result.index["reproduction_seconds"] = time.perf_counter() - started
+        result.index["reproduced_at"] = datetime.now().strftime("%Y-%m-%d %H:%M")
+        result.index["machine"] = machine_description(result.summary.get("threads"))
         if quick:  # said on the page and in the index, not only in each row of the table
             note = reproduction.quick_note
             result.notes.insert(0, note[:1].upper() + note[1:])
@@ -257,10 +261,12 @@ def reproductions_page(results: list[ReproductionResult]) -> str:
             changed = ", ".join(result.setup_changes)
             parts += [f"**Settings changed with --set ({changed}): not the paper's setup.**", ""]
         parts += [markdown_table(result.rows), ""]
-        parts.append(
-            f"Measured on {result.finished}, on {result.machine}; "
-            f"{result.seconds:,.0f} s in all (training, evaluation and report)."
+        took = (
+            "its time was not recorded"
+            if result.seconds is None
+            else f"{result.seconds:,.0f} s in all (training, evaluation and report)"
         )
+        parts.append(f"Measured on {result.finished}, on {result.machine}; {took}.")
     return "\n".join(parts) + "\n"
 
 
