@@ -11,17 +11,34 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from learnlab.analysis.hessian import dense_hessian, hessian_eigenvalues
+from learnlab.analysis.base import loss_closure
+from learnlab.analysis.hessian import (
+    dense_hessian,
+    hessian_eigenvalues,
+    index,
+    spectral_density,
+    top_eigenvalues,
+    trace,
+)
 
 
 def cross_entropy(model, batch):
     return F.cross_entropy(model(batch[0]), batch[1]), {}
 
 
+def trained(model: nn.Module) -> list[nn.Parameter]:
+    """The parameters a closure-based estimator is given: those that require grad."""
+    return [p for p in model.parameters() if p.requires_grad]
+
+
 # name -> a call of the analysis on (model, objective, batch)
 MODEL_ANALYSES = {
     "hessian_eigenvalues": lambda m, o, b: hessian_eigenvalues(m, o, b, k=2),
     "dense_hessian": dense_hessian,
+    "top_eigenvalues": lambda m, o, b: top_eigenvalues(loss_closure(m, o, b), trained(m), 2),
+    "trace": lambda m, o, b: trace(loss_closure(m, o, b), trained(m), samples=4),
+    "spectral_density": lambda m, o, b: spectral_density(loss_closure(m, o, b), trained(m)),
+    "index": lambda m, o, b: index(loss_closure(m, o, b), trained(m)),
 }
 
 

@@ -16,7 +16,12 @@ Modules (one idea each):
 
     base            preserved_model_state, the loss closure of an objective on a batch
     hessian         Hessian-vector products, the dense Hessian of a small model, its extreme
-                    eigenvalues by Lanczos (SciPy's eigsh on the product)
+                    eigenvalues by Lanczos (SciPy's eigsh on the product); re-exports the
+                    closure-based estimators of the next four modules
+    hessian_operator  the Hessian of a loss closure as an operator on flat vectors (HVPs)
+    lanczos         top_eigenvalues by Lanczos (full reorthogonalisation) or power iteration
+    hutchinson      trace: Hutchinson's estimate of tr(H) with its standard error
+    spectral_density  stochastic Lanczos quadrature: density, moments, the index
     embeddings      cosine neighbours, analogies, sentence vectors, linear probes of vectors
     learning_curve  a power law err(n) = a n^-b + c fitted to a learning curve's points
 

@@ -7,6 +7,17 @@ from the Lanczos method on that product (Lanczos 1950; here SciPy's ARPACK `eigs
 `LinearOperator`), as in the Hessian-spectrum studies the lectures cite (sharpness, saddle
 points: a negative eigenvalue at a critical point means a direction of descent remains).
 
+Above: the model-and-objective API. The closure-based estimators (a closure of no arguments
+returning the scalar loss, as torch.optim.LBFGS's, and the parameter list: any model, objective
+and batch, or a loop over a data set inside the closure) live in their own modules and are
+importable from here:
+
+    top_eigenvalues(closure, params, k)   the k largest, by Lanczos or power iteration (lanczos)
+    trace(closure, params, samples)       Hutchinson's estimate and its standard error
+                                          (hutchinson)
+    spectral_density(closure, params)     stochastic Lanczos quadrature (spectral_density)
+    index(closure, params)                the fraction of negative eigenvalues (spectral_density)
+
 Example:
     >>> import torch
     >>> from torch import nn
@@ -29,8 +40,33 @@ import torch
 from torch import nn
 
 from learnlab.analysis.base import flat, loss_closure, preserved_model_state, trainable
+from learnlab.analysis.hessian_operator import HessianOperator
+from learnlab.analysis.hutchinson import TraceEstimate, trace
+from learnlab.analysis.lanczos import Eigenpairs, top_eigenvalues
+from learnlab.analysis.spectral_density import (
+    HessianIndex,
+    SpectralDensity,
+    index,
+    spectral_density,
+)
 from learnlab.io.errors import ConfigError
 from learnlab.objectives.base import Objective
+
+__all__ = [
+    "Eigenpairs",
+    "HessianIndex",
+    "HessianOperator",
+    "HessianSpectrum",
+    "SpectralDensity",
+    "TraceEstimate",
+    "dense_hessian",
+    "hessian_eigenvalues",
+    "hessian_vector_product",
+    "index",
+    "spectral_density",
+    "top_eigenvalues",
+    "trace",
+]
 
 # A dense Hessian of this many parameters is 64 MB in float64: beyond, use the eigenvalues.
 MAX_DENSE_PARAMETERS = 2_896
