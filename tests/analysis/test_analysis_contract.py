@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from learnlab.analysis.adversarial.gradient import fgsm, pgd
 from learnlab.analysis.hessian import dense_hessian, hessian_eigenvalues
 
 
@@ -22,6 +23,8 @@ def cross_entropy(model, batch):
 MODEL_ANALYSES = {
     "hessian_eigenvalues": lambda m, o, b: hessian_eigenvalues(m, o, b, k=2),
     "dense_hessian": dense_hessian,
+    "fgsm": lambda m, o, b: fgsm(m, b[0].sigmoid(), b[1], 0.1),  # inputs in [0, 1]
+    "pgd": lambda m, o, b: pgd(m, b[0].sigmoid(), b[1], 0.1, steps=2, step_size=0.05),
 }
 
 
