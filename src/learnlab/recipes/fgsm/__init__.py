@@ -111,6 +111,11 @@ def _notes(config: FgsmConfig, s: dict[str, Any]) -> list[str]:
         f"{CLEAN_RISE_TARGET:g} points: {s['network_clean_error']:.2f}% -> "
         f"{s['adversarial_clean_error']:.2f}% ({s['clean_error_rise_points']:+.2f}), "
         f"{verdict('target_clean_rise')}.",
+        "The adversarially trained network's FGSM error is lowest near the eps it was "
+        f"trained at ({s['adversarial_fgsm_error']:.1f}% at {config.eps:g}; the curve shows "
+        "the smaller budgets): one-step FGSM training fits the FGSM step itself, so this is "
+        "robustness to FGSM, not to stronger attacks (learnlab.analysis.adversarial.pgd at the "
+        "same eps finds far more errors).",
         f"Confidence: the mean probability a model gives its wrong answer on the FGSM examples "
         f"it gets wrong. Attacks in pixel units (images in [0, 1], eps = {config.eps:g}), the "
         "model's own normalisation applied after the perturbation.",
