@@ -126,6 +126,36 @@ def _logger(name: str) -> str:
 LoggerName = Annotated[str, AfterValidator(_logger)]
 
 
+class AdversarialSettings(StrictModel):
+    """`TrainConfig.adversarial`: adversarial training (Goodfellow et al. 2015), the loss
+    alpha J(x) + (1 - alpha) J(x_adv) with FGSM or PGD examples made at every step
+    (learnlab.objectives.adversarial). `eps` and `step_size` are in pixel units (images scaled
+    to [0, 1]), as are the box the examples stay in; `step_size` None: 2.5 eps / steps."""
+
+    attack: Literal["none", "fgsm", "pgd"] = "fgsm"
+    eps: float = Field(0.25, ge=0, le=100)
+    alpha: float = Field(0.5, ge=0, le=1)
+    norm: Literal["inf", "2"] = "inf"
+    steps: int = Field(10, ge=1, le=1000)
+    step_size: float | None = Field(None, gt=0, le=100)
+
+
+def _adversarial(value: dict[str, Any]) -> dict[str, Any]:
+    """An empty table: no adversarial training; else every setting, defaults filled in."""
+    if not value:
+        return value
+    try:
+        return AdversarialSettings(**value).model_dump()
+    except InvalidSettings as exc:
+        wrong = "; ".join(
+            f"adversarial.{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.validation_error.errors()
+        )
+        raise ValueError(
+            f"{wrong}. Allowed keys: {', '.join(AdversarialSettings.model_fields)}"
+        ) from None
+
+
 class TrainConfig(StrictModel):
     """Everything `learnlab train` needs; each field is a TOML key and a `--set` key."""
 
@@ -163,6 +193,11 @@ class TrainConfig(StrictModel):
     # the report; false saves their fit (about 3 s on MNIST), e.g. for a search's trials
     baselines: bool = True
     logger: LoggerName = "none"
+    # adversarial training: {} (off) or AdversarialSettings' keys, e.g.
+    # --set adversarial.attack=fgsm --set adversarial.eps=0.25
+    adversarial: Annotated[dict[str, Any], AfterValidator(_adversarial)] = Field(
+        default_factory=dict
+    )
 
     @field_validator("dataset")
     @classmethod

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from learnlab.analysis.adversarial.gradient import fgsm, pgd
 from learnlab.analysis.base import loss_closure
 from learnlab.analysis.hessian import (
     dense_hessian,
@@ -39,6 +40,8 @@ MODEL_ANALYSES = {
     "trace": lambda m, o, b: trace(loss_closure(m, o, b), trained(m), samples=4),
     "spectral_density": lambda m, o, b: spectral_density(loss_closure(m, o, b), trained(m)),
     "index": lambda m, o, b: index(loss_closure(m, o, b), trained(m)),
+    "fgsm": lambda m, o, b: fgsm(m, b[0].sigmoid(), b[1], 0.1),  # inputs in [0, 1]
+    "pgd": lambda m, o, b: pgd(m, b[0].sigmoid(), b[1], 0.1, steps=2, step_size=0.05),
 }
 
 

@@ -24,6 +24,8 @@ Modules (one idea each):
     spectral_density  stochastic Lanczos quadrature: density, moments, the index
     embeddings      cosine neighbours, analogies, sentence vectors, linear probes of vectors
     learning_curve  a power law err(n) = a n^-b + c fitted to a learning curve's points
+    adversarial     attacks and their success; gradient: fgsm, pgd (adversarial training:
+                    learnlab.objectives.adversarial)
 
 The lectures' "unintuitive properties" (adversarial examples, sharpness, loss landscapes,
 intrinsic dimension, lottery tickets, memorization) are added here as modules of this form.

@@ -12,6 +12,7 @@ are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerEx
     reconstruction     autoencoders' reconstruction losses and denoising corruption
     elbo               the VAE's negative ELBO, the IWAE bound
     negative_sampling  skip-gram with negative sampling
+    adversarial        FGSM and PGD examples on the fly, adversarial training (Goodfellow 2015)
 """
 
 from learnlab.objectives.base import (

@@ -179,6 +179,7 @@ def train_model(
     from rich.console import Console
 
     from learnlab.machine import sample_cpu
+    from learnlab.objectives.adversarial import with_adversarial_training
     from learnlab.objectives.supervised import objective_for_task
     from learnlab.pipeline.build import build_training_parts
     from learnlab.pipeline.given_model import build_given_model
@@ -198,7 +199,12 @@ def train_model(
     seed_everything(config.seed)
     data = prepare_data(config)
     check_fits_data(config, data.dataset.input_shape, data.val is not None)
-    objective = objective_for_task(data.dataset.task)
+    objective = with_adversarial_training(  # the task's objective itself unless asked
+        objective_for_task(data.dataset.task),
+        config.adversarial,
+        mean=data.dataset.mean,
+        std=data.dataset.std,
+    )
     train_loader, val_loader, test_loader = _loaders(config, data, device)
     shape, outputs = data.dataset.input_shape, data.dataset.num_outputs
     given = build_given_model(model, config, shape, outputs) if model is not None else None

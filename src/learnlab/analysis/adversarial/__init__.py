@@ -16,4 +16,5 @@ Modules:
 
     inputs    checks of what an attack is given, the default loss (cross-entropy of logits)
     success   predictions in batches, success by re-prediction, the distortion of a change
+    gradient  fgsm and pgd (L-inf or L2), the steps of learnlab.objectives.adversarial
 """
