@@ -59,9 +59,12 @@ REPRODUCTION = Reproduction(
             quantity="softmax regression: confidence of mistakes (%)",
             paper=79.3,
             measure=_key("softmax_fgsm_confidence"),
-            tolerance=15.0,
+            # the seed-to-seed spread of a mean confidence over 10,000 test images is far
+            # smaller; 5 points leave room for the paper's unknown training details
+            tolerance=5.0,
             why_different="how confident a linear model is depends on its training (epochs, "
-            "regularisation), which the paper does not give for this model",
+            "regularisation), which the paper does not give for this model: ours (Adam, no "
+            "weight decay) has larger weights, so its softmax is more confident",
             digits=1,
         ),
         Claim(
