@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "learnlab.commands.runs",
     "learnlab.commands.report",
     "learnlab.commands.reproduce",
+    "learnlab.commands.analyze",
     "learnlab.commands.doctor",
     "learnlab.commands.search",
 )
