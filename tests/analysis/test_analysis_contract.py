@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from learnlab.analysis.hessian import dense_hessian, hessian_eigenvalues
+from learnlab.analysis.landscape import linear_path, loss_plane
 
 
 def cross_entropy(model, batch):
@@ -22,6 +23,10 @@ def cross_entropy(model, batch):
 MODEL_ANALYSES = {
     "hessian_eigenvalues": lambda m, o, b: hessian_eigenvalues(m, o, b, k=2),
     "dense_hessian": dense_hessian,
+    "linear_path": lambda m, o, b: linear_path(
+        m, o, b, {k: 2 * v for k, v in m.state_dict().items()}, m.state_dict()
+    ),
+    "loss_plane": lambda m, o, b: loss_plane(m, o, b, alphas=[0, 1], betas=[-1, 1]),
 }
 
 

@@ -19,6 +19,8 @@ Modules (one idea each):
                     eigenvalues by Lanczos (SciPy's eigsh on the product)
     embeddings      cosine neighbours, analogies, sentence vectors, linear probes of vectors
     learning_curve  a power law err(n) = a n^-b + c fitted to a learning curve's points
+    landscape       the loss along a line between two parameter sets and on a plane of
+                    filter-normalised directions; resumable scans, their figures
 
 The lectures' "unintuitive properties" (adversarial examples, sharpness, loss landscapes,
 intrinsic dimension, lottery tickets, memorization) are added here as modules of this form.
