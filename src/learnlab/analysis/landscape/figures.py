@@ -49,14 +49,18 @@ def plane_contour_figure(
     values: Sequence[Sequence[float]],
     label: str = "loss",
     levels: int = 20,
+    log_scale: bool = False,
 ) -> Figure:
-    """Filled contours of `values[i][j]` at (alphas[i], betas[j]) with labelled contour lines;
-    the centre (0, 0) marked."""
+    """Filled contours of `values[i][j]` at (alphas[i], betas[j]) with labelled contour lines
+    (of log10 of the values with `log_scale`: a loss that grows by orders of magnitude away
+    from the centre); the centre (0, 0) marked."""
     import numpy as np
 
     fig = _figure(5.2, 4.4)
     ax = fig.add_subplot(1, 1, 1)
     grid = np.asarray(values, dtype=float).T  # contourf wants [y, x]
+    if log_scale:
+        grid, label = np.log10(np.maximum(grid, np.finfo(float).tiny)), f"log10 {label}"
     filled = ax.contourf(np.asarray(alphas), np.asarray(betas), grid, levels=levels)
     lines = ax.contour(filled, colors="white", linewidths=0.5)
     ax.clabel(lines, fontsize=6, fmt="%.2g")
