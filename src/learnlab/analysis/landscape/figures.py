@@ -62,7 +62,7 @@ def plane_contour_figure(
     if log_scale:
         grid, label = np.log10(np.maximum(grid, np.finfo(float).tiny)), f"log10 {label}"
     filled = ax.contourf(np.asarray(alphas), np.asarray(betas), grid, levels=levels)
-    lines = ax.contour(filled, colors="white", linewidths=0.5)
+    lines = ax.contour(filled, colors="white", linewidths=0.5, linestyles="solid")
     ax.clabel(lines, fontsize=6, fmt="%.2g")
     fig.colorbar(filled, ax=ax, label=label)
     ax.plot([0.0], [0.0], "r*", markersize=10)

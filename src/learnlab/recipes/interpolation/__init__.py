@@ -12,6 +12,15 @@ between the two solutions (the barrier: the highest loss between them minus the 
 two ends), and the loss on a plane of two filter-normalised random directions around the first
 solution (Li et al. 2018) as a contour plot. The tools are learnlab.analysis.landscape's.
 
+Measured (default config, 2026-12-06, `OMP_NUM_THREADS=1 learnlab reproduce interpolation`
+on a shared 2-core machine: 47 s of user CPU time, 4.5 minutes of wall time under load;
+training 122 s and the scans 125 s of wall time): test accuracy 97.90% and 98.08% for the two
+seeds; from initialisation to solution the training loss falls monotonically from 2.314 to
+0.0083 (largest rise 0; the test loss rises by 0.027 near the solution, where the network
+starts to overfit); between the two solutions the training loss rises by 0.511 over the mean
+of the ends (the test loss by 0.453), 6.3 and 6.4 points of training and test error; the plane
+ranges from 0.0076 to 1.68 (centre 0.0094).
+
 Resume: each seed's initial and final weights are written to the run directory when it
 finishes training, and each scan writes its finished points as it goes; `--resume` trains no
 finished seed again and continues each scan where it stopped.

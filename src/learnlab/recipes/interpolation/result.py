@@ -68,7 +68,8 @@ def _rows(config: InterpolationConfig, lines: dict) -> list[dict[str, Any]]:
                 "loss at a=0": round(_at(scan, 0.0), 4),
                 "loss at a=1": round(_at(scan, 1.0), 4),
                 "largest rise on [0, 1]": round(scan.largest_rise(), 4),
-                "barrier (loss)": round(scan.barrier(), 4),
+                # between two solutions only: from an initialisation it is half the drop
+                "barrier (loss)": round(scan.barrier(), 4) if path != "init-to-solution" else "",
                 "accuracy at a=0.5": percent(_at(scan, 0.5, "accuracy"), 2)
                 if 0.5 in list(scan.alphas)
                 else "",
