@@ -21,6 +21,7 @@ from learnlab.analysis.hessian import (
     top_eigenvalues,
     trace,
 )
+from learnlab.analysis.landscape import linear_path, loss_plane
 
 
 def cross_entropy(model, batch):
@@ -42,6 +43,10 @@ MODEL_ANALYSES = {
     "index": lambda m, o, b: index(loss_closure(m, o, b), trained(m)),
     "fgsm": lambda m, o, b: fgsm(m, b[0].sigmoid(), b[1], 0.1),  # inputs in [0, 1]
     "pgd": lambda m, o, b: pgd(m, b[0].sigmoid(), b[1], 0.1, steps=2, step_size=0.05),
+    "linear_path": lambda m, o, b: linear_path(
+        m, o, b, {k: 2 * v for k, v in m.state_dict().items()}, m.state_dict()
+    ),
+    "loss_plane": lambda m, o, b: loss_plane(m, o, b, alphas=[0, 1], betas=[-1, 1]),
 }
 
 

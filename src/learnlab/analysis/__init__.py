@@ -26,6 +26,8 @@ Modules (one idea each):
     learning_curve  a power law err(n) = a n^-b + c fitted to a learning curve's points
     adversarial     attacks and their success; gradient: fgsm, pgd (adversarial training:
                     learnlab.objectives.adversarial)
+    landscape       the loss along a line between two parameter sets and on a plane of
+                    filter-normalised directions; resumable scans, their figures
 
 The lectures' "unintuitive properties" (adversarial examples, sharpness, loss landscapes,
 intrinsic dimension, lottery tickets, memorization) are added here as modules of this form.

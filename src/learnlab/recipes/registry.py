@@ -40,6 +40,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.moe_cascade",
     "learnlab.recipes.word_embeddings",
     "learnlab.recipes.fgsm",
+    "learnlab.recipes.interpolation",
 )
 
 
