@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from learnlab.analysis.adversarial.lbfgs import lbfgs_attack
 from learnlab.analysis.hessian import dense_hessian, hessian_eigenvalues
 
 
@@ -22,6 +23,7 @@ def cross_entropy(model, batch):
 MODEL_ANALYSES = {
     "hessian_eigenvalues": lambda m, o, b: hessian_eigenvalues(m, o, b, k=2),
     "dense_hessian": dense_hessian,
+    "lbfgs_attack": lambda m, o, b: lbfgs_attack(m, b[0].sigmoid(), (b[1] + 1) % 3, search_steps=2),
 }
 
 

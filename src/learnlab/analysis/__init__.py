@@ -19,6 +19,7 @@ Modules (one idea each):
                     eigenvalues by Lanczos (SciPy's eigsh on the product)
     embeddings      cosine neighbours, analogies, sentence vectors, linear probes of vectors
     learning_curve  a power law err(n) = a n^-b + c fitted to a learning curve's points
+    adversarial.lbfgs  Szegedy et al.'s box-constrained L-BFGS attack (smallest change to a target)
 
 The lectures' "unintuitive properties" (adversarial examples, sharpness, loss landscapes,
 intrinsic dimension, lottery tickets, memorization) are added here as modules of this form.

@@ -71,7 +71,8 @@ REPRODUCTION = Reproduction(
     ),
     quick={
         "networks": ["FC10(1e-4)", "FC100-100-10"],
-        "epochs": 1,
+        "epochs": 2,
+        "lr": 0.01,  # the sigmoid network learns something in 32 steps
         "limit_train": 2000,
         "attack_images": 6,
         "search_steps": 4,
