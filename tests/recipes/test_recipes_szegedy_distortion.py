@@ -46,9 +46,7 @@ def test_targets_are_wrong_classes_drawn_from_the_seed():
     assert len(set(targets.tolist())) == 10
 
 
-def test_quick_run_attacks_each_network_and_reports_distortion_and_transfer(
-    tmp_path, data_root
-):
+def test_quick_run_attacks_each_network_and_reports_distortion_and_transfer(tmp_path, data_root):
     run_dir = tmp_path / "szegedy"
     argv = ["reproduce", NAME, "--quick", "--run-dir", str(run_dir)]
     assert main([*argv, "--set", f"data_root={data_root}", "--set", "download=false"]) == 0

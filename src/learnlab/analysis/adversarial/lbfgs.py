@@ -148,9 +148,7 @@ class _Search:
         sqrt(s f); no failure yet, 10 c; no success yet, c / 10."""
         s, f = self.c_success, self.c_failure
         both = ~s.isnan() & ~f.isnan()
-        return torch.where(
-            both, (s * f).sqrt(), torch.where(f.isnan(), c * SCALE, c / SCALE)
-        )
+        return torch.where(both, (s * f).sqrt(), torch.where(f.isnan(), c * SCALE, c / SCALE))
 
     def _record(self, c: torch.Tensor, candidate: torch.Tensor) -> None:
         success = predictions(self.model, candidate).cpu() == self.target.cpu()

@@ -56,8 +56,12 @@ def run(config: SzegedyDistortionConfig, ctx: RunContext) -> Result:
         models[name], train_loss = _trained(name, config, data)
         ctx.console.print(f"{NAME}: attacking {len(y)} test images of {name}")
         attacks[name] = attack_network(
-            models[name], x, target, search_steps=config.search_steps,
-            max_iterations=config.max_iterations, batch_size=config.attack_batch,
+            models[name],
+            x,
+            target,
+            search_steps=config.search_steps,
+            max_iterations=config.max_iterations,
+            batch_size=config.attack_batch,
         )
         row, keys = _network_row(name, models[name], attacks[name], data, train_loss)
         rows.append(row)
@@ -77,7 +81,12 @@ def _trained(name: str, config: SzegedyDistortionConfig, data) -> tuple[Any, flo
     torch.manual_seed(config.seed)
     model = build_network(hidden)
     loss = train_network(
-        model, decays, data, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+        model,
+        decays,
+        data,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        lr=config.lr,
         seed=config.seed,
     )
     return model, loss
@@ -141,9 +150,7 @@ def _figure(config, x, attacks, target) -> FigureSpec:
 
 
 def _result(config, summary, rows, transfer, figure) -> Result:
-    described = ", ".join(
-        f"{row['network']} {row['av. min. distortion']}" for row in rows
-    )
+    described = ", ".join(f"{row['network']} {row['av. min. distortion']}" for row in rows)
     return Result(
         kind=NAME,
         title=f"{NAME}: minimum adversarial distortion of FC MNIST networks",

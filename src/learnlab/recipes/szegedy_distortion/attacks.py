@@ -27,7 +27,12 @@ def wrong_targets(labels: Tensor, seed: int, classes: int = 10) -> Tensor:
 
 
 def attack_network(
-    model: nn.Module, x: Tensor, target: Tensor, *, search_steps: int, max_iterations: int,
+    model: nn.Module,
+    x: Tensor,
+    target: Tensor,
+    *,
+    search_steps: int,
+    max_iterations: int,
     batch_size: int,
 ) -> Attack:
     import time
@@ -37,7 +42,11 @@ def attack_network(
 
     start = time.perf_counter()
     adversarial = lbfgs_attack(
-        model, x, target, search_steps=search_steps, max_iterations=max_iterations,
+        model,
+        x,
+        target,
+        search_steps=search_steps,
+        max_iterations=max_iterations,
         batch_size=batch_size,
     )
     seconds = time.perf_counter() - start
@@ -70,13 +79,22 @@ def transfer_rows(
     for name, attack in attacks.items():
         kept = attack.success
         rows.append(
-            row(f"adversarial for {name}", attack.adversarial[kept], y[kept],
-                float(attack.distortion[kept].mean()) if kept.any() else float("nan"))
+            row(
+                f"adversarial for {name}",
+                attack.adversarial[kept],
+                y[kept],
+                float(attack.distortion[kept].mean()) if kept.any() else float("nan"),
+            )
         )
     generator = torch.Generator().manual_seed(seed)
     for std in noise_std:
         noisy = (x + std * torch.randn(x.shape, generator=generator)).clamp(0, 1)
         rows.append(
-            row(f"Gaussian noise, stddev {std:g}", noisy, y, float(distortion(x, noisy, "rms").mean()))
+            row(
+                f"Gaussian noise, stddev {std:g}",
+                noisy,
+                y,
+                float(distortion(x, noisy, "rms").mean()),
+            )
         )
     return rows

@@ -69,7 +69,9 @@ def train_network(
     for _ in range(epochs):
         total, count = 0.0, 0
         for xb, yb in loader:
-            decay = sum(lam * layer.weight.pow(2).sum() for lam, layer in zip(decays, linears))
+            decay = sum(
+                lam * layer.weight.pow(2).sum() for lam, layer in zip(decays, linears, strict=True)
+            )
             loss = F.cross_entropy(model(xb), yb) + decay
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

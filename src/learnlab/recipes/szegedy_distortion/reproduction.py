@@ -51,7 +51,8 @@ REPRODUCTION = Reproduction(
         "lambda). The first 200 test images are attacked, each toward a uniformly drawn wrong "
         "class, with the box-constrained L-BFGS attack (the paper's c|r| + loss with |r| the "
         "L2 norm, 10 solves per image searching c on a log scale, at most 100 L-BFGS-B "
-        "iterations each, 50 images solved together); the distortion is sqrt(sum r_i^2 / 784), averaged over the "
+        "iterations each, 50 images solved together); the distortion is "
+        "sqrt(sum r_i^2 / 784), averaged over the "
         "successful attacks. AE400-10 (an autoencoder with a softmax) is not reproduced. The "
         "transfer table feeds each network's adversarial examples to the others."
     ),
