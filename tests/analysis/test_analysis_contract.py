@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from learnlab.analysis.adversarial.gradient import fgsm, pgd
+from learnlab.analysis.adversarial.lbfgs import lbfgs_attack
 from learnlab.analysis.base import loss_closure
 from learnlab.analysis.hessian import (
     dense_hessian,
@@ -47,6 +48,7 @@ MODEL_ANALYSES = {
         m, o, b, {k: 2 * v for k, v in m.state_dict().items()}, m.state_dict()
     ),
     "loss_plane": lambda m, o, b: loss_plane(m, o, b, alphas=[0, 1], betas=[-1, 1]),
+    "lbfgs_attack": lambda m, o, b: lbfgs_attack(m, b[0].sigmoid(), (b[1] + 1) % 3, search_steps=2),
 }
 
 

@@ -25,7 +25,8 @@ Modules (one idea each):
     embeddings      cosine neighbours, analogies, sentence vectors, linear probes of vectors
     learning_curve  a power law err(n) = a n^-b + c fitted to a learning curve's points
     adversarial     attacks and their success; gradient: fgsm, pgd (adversarial training:
-                    learnlab.objectives.adversarial)
+                    learnlab.objectives.adversarial); lbfgs: Szegedy et al.'s smallest change
+                    toward a target class
     landscape       the loss along a line between two parameter sets and on a plane of
                     filter-normalised directions; resumable scans, their figures
 

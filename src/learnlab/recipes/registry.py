@@ -41,6 +41,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.word_embeddings",
     "learnlab.recipes.fgsm",
     "learnlab.recipes.interpolation",
+    "learnlab.recipes.szegedy_distortion",
 )
 
 

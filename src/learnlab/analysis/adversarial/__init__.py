@@ -17,4 +17,5 @@ Modules:
     inputs    checks of what an attack is given, the default loss (cross-entropy of logits)
     success   predictions in batches, success by re-prediction, the distortion of a change
     gradient  fgsm and pgd (L-inf or L2), the steps of learnlab.objectives.adversarial
+    lbfgs     Szegedy et al.'s box-constrained L-BFGS attack toward a target class
 """
