@@ -225,3 +225,15 @@ def test_reproduce_refuses_unclear_requests(tmp_path, capsys):
     assert "--resume goes with one NAME" in capsys.readouterr().err
     assert main(["reproduce", "no-such"]) == 2
     assert "unknown recipe 'no-such'" in capsys.readouterr().err
+
+
+def test_reproduce_all_sends_each_setting_to_the_reproductions_that_have_it(capsys):
+    from learnlab.commands.reproduce import _settings_of_each
+
+    names = reproduction_names()
+    settings = _settings_of_each(names, ["seeds=1", "progress=false"])
+    for name in names:
+        has_seeds = "seeds" in get_recipe(name).config_class.model_fields
+        assert settings[name] == (["seeds=1"] if has_seeds else []) + ["progress=false"]
+    assert main(["reproduce", "--all", "--quick", "--set", "no_such_setting=1"]) == 2
+    assert "--set no_such_setting: no reproduction has this setting" in capsys.readouterr().err

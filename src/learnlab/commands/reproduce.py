@@ -21,6 +21,7 @@ examples:
   learnlab reproduce lenet5-mnist
   learnlab reproduce --all
   learnlab reproduce --all --quick --page /tmp/reproductions.md
+  (with --all, each --set goes to the reproductions that have that setting)
   learnlab reproduce --from runs/lenet5-run runs/fgsm-run --page docs/reproductions.md
 """
 DEFAULT_PAGE = Path("docs/reproductions.md")
@@ -75,13 +76,14 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--resume goes with one NAME: the reproduction that was interrupted.")
     console = Console(stderr=True)
     names = reproduction_names() if args.all else [args.name]
+    settings = _settings_of_each(names, args.assignments) if args.all else None
     results = []
     for name in names:
         result = run_reproduction(
             name,
             quick=args.quick,
             run_dir=args.run_dir,
-            assignments=args.assignments,
+            assignments=settings[name] if settings is not None else args.assignments,
             console=console,
             resume=args.resume,
         )
@@ -92,6 +94,23 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(results[0].run_dir)
     return 0
+
+
+def _settings_of_each(names: list[str], assignments: list[str]) -> dict[str, list[str]]:
+    """With --all: each --set goes to the reproductions that have its setting (`seeds` only
+    to those that train several seeds); one that none of them has is an error."""
+    from learnlab.io.errors import ConfigError
+    from learnlab.recipes.registry import get_recipe
+
+    fields = {name: set(get_recipe(name).config_class.model_fields) for name in names}
+    keys = {a: a.partition("=")[0].strip().split(".")[0] for a in assignments}
+    unknown = sorted({k for k in keys.values() if not any(k in f for f in fields.values())})
+    if unknown:
+        raise ConfigError(
+            f"--set {', '.join(unknown)}: no reproduction has this setting; "
+            "`learnlab describe NAME` lists a reproduction's settings."
+        )
+    return {name: [a for a in assignments if keys[a] in fields[name]] for name in names}
 
 
 def _page_from_runs(args: argparse.Namespace) -> int:
