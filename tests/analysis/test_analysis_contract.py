@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from learnlab.analysis.hessian import dense_hessian, hessian_eigenvalues
+from learnlab.analysis.sharpness import model_sharpness
 
 
 def cross_entropy(model, batch):
@@ -22,6 +23,7 @@ def cross_entropy(model, batch):
 MODEL_ANALYSES = {
     "hessian_eigenvalues": lambda m, o, b: hessian_eigenvalues(m, o, b, k=2),
     "dense_hessian": dense_hessian,
+    "model_sharpness": lambda m, o, b: model_sharpness(m, o, b, eps=0.05, subspace=3),
 }
 
 
