@@ -130,6 +130,7 @@ def _sharpness_figure(config: LargeBatchConfig, summary: dict[str, Any]) -> Figu
             "small": [summary[sharpness_key("small-batch", s, e)] for s, e in cases],
             "large": [summary[sharpness_key("large-batch", s, e)] for s, e in cases],
             "test_accuracy": [summary["sb_test_accuracy"], summary["lb_test_accuracy"]],
+            "batches": [config.small_batch, summary["large_batch_size"]],
         },
         caption="Keskar et al.'s sharpness of the training loss (log scale) for each box size "
         f"eps, in the full space and a random {config.subspace}-d subspace; right: test accuracy.",

@@ -15,16 +15,17 @@ def sharpness_figure(
     small: Sequence[float],
     large: Sequence[float],
     test_accuracy: Sequence[float],
+    batches: Sequence[int] = ("small", "large"),
 ) -> Figure:
     """Left: the sharpness of each minimum for each (space, eps), log scale; right: their test
-    accuracies (small batch, large batch)."""
+    accuracies; `batches`: the two batch sizes (small, large)."""
     from learnlab.report.plots import new_figure
 
     fig = new_figure(10, 3.6)
     left, right = fig.subplots(1, 2, width_ratios=[3, 1])
     positions = list(range(len(labels)))
-    left.bar([p - 0.2 for p in positions], small, 0.4, label="small batch (256)")
-    left.bar([p + 0.2 for p in positions], large, 0.4, label="large batch (10% of the data)")
+    left.bar([p - 0.2 for p in positions], small, 0.4, label=f"batch {batches[0]}")
+    left.bar([p + 0.2 for p in positions], large, 0.4, label=f"batch {batches[1]}")
     left.set_xticks(positions, labels, fontsize=8)
     left.set_yscale("log")
     left.set_ylabel("sharpness (Keskar et al., eq. 3)")
