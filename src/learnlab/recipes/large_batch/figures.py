@@ -15,7 +15,7 @@ def sharpness_figure(
     small: Sequence[float],
     large: Sequence[float],
     test_accuracy: Sequence[float],
-    batches: Sequence[int] = ("small", "large"),
+    batches: Sequence[int | str] = ("small", "large"),
 ) -> Figure:
     """Left: the sharpness of each minimum for each (space, eps), log scale; right: their test
     accuracies; `batches`: the two batch sizes (small, large)."""
