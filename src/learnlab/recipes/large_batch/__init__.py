@@ -14,6 +14,18 @@ continues an unfinished one), `minima` loads both trained models from their dire
 measures them (sharpness for each eps, full space and subspace, the top Hessian eigenvalue, the
 loss along the line through the two solutions). The setup, and where it departs from the
 paper (fewer epochs, one seed, a training subset for the sharpness), is in reproduction.py.
+
+Measured (default config, 1 torch thread, 2026-12-06, on a heavily shared 2-core machine:
+363 s of CPU time for the whole recipe, 19.7 minutes of wall time): test accuracy 98.20%
+(batch 256, 10 epochs, training loss 0.017) against 98.40% (batch 6,000, 30 epochs, training
+loss 0.0002): the paper's gap of 0.22 points is NOT reproduced (it is 3 of the paper's
+standard deviations over 5 runs; we ran one). Sharpness, full space: 197 against 4,706 at
+eps = 1e-3 (ratio 23.9, target >= 5 met) and 10.8 against 1,714 at eps = 5e-4 (158x); random
+100-d subspace: 1.17 against 38.0 (33x) and 0.46 against 1.71 (3.7x). Ours are 10 to 200 times
+the paper's: the models are measured with batch norm's running statistics, which do not
+renormalise the perturbed layers as the paper's Keras batch norm (batch statistics) did. The
+top Hessian eigenvalue is 2.97 (small batch) against 0.64 (large batch): near zero loss the
+cross-entropy's curvature at the point is small, though the loss rises fast in the box.
 """
 
 from __future__ import annotations
