@@ -21,9 +21,11 @@ Measured (default config, 1 torch thread, 2026-12-06, on a heavily shared 2-core
 loss 0.0002): the paper's gap of 0.22 points is NOT reproduced (it is 3 of the paper's
 standard deviations over 5 runs; we ran one). Sharpness, full space: 197 against 4,706 at
 eps = 1e-3 (ratio 23.9, target >= 5 met) and 10.8 against 1,714 at eps = 5e-4 (158x); random
-100-d subspace: 1.17 against 38.0 (33x) and 0.46 against 1.71 (3.7x). Ours are 10 to 200 times
-the paper's: the models are measured with batch norm's running statistics, which do not
-renormalise the perturbed layers as the paper's Keras batch norm (batch statistics) did. The
+100-d subspace: 1.17 against 38.0 (33x) and 0.46 against 1.71 (3.7x). Seven of our eight
+sharpness values are 4 to 160 times the paper's (the eighth, large batch in the subspace at
+eps = 5e-4, is 0.19 times), probably because the models are measured with batch norm's running
+statistics, which do not renormalise the perturbed layers as the paper's Keras batch norm
+(batch statistics) did, and the small-batch model is not trained to a minimum. The
 top Hessian eigenvalue is 2.97 (small batch) against 0.64 (large batch): near zero loss the
 cross-entropy's curvature at the point is small, though the loss rises fast in the box.
 """
