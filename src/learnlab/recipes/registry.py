@@ -42,6 +42,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.fgsm",
     "learnlab.recipes.interpolation",
     "learnlab.recipes.szegedy_distortion",
+    "learnlab.recipes.large_batch",
 )
 
 

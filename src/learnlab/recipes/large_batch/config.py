@@ -1,0 +1,87 @@
+"""The large-batch reproduction's settings; the defaults are the reproduction."""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import Field, field_validator
+
+from learnlab.config import DataRecipeConfig, TrainConfig
+
+REGIMES = ("small-batch", "large-batch")
+MNIST_TRAIN_EXAMPLES = 60_000
+
+
+class LargeBatchConfig(DataRecipeConfig):
+    """The defaults are the reproduction's configuration (see the recipe's docstring for
+    where and why it departs from the paper)."""
+
+    # network F1 of the paper (its appendix B.1): `depth` hidden layers of `width` units,
+    # each batch normalised with ReLU, and a linear output layer of 10 (softmax in the loss)
+    depth: int = Field(5, ge=1, le=64)
+    width: int = Field(512, ge=1, le=8192)
+    small_batch: int = Field(256, ge=1)
+    # the large batch as a fraction of the training set: the paper's 10%
+    large_batch_fraction: float = Field(0.1, gt=0, le=1)
+    # fewer epochs than the paper's "until the loss stopped improving", for the time limit;
+    # the large batch takes 10 steps an epoch, so it gets more epochs
+    small_batch_epochs: int = Field(10, ge=1, le=1000)
+    large_batch_epochs: int = Field(30, ge=1, le=1000)
+    lr: float = Field(1e-3, gt=0, le=1)  # Adam's default, as in the paper's Keras
+    limit_train: int | None = Field(None, ge=2)
+    # the training loss whose sharpness is measured: a fixed random subset of the training set
+    sharpness_examples: int = Field(5000, ge=1)
+    eps: list[float] = Field(default_factory=lambda: [1e-3, 5e-4], min_length=1)
+    subspace: int = Field(100, ge=1)  # the random subspace's dimension p, as the paper's
+    iterations: int = Field(10, ge=1, le=1000)  # of L-BFGS-B, as the paper's
+    # the top Hessian eigenvalue, on the first examples of the sharpness subset
+    hessian_examples: int = Field(1000, ge=1)
+    # the 1-D plot f((1 - a) x_SB + a x_LB) for a in [-1, 2] (Keskar et al.'s figure 3)
+    interpolation_points: int = Field(31, ge=2, le=1000)
+
+    @field_validator("eps")
+    @classmethod
+    def _positive_boxes(cls, v: list[float]) -> list[float]:
+        if any(not (math.isfinite(e) and e > 0) for e in v) or len(set(v)) != len(v):
+            raise ValueError(
+                f"eps={v}: each box size must be a distinct finite number > 0 (the paper's are "
+                "[0.001, 0.0005])."
+            )
+        return v
+
+
+def train_examples(config: LargeBatchConfig) -> int:
+    return min(config.limit_train or MNIST_TRAIN_EXAMPLES, MNIST_TRAIN_EXAMPLES)
+
+
+def large_batch_size(config: LargeBatchConfig) -> int:
+    """The paper's large batch: 10% of the training set (6,000 MNIST images)."""
+    return max(1, round(config.large_batch_fraction * train_examples(config)))
+
+
+def train_config(config: LargeBatchConfig, regime: str) -> TrainConfig:
+    """The `learnlab train` run of one regime: F1 with Adam at a constant learning rate, the
+    same seed (so the same initial weights) for both, no validation split."""
+    small = regime == "small-batch"
+    return TrainConfig(
+        dataset="mnist",
+        model="mlp",
+        model_options={
+            "depth": config.depth,
+            "width": config.width,
+            "norm": "batch",
+            "activation": "relu",
+        },
+        optimizer="adam",
+        lr=config.lr,
+        schedule="constant",
+        epochs=config.small_batch_epochs if small else config.large_batch_epochs,
+        batch_size=config.small_batch if small else large_batch_size(config),
+        seed=config.seed,
+        val_fraction=0.0,
+        limit_train=config.limit_train,
+        data_root=config.data_root,
+        download=config.download,
+        progress=config.progress,
+        baselines=False,
+    )

@@ -1,0 +1,119 @@
+"""What large-batch reproduces: Keskar et al.'s network F1 on MNIST, its test accuracies
+(Table 2) and the sharpness of its small-batch and large-batch minima (Tables 3 and 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from learnlab.recipes.paper import Claim, Paper, Reproduction
+
+PAPER = Paper(
+    authors="Keskar, Mudigere, Nocedal, Smelyanskiy, Tang",
+    year=2017,
+    title="On large-batch training for deep learning: generalization gap and sharp minima",
+    venue="ICLR 2017, Tables 2 to 4 (network F1, appendix B.1)",
+)
+
+# the target the issue sets: what must hold for the reproduction to show the paper's effect
+TARGET_RATIO = 5.0
+
+WHY_SHORTER = (
+    "one seed (the paper: the mean of 5) trained for a fixed number of epochs, not until the "
+    "loss stopped improving; sharpness on a 5,000-image training subset with batch norm's "
+    "running statistics"
+)
+
+
+def _read(key: str, scale: float = 1.0) -> Callable[[dict[str, Any]], float]:
+    def measure(summary: dict[str, Any]) -> float:
+        return scale * float(summary[key])
+
+    measure.__name__ = f"read_{key}"
+    return measure
+
+
+def sharpness_ratio(summary: dict[str, Any]) -> float:
+    return float(summary["sharpness_ratio_full_eps1e-03"])
+
+
+def _sharpness_claim(regime: str, space: str, eps: str, paper: float, spread: float) -> Claim:
+    where = "full space" if space == "full" else "random 100-d subspace"
+    short = "sb" if regime == "small" else "lb"
+    return Claim(
+        quantity=f"sharpness, {regime} batch, {where}, eps = {eps}",
+        paper=paper,
+        measure=_read(f"{short}_sharpness_{space}_eps{float(eps):.0e}"),
+        # twice the paper's standard deviation over its 5 runs (at least 0.1)
+        tolerance=max(0.1, 2 * spread),
+        why_different=WHY_SHORTER,
+    )
+
+
+REPRODUCTION = Reproduction(
+    paper=PAPER,
+    setup=(
+        "Network F1 (784 inputs, 5 hidden layers of 512 units, each batch normalised with "
+        "ReLU, 10 softmax outputs: 1,462,794 parameters) on all 60,000 MNIST training images, "
+        "Adam at its default learning rate 1e-3, small batch 256 against large batch 6,000 "
+        "(10% of the training set), the same seed (so the same initial weights) for both, no "
+        "validation split. The paper trained 5 runs each until the loss stopped improving; "
+        "here one run each, 10 epochs (2,350 steps) for the small batch and 30 epochs (300 "
+        "steps) for the large one, for the time limit. Sharpness (the paper's equation 3: "
+        "the largest rise of the training loss in the box |z_i| <= eps (|x_i| + 1), in percent "
+        "of 1 + f(x), by 10 iterations of L-BFGS-B from a random point of the box) is measured "
+        "on a fixed random 5,000-image subset of the training set with the models in eval mode "
+        "(batch norm with its running statistics; the paper's Keras used batch statistics), in "
+        "the full space and in a random 100-dimensional subspace (A with standard normal "
+        "entries); the top Hessian eigenvalue by Lanczos on the first 1,000 of those images. "
+        f"Target: the large-batch sharpness (full space, eps = 1e-3) at least {TARGET_RATIO:g}x "
+        "the small-batch one, and a lower large-batch test accuracy."
+    ),
+    claims=(
+        Claim(
+            quantity="test accuracy (%), small batch",
+            paper=98.03,
+            measure=_read("sb_test_accuracy", 100.0),
+            tolerance=0.3,
+            why_different=WHY_SHORTER,
+        ),
+        Claim(
+            quantity="test accuracy (%), large batch",
+            paper=97.81,
+            measure=_read("lb_test_accuracy", 100.0),
+            tolerance=0.3,
+            why_different=WHY_SHORTER,
+        ),
+        _sharpness_claim("small", "full", "1e-3", 1.23, 0.83),
+        _sharpness_claim("large", "full", "1e-3", 205.14, 69.52),
+        _sharpness_claim("small", "full", "5e-4", 0.61, 0.27),
+        _sharpness_claim("large", "full", "5e-4", 42.90, 17.14),
+        _sharpness_claim("small", "subspace", "1e-3", 0.11, 0.0),
+        _sharpness_claim("large", "subspace", "1e-3", 9.22, 0.56),
+        _sharpness_claim("small", "subspace", "5e-4", 0.05, 0.0),
+        _sharpness_claim("large", "subspace", "5e-4", 9.17, 0.14),
+        Claim(
+            quantity="large / small-batch sharpness, full space, eps = 1e-3 (target >= 5)",
+            paper=round(205.14 / 1.23, 1),
+            measure=sharpness_ratio,
+            tolerance=205.14 / 1.23 - TARGET_RATIO,  # anything above the target agrees
+            why_different=WHY_SHORTER,
+            digits=1,
+        ),
+    ),
+    # a narrower, shallower F1: SciPy's L-BFGS-B spends about a second per million parameters
+    # converting the bounds, however few iterations it runs
+    quick={
+        "depth": 2,
+        "width": 32,
+        "limit_train": 512,
+        "small_batch": 64,
+        "small_batch_epochs": 1,
+        "large_batch_epochs": 1,
+        "sharpness_examples": 256,
+        "subspace": 2,
+        "iterations": 2,
+        "hessian_examples": 64,
+        "interpolation_points": 4,
+    },
+)
