@@ -22,7 +22,6 @@ Modules (one idea each):
     lanczos         top_eigenvalues by Lanczos (full reorthogonalisation) or power iteration
     hutchinson      trace: Hutchinson's estimate of tr(H) with its standard error
     spectral_density  stochastic Lanczos quadrature: density, moments, the index
-                    eigenvalues by Lanczos (SciPy's eigsh on the product)
     sharpness       Keskar's sharpness: the loss's largest rise in a box around x, by L-BFGS-B
     embeddings      cosine neighbours, analogies, sentence vectors, linear probes of vectors
     learning_curve  a power law err(n) = a n^-b + c fitted to a learning curve's points

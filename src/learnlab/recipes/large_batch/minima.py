@@ -63,7 +63,8 @@ def measure_minima(
 def _measure(
     config: LargeBatchConfig, regime: str, model: nn.Module, objective, batch
 ) -> dict[str, Any]:
-    from learnlab.analysis.hessian import hessian_eigenvalues
+    from learnlab.analysis.base import loss_closure, preserved_model_state
+    from learnlab.analysis.hessian import top_eigenvalues
     from learnlab.analysis.sharpness import model_sharpness
 
     found: dict[str, Any] = {}
@@ -82,8 +83,10 @@ def _measure(
             found[f"{SHORT[regime]}_evaluations_{space}_{eps_label(eps)}"] = result.evaluations
             found[f"{SHORT[regime]}_train_subset_loss"] = result.loss
     few = (batch[0][: config.hessian_examples], batch[1][: config.hessian_examples])
-    spectrum = hessian_eigenvalues(model, objective, few, k=1, tol=1e-3, seed=config.seed)
-    found[f"{SHORT[regime]}_top_hessian_eigenvalue"] = float(spectrum.eigenvalues[-1])
+    with preserved_model_state(model):  # eval mode: the running statistics, as above
+        closure = loss_closure(model, objective, few)
+        top = top_eigenvalues(closure, list(model.parameters()), 1, steps=20, seed=config.seed)
+    found[f"{SHORT[regime]}_top_hessian_eigenvalue"] = float(top[0])
     return found
 
 
