@@ -92,6 +92,7 @@ def test_attack_at_zero_budget_is_the_clean_error(run_dir, capsys):
         (["attack", "--method", "cw"], "--method 'cw'; choose fgsm or pgd"),
         (["hessian", "--k", "100000"], "k=100000"),
         (["hessian", "--examples", "0"], "--examples 0"),
+        (["hessian", "--index-runs", "1"], "--index-runs 1: give 2 or more"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(run_dir, capsys, argv, message):

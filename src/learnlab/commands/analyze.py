@@ -18,7 +18,7 @@ DESCRIPTION = """Analyse the trained model of a `learnlab train` run directory.
            pixel units on the [0, 1] scale) at each --eps, on the first --examples test images
 
 examples:
-  learnlab analyze runs/20261206-mnist-lenet5 hessian --k 3 --examples 1000
+  learnlab analyze runs/20261206-mnist-lenet5 hessian --k 3 --examples 500
   learnlab analyze runs/20261206-mnist-lenet5 attack --method fgsm --eps 0.05 0.1 0.25
 """
 
@@ -28,8 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     analyses = parser.add_subparsers(dest="analysis", metavar="ANALYSIS", required=True)
     hessian = analyses.add_parser("hessian", help="top eigenvalues, trace and index")
     hessian.add_argument("--k", type=int, default=3, help="how many eigenvalues (default 3)")
-    hessian.add_argument("--examples", type=int, default=1000, help="training examples")
-    hessian.add_argument("--samples", type=int, default=50, help="Hutchinson vectors")
+    hessian.add_argument("--examples", type=int, default=500, help="training examples")
+    hessian.add_argument("--samples", type=int, default=20, help="Hutchinson vectors")
+    hessian.add_argument(
+        "--index-runs", type=int, default=3, help="quadratures for the index of a large model"
+    )
     hessian.add_argument("--seed", type=int, default=0)
     _add_common(hessian)
     attack = analyses.add_parser("attack", help="test error under FGSM or PGD")
@@ -53,10 +56,22 @@ def run(args: argparse.Namespace) -> int:
     from learnlab.pipeline.run_analyses import attack_run, hessian_of_run
     from learnlab.pipeline.trained_run import load_trained_run
 
+    from learnlab.io.errors import ConfigError
+
+    if args.analysis == "hessian" and args.index_runs < 2:
+        raise ConfigError(
+            f"--index-runs {args.index_runs}: give 2 or more (the index's standard error is "
+            "taken over the quadratures)."
+        )
     trained = load_trained_run(args.run_dir, data_root=args.data_root)
     if args.analysis == "hessian":
         numbers = hessian_of_run(
-            trained, k=args.k, examples=args.examples, samples=args.samples, seed=args.seed
+            trained,
+            k=args.k,
+            examples=args.examples,
+            samples=args.samples,
+            index_runs=args.index_runs,
+            seed=args.seed,
         )
     else:
         numbers = attack_run(

@@ -22,7 +22,7 @@ def _first(split, examples: int, what: str) -> tuple[torch.Tensor, torch.Tensor]
 
 
 def hessian_of_run(
-    run: TrainedRun, *, k: int, examples: int, samples: int, seed: int
+    run: TrainedRun, *, k: int, examples: int, samples: int, index_runs: int, seed: int
 ) -> dict[str, Any]:
     """The `k` largest eigenvalues (Lanczos), the trace (Hutchinson, `samples` vectors) and the
     index (the fraction of negative eigenvalues, exact or by stochastic Lanczos quadrature) of
@@ -41,7 +41,8 @@ def hessian_of_run(
 
         top = top_eigenvalues(closure, params, k, seed=seed)
         estimate = trace(closure, params, samples=samples, seed=seed)
-        negative = index(closure, params, seed=seed)
+        # exact up to a few thousand parameters; beyond, `index_runs` quadratures of 20 steps
+        negative = index(closure, params, steps=20, runs=index_runs, seed=seed)
         with torch.no_grad():
             loss = float(closure())
     return {
