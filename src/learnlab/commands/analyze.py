@@ -53,10 +53,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
+    from learnlab.io.errors import ConfigError
     from learnlab.pipeline.run_analyses import attack_run, hessian_of_run
     from learnlab.pipeline.trained_run import load_trained_run
-
-    from learnlab.io.errors import ConfigError
 
     if args.analysis == "hessian" and args.index_runs < 2:
         raise ConfigError(
