@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from learnlab.analysis.critical_points import critical_points
 from learnlab.analysis.hessian import dense_hessian, hessian_eigenvalues
 
 
@@ -22,6 +23,9 @@ def cross_entropy(model, batch):
 MODEL_ANALYSES = {
     "hessian_eigenvalues": lambda m, o, b: hessian_eigenvalues(m, o, b, k=2),
     "dense_hessian": dense_hessian,
+    "critical_points": lambda m, o, b: critical_points(
+        m, o, b, [torch.nn.utils.parameters_to_vector(m.parameters()) * 0.5], max_iterations=5
+    ),
 }
 
 

@@ -92,7 +92,7 @@ def test_a_loss_without_critical_points_rejects_every_search():
         return model.w[0] + model.w[1] ** 2, {}
 
     found = critical_points(TwoParameters(), tilted, None, starts([0.0, 1.0]), error=no_error)
-    assert found.rejected == 1 and len(found.index) == 0
+    assert found.rejected == 1 and len(found.index) == 0 and found.rejected_start.tolist() == [0]
     assert found.eigenvalues.shape == (0, 2)
     np.testing.assert_allclose(found.rejected_gradient_norm, [1.0], atol=1e-6)
 
@@ -152,14 +152,21 @@ def test_the_correlation_of_index_and_error_is_spearmans():
         n = len(index)
         empty = np.zeros(0)
         return CriticalPoints(
-            np.zeros(n), np.array(error), np.array(index), np.zeros(n), np.zeros((n, 1)),
-            np.arange(n), 0, empty, 1e-6, 1,
+            loss=np.zeros(n),
+            error=np.array(error),
+            index=np.array(index),
+            gradient_norm=np.zeros(n),
+            eigenvalues=np.zeros((n, 1)),
+            start=np.arange(n),
+            rejected=0,
+            rejected_gradient_norm=empty,
+            rejected_start=empty.astype(np.int64),
+            tolerance=1e-6,
+            parameters=1,
         )
 
     assert points([0.0, 0.1, 0.2, 0.3], [0.1, 0.2, 0.5, 0.9]).index_error_correlation() == 1.0
-    assert points([0.0, 0.1, 0.2], [0.9, 0.5, 0.6]).index_error_correlation() == pytest.approx(
-        -0.5
-    )
+    assert points([0.0, 0.1, 0.2], [0.9, 0.5, 0.6]).index_error_correlation() == pytest.approx(-0.5)
     assert np.isnan(points([0.0, 0.1], [0.1, 0.2]).index_error_correlation())
 
 
@@ -191,3 +198,17 @@ def test_objectives_that_are_not_scalar_losses_of_the_parameters_are_refused():
             critical_points(TwoParameters(), objective, None, starts([0.1, 0.1]), error=no_error)
     with pytest.raises(ConfigError, match="no parameters"):
         critical_points(nn.Identity(), double_well, None, starts([0.1]), error=no_error)
+
+
+def test_newton_steps_finish_a_search_that_l_bfgs_left_unfinished():
+    """One L-BFGS iteration leaves the double well's saddle unreached; Newton's method, which
+    is drawn to saddles as to minima, then converges to it."""
+    arguments = {"error": no_error, "max_iterations": 1, "tolerance": 1e-10}
+    start = starts([0.2, 0.3])
+    alone = critical_points(TwoParameters(), double_well, None, start, **arguments)
+    assert alone.rejected == 1
+    refined = critical_points(
+        TwoParameters(), double_well, None, start, newton_steps=20, **arguments
+    )
+    assert refined.rejected == 0 and refined.index.tolist() == [0.5]
+    assert refined.gradient_norm[0] <= 1e-10

@@ -17,6 +17,7 @@ Modules (one idea each):
     base            preserved_model_state, the loss closure of an objective on a batch
     hessian         Hessian-vector products, the dense Hessian of a small model, its extreme
                     eigenvalues by Lanczos (SciPy's eigsh on the product)
+    critical_points critical points from many starts (minimising |grad L|^2), their index
     embeddings      cosine neighbours, analogies, sentence vectors, linear probes of vectors
     learning_curve  a power law err(n) = a n^-b + c fitted to a learning curve's points
 

@@ -61,6 +61,7 @@ class CriticalPoints:
     start: np.ndarray  # (kept,) int: the position of each point's start in `starts`
     rejected: int
     rejected_gradient_norm: np.ndarray  # (rejected,) where those searches ended
+    rejected_start: np.ndarray  # (rejected,) int: their starts' positions
     tolerance: float
     parameters: int
 
@@ -230,8 +231,8 @@ def critical_points(
     `starts` (minimising the squared gradient norm), keep those with |grad L| <= tolerance and
     take each kept point's loss, `error(model, batch)` and Hessian spectrum (dense, float64:
     small models only). `newton_steps` > 0 refines each search's end by Newton steps on the
-    dense Hessian (one Hessian each). `on_point(i, gradient_norm)` is told as each search ends (progress).
-    The model is left as it came."""
+    dense Hessian (one Hessian each). `on_point(i, gradient_norm)` is told as each search
+    ends (progress). The model is left as it came."""
     if not tolerance > 0:
         raise ConfigError(f"tolerance={tolerance}: the gradient-norm tolerance must be > 0.")
     if max_iterations < 1:
@@ -249,7 +250,7 @@ def critical_points(
         original = flat([p.detach() for p in params]).clone()
         loss = loss_closure(model, objective, batch)
         kept: list[dict[str, Any]] = []
-        rejected: list[float] = []
+        rejected: list[tuple[int, float]] = []
         try:
             for i, start in enumerate(starts):
                 set_flat(params, start.to(original.dtype))
@@ -267,7 +268,7 @@ def critical_points(
                 if on_point is not None:
                     on_point(i, norm)
                 if norm > tolerance:
-                    rejected.append(norm)
+                    rejected.append((i, norm))
                     continue
                 kept.append(_describe_point(model, objective, batch, loss, error, i, norm))
         finally:
@@ -310,7 +311,7 @@ def _describe_point(
 
 
 def _gather(
-    kept: list[dict[str, Any]], rejected: list[float], tolerance: float, size: int
+    kept: list[dict[str, Any]], rejected: list[tuple[int, float]], tolerance: float, size: int
 ) -> CriticalPoints:
     def column(key: str, dtype: Any = np.float64) -> np.ndarray:
         return np.array([point[key] for point in kept], dtype=dtype)
@@ -324,7 +325,8 @@ def _gather(
         eigenvalues=spectra,
         start=column("start", np.int64),
         rejected=len(rejected),
-        rejected_gradient_norm=np.array(rejected, dtype=np.float64),
+        rejected_gradient_norm=np.array([norm for _, norm in rejected], dtype=np.float64),
+        rejected_start=np.array([i for i, _ in rejected], dtype=np.int64),
         tolerance=float(tolerance),
         parameters=size,
     )
