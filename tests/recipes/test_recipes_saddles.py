@@ -48,6 +48,7 @@ def quick(data_root, **overrides) -> dict:
 def test_the_defaults_are_the_papers_downsampled_mnist_and_a_model_of_a_few_thousand_weights():
     config = SaddlesConfig()
     assert (config.image_size, config.hidden, config.parameters()) == (10, 20, 2230)
+    assert config.examples > config.parameters()  # finite minima
     assert config.trajectories * len(config.snapshots) == 24
 
 
@@ -114,12 +115,19 @@ def test_quick_run_reports_every_search_and_the_rank_correlation(tmp_path, data_
     assert len(kept) == summary["points_kept"]
     assert all(float(row["|grad L|"]) <= summary["tolerance"] for row in kept)
     assert all(float(row["|grad L|"]) > summary["tolerance"] for row in rows if row not in kept)
-    if len(kept) >= 3:
-        from scipy.stats import spearmanr
+    from scipy.stats import spearmanr
 
+    if len(kept) >= 3:
         index = [float(row["index"]) for row in kept]
         error = [float(row["training error (%)"]) for row in kept]
         assert summary["spearman_rho"] == pytest.approx(spearmanr(index, error).statistic, abs=0.05)
+    trained = [row for row in kept if row["SGD steps"] != "0"]
+    if summary["spearman_rho_trained_starts"] is not None:
+        index = [float(row["index"]) for row in trained]
+        error = [float(row["training error (%)"]) for row in trained]
+        assert summary["spearman_rho_trained_starts"] == pytest.approx(
+            spearmanr(index, error).statistic, abs=0.05
+        )
     page = (run_dir / "report.html").read_text()
     assert "Training error against index" in page
 

@@ -152,7 +152,7 @@ def minimise_gradient_norm(
         start,
         jac=True,
         method="L-BFGS-B",
-        callback=_stop_below(target, value_and_gradient),
+        callback=_stop_below(target),
         options={"maxiter": max_iterations, "gtol": 0.0, "ftol": 0.0, "maxcor": 30},
     )
     set_flat(params, torch.from_numpy(found.x).to(dtype))
@@ -198,7 +198,7 @@ def _gradient(loss: Callable[[], torch.Tensor], params: Sequence[torch.Tensor]) 
     return flat(torch.autograd.grad(checked_loss(loss), params)).detach()
 
 
-def _stop_below(target: float, function: Callable[[np.ndarray], tuple[float, np.ndarray]]):
+def _stop_below(target: float) -> Callable[[Any], None]:
     """An L-BFGS callback that ends the search once q <= target (SciPy stops on StopIteration
     and returns the last iterate)."""
 

@@ -52,6 +52,7 @@ def _result(
     rho = found.index_error_correlation()
     rho_value = None if rho != rho else rho  # nan: too few points (JSON has no nan)
     kept = len(found.index)
+    trained = _trained_rho(found, origins)
     summary: dict[str, Any] = {
         "parameters": parameters,
         "starts": len(origins),
@@ -59,6 +60,7 @@ def _result(
         "points_rejected": found.rejected,
         "tolerance": config.tolerance,
         "spearman_rho": rho_value,
+        "spearman_rho_trained_starts": trained,
         "seconds": seconds,
     }
     if kept:
@@ -83,6 +85,19 @@ def _result(
             "(target > 0.5)"
         ),
     )
+
+
+def _trained_rho(found: Any, origins: list[dict[str, int]]) -> float | None:
+    """Spearman's rho over the points whose start had taken SGD steps (leaving out those
+    searched from the initialisation, on the plateau around it); None under 3 points."""
+    import numpy as np
+    from scipy.stats import spearmanr
+
+    chosen = [j for j, i in enumerate(found.start.tolist()) if origins[i]["step"] > 0]
+    index, error = found.index[chosen], found.error[chosen]
+    if len(chosen) < 3 or np.ptp(index) == 0 or np.ptp(error) == 0:
+        return None
+    return float(spearmanr(index, error).statistic)
 
 
 def _note(config: SaddlesConfig, found: Any, parameters: int) -> str:

@@ -14,7 +14,10 @@ class SaddlesConfig(DataRecipeConfig):
     """A tanh MLP on downsampled MNIST; starts taken along SGD runs; one critical-point search
     from each."""
 
-    examples: int = Field(1000, ge=10, le=60_000)  # the first training images: the loss's data
+    # the first training images, the loss's data: more of them than parameters, so that the
+    # cross-entropy has finite minima (1,000 images, fewer than the 2,230 weights, can be fit
+    # exactly; the loss then falls towards 0 only as the weights grow without bound)
+    examples: int = Field(2500, ge=10, le=60_000)
     image_size: int = Field(10, ge=2, le=28)  # images averaged down to image_size^2 pixels
     hidden: int = Field(20, ge=1, le=512)  # tanh units of the one hidden layer
     trajectories: int = Field(4, ge=1, le=100)  # SGD runs, seeds seed, seed + 1, ...
