@@ -40,5 +40,6 @@ def spectra_figure(*, eigenvalues: Tensor, labels: Sequence[str]) -> Figure:
         ax.axvline(0.0, color="black", linewidth=0.8)
         ax.set_title(label, fontsize=9)
         ax.set_ylabel("count")
-    fig.axes[-1].set_xlabel("Hessian eigenvalue") if fig.axes else None
+    if fig.axes:
+        fig.axes[-1].set_xlabel("Hessian eigenvalue")
     return fig
