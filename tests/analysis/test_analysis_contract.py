@@ -14,6 +14,7 @@ from torch import nn
 from learnlab.analysis.adversarial.gradient import fgsm, pgd
 from learnlab.analysis.adversarial.lbfgs import lbfgs_attack
 from learnlab.analysis.base import loss_closure
+from learnlab.analysis.critical_points import critical_points
 from learnlab.analysis.hessian import (
     dense_hessian,
     hessian_eigenvalues,
@@ -51,6 +52,9 @@ MODEL_ANALYSES = {
     "loss_plane": lambda m, o, b: loss_plane(m, o, b, alphas=[0, 1], betas=[-1, 1]),
     "lbfgs_attack": lambda m, o, b: lbfgs_attack(m, b[0].sigmoid(), (b[1] + 1) % 3, search_steps=2),
     "model_sharpness": lambda m, o, b: model_sharpness(m, o, b, eps=0.05, subspace=3),
+    "critical_points": lambda m, o, b: critical_points(
+        m, o, b, [torch.nn.utils.parameters_to_vector(m.parameters()) * 0.5], max_iterations=5
+    ),
 }
 
 

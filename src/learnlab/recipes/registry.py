@@ -43,6 +43,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.interpolation",
     "learnlab.recipes.szegedy_distortion",
     "learnlab.recipes.large_batch",
+    "learnlab.recipes.saddles",
 )
 
 

@@ -1,0 +1,74 @@
+"""What saddles reproduces: Dauphin et al. (2014), Figure 1: critical points of a small MLP's
+loss on downsampled MNIST lie along a monotonically increasing curve of training error against
+index. The paper gives the figure, no number: the claim is the issue's target, a Spearman rank
+correlation above 0.5, written as agreement with a perfectly monotone curve (rho = 1) within
+0.5."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from learnlab.recipes.paper import Claim, Paper, Reproduction
+
+PAPER = Paper(
+    authors="Dauphin, Pascanu, Gulcehre, Cho, Ganguli, Bengio",
+    year=2014,
+    title=(
+        "Identifying and attacking the saddle point problem in high-dimensional non-convex "
+        "optimization"
+    ),
+    venue="NIPS 2014, section 4 and Figure 1",
+)
+
+
+def spearman_rho(summary: dict[str, Any]) -> float:
+    """Our rank correlation of training error with index (nan with too few points)."""
+    rho = summary.get("spearman_rho")
+    return float("nan") if rho is None else float(rho)
+
+
+REPRODUCTION = Reproduction(
+    paper=PAPER,
+    setup=(
+        "The first 2,500 MNIST training images averaged down to 10x10 pixels (the paper "
+        "downsampled MNIST to 10x10), a 100-20-10 tanh MLP (2,230 parameters) with "
+        "cross-entropy, float64; more images than parameters, so that the loss has finite "
+        "minima. Starts: 4 runs of minibatch SGD (batch 64, learning rate "
+        "0.1, seeds 0 to 3), their parameters after 0, 30, 100, 300, 1,000 and 3,000 steps "
+        "moved by uniform noise in [-0.01, 0.01] (24 starts). From each, L-BFGS (1,000 "
+        "iterations) minimises |grad L|^2 / 2 (gradient H grad L); the paper ran Newton's "
+        "method from noisy points near a training path (its training method and noise scale "
+        "are not reproduced exactly). Ends with |grad L| <= 0.01 are kept, the others "
+        "counted as rejected; the index "
+        "is the fraction of negative eigenvalues of the dense Hessian (float64 eigh). The paper "
+        "reports no number for Figure 1, only that the points 'concentrate along a "
+        "monotonically increasing curve'; the claim is the issue's target, Spearman rho > 0.5, "
+        "shown as agreement with a monotone curve (rho = 1) within 0.5."
+    ),
+    claims=(
+        Claim(
+            quantity=(
+                "Spearman rho of training error with index (paper: a monotone curve, read as "
+                "1; target > 0.5)"
+            ),
+            paper=1.0,
+            measure=spearman_rho,
+            tolerance=0.5,
+            why_different=(
+                "below the target 0.5: the searches started at the initialisation end on the "
+                "near-flat plateau around it (error ~89%, index near 0), off the paper's curve; "
+                "over the starts taken after SGD steps see spearman_rho_trained_starts (0.95 in "
+                "the default run); every search ends at |grad L| ~1e-3, not 0 (see the notes)"
+            ),
+        ),
+    ),
+    quick={
+        "examples": 200,
+        "hidden": 4,
+        "trajectories": 2,
+        "snapshots": [0, 30, 300],
+        "max_iterations": 60,
+        "tolerance": 0.05,
+        "spectra": 2,
+    },
+)
