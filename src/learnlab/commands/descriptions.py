@@ -101,14 +101,16 @@ def _set(key: str, value: Any) -> str:
     return f"--set {shlex.quote(f'{key}={_toml(value)}')}"
 
 
-def _toml(value: Any) -> str:
-    """A value as TOML writes it, without spaces (one shell word)."""
+def _toml(value: Any, *, in_array: bool = False) -> str:
+    """A value as TOML writes it, without spaces (one shell word). A bare word is taken as a
+    string only as the whole value of `--set`, never inside an array."""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_toml(v) for v in value) + "]"
+        return "[" + ",".join(_toml(v, in_array=True) for v in value) + "]"
     if isinstance(value, str):
-        return value if re.fullmatch(r"[A-Za-z_][\w.-]*", value) else f'"{value}"'
+        bare = not in_array and re.fullmatch(r"[A-Za-z_][\w.-]*", value)
+        return value if bare else f'"{value}"'
     return repr(value)
 
 
