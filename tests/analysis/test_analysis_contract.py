@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from learnlab.analysis.hessian import dense_hessian, hessian_eigenvalues
+from learnlab.analysis.teacher_student import teacher_labels, teacher_margins
 
 
 def cross_entropy(model, batch):
@@ -22,6 +23,8 @@ def cross_entropy(model, batch):
 MODEL_ANALYSES = {
     "hessian_eigenvalues": lambda m, o, b: hessian_eigenvalues(m, o, b, k=2),
     "dense_hessian": dense_hessian,
+    "teacher_labels": lambda m, o, b: teacher_labels(m, b[0]),
+    "teacher_margins": lambda m, o, b: teacher_margins(m, b[0]),
 }
 
 

@@ -19,6 +19,8 @@ Modules (one idea each):
                     eigenvalues by Lanczos (SciPy's eigsh on the product)
     embeddings      cosine neighbours, analogies, sentence vectors, linear probes of vectors
     learning_curve  a power law err(n) = a n^-b + c fitted to a learning curve's points
+    teacher_student data labelled by a random N-unit teacher; students of several widths
+                    from many seeds (a batched ensemble), the fraction reaching a low loss
 
 The lectures' "unintuitive properties" (adversarial examples, sharpness, loss landscapes,
 intrinsic dimension, lottery tickets, memorization) are added here as modules of this form.

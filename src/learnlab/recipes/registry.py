@@ -39,6 +39,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.char_transformer",
     "learnlab.recipes.moe_cascade",
     "learnlab.recipes.word_embeddings",
+    "learnlab.recipes.teacher_student_width",
 )
 
 
