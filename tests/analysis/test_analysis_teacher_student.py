@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from learnlab.analysis.teacher_student import (
     fraction_below,
     random_teacher,
+    scaled_teacher,
     teacher_dataset,
     teacher_labels,
     teacher_margins,
@@ -67,10 +68,7 @@ def test_a_student_started_at_the_teacher_fits_its_labels():
     and training from there keeps it."""
     teacher = random_teacher(8, 4, 2, seed=3)
     data = teacher_dataset(teacher, train_size=400, test_size=10, seed=3, margin=0.1)
-    start = copy.deepcopy(teacher).requires_grad_(True)
-    with torch.no_grad():
-        start[2].weight.mul_(200.0)
-        start[2].bias.mul_(200.0)
+    start = scaled_teacher(teacher, 200.0).requires_grad_(True)
     ensemble = BatchedEnsemble(lambda: copy.deepcopy(start), seeds=[0, 1], lr=0.01)
     at_start = ensemble.fit(data.x_train, data.y_train, epochs=0, batch_size=50).evaluate(
         data.x_train, data.y_train
@@ -80,6 +78,18 @@ def test_a_student_started_at_the_teacher_fits_its_labels():
     trained = ensemble.fit(data.x_train, data.y_train, epochs=5, batch_size=50)
     after = trained.evaluate(data.x_train, data.y_train)
     assert after["accuracy"].tolist() == [1.0, 1.0] and float(after["loss"].max()) < 1e-6
+
+
+def test_without_a_margin_the_scaled_teacher_still_reaches_a_low_loss():
+    teacher = random_teacher(10, 4, 2, seed=0)
+    data = teacher_dataset(teacher, train_size=2000, test_size=1, seed=0)
+    with torch.no_grad():
+        logits = scaled_teacher(teacher, 1000.0)(data.x_train)
+        assert torch.equal(logits.argmax(1), data.y_train)
+        assert torch.allclose(logits, 1000.0 * teacher(data.x_train), rtol=1e-5, atol=1e-3)
+        assert float(F.cross_entropy(logits, data.y_train)) < 0.005
+    with pytest.raises(ConfigError, match="factor"):
+        scaled_teacher(teacher, 0.0)
 
 
 def test_fraction_below_counts_strictly_below_and_nan_as_failure():
@@ -93,9 +103,7 @@ def test_fraction_below_counts_strictly_below_and_nan_as_failure():
 def test_the_sweep_reports_each_width_from_the_same_seeds():
     teacher = random_teacher(4, 2, 2, seed=0)
     data = teacher_dataset(teacher, train_size=64, test_size=32, seed=0)
-    sweep = train_students(
-        data, [2, 4], [7, 8, 9], epochs=3, batch_size=16, lr=0.01, threshold=0.4
-    )
+    sweep = train_students(data, [2, 4], [7, 8, 9], epochs=3, batch_size=16, lr=0.01, threshold=0.4)
     assert [w.width for w in sweep.widths] == [2, 4] and sweep.seeds == (7, 8, 9)
     assert sweep.threshold == 0.4
     for outcome in sweep.widths:
@@ -126,12 +134,24 @@ def test_the_sweep_reports_each_width_from_the_same_seeds():
         (lambda: random_teacher(0, 3, seed=0), "input_dim"),
         (lambda: random_teacher(3, 0, seed=0), "hidden_units"),
         (lambda: random_teacher(3, 3, 1, seed=0), "num_classes"),
-        (lambda: teacher_dataset(random_teacher(3, 2, seed=0), train_size=0, test_size=1, seed=0),
-         "train_size"),
-        (lambda: teacher_dataset(random_teacher(3, 2, seed=0), train_size=5, test_size=1,
-                                 seed=0, margin=-1.0), "margin"),
-        (lambda: teacher_dataset(random_teacher(3, 2, seed=0), train_size=5, test_size=1,
-                                 seed=0, margin=1e9), "margin"),
+        (
+            lambda: teacher_dataset(
+                random_teacher(3, 2, seed=0), train_size=0, test_size=1, seed=0
+            ),
+            "train_size",
+        ),
+        (
+            lambda: teacher_dataset(
+                random_teacher(3, 2, seed=0), train_size=5, test_size=1, seed=0, margin=-1.0
+            ),
+            "margin",
+        ),
+        (
+            lambda: teacher_dataset(
+                random_teacher(3, 2, seed=0), train_size=5, test_size=1, seed=0, margin=1e9
+            ),
+            "margin",
+        ),
         (lambda: teacher_labels(torch.nn.ReLU(), torch.zeros(2, 3)), "teacher"),
     ],
 )

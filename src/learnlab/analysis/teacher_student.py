@@ -32,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,6 +87,24 @@ def random_teacher(
     inputs = torch.randn(CENTRING_INPUTS, input_dim, generator=generator)
     teacher[2].bias.sub_(teacher(inputs).mean(0))
     return teacher.requires_grad_(False).eval()
+
+
+@torch.no_grad()
+def scaled_teacher(teacher: nn.Sequential, factor: float) -> nn.Sequential:
+    """A copy of `teacher` whose logits are `factor` times its own (the output layer scaled):
+    the same labels, and a cross-entropy that falls towards 0 as `factor` grows, except on
+    inputs whose logits tie. It shows that the teacher's own architecture can reach a low loss
+    on its data, so a teacher-sized student that does not has failed to find such weights."""
+    if not isinstance(factor, numbers.Real) or not 0 < factor < float("inf"):
+        raise ConfigError(f"factor must be a finite number > 0, got {factor!r}.")
+    scaled = copy.deepcopy(teacher)
+    last = scaled[-1]
+    if not isinstance(last, nn.Linear):
+        raise ConfigError("teacher must end with a Linear layer (e.g. random_teacher()).")
+    last.weight.mul_(factor)
+    if last.bias is not None:
+        last.bias.mul_(factor)
+    return scaled
 
 
 @torch.no_grad()

@@ -11,10 +11,17 @@ each as one batched ensemble per width. The summary has, per width multiple m, `
 `median_test_loss_<m>N`; `fraction_rises_strictly` says whether the fraction rises strictly
 over the first three widths (N < 2N < 4N), the reproduction's claim.
 
-Choice of setting: d = 10, N = 4, two classes, 2,000 points, 600 epochs of Adam. With these,
-no teacher-sized student reached 100% training accuracy in 20 seeds on the teachers tried,
-while the 4N and 8N students almost all fit the training set; a short run (100 epochs) instead
-measures speed (every width is still falling), and a 2N student often ends between the two.
+Choice of setting (tried on small runs before the default was fixed; the claims are checked
+for the default seed 0 and for seed 100, another teacher, data set and seed set): d = 10,
+N = 4, two classes, 2,000 training points, 600 epochs of Adam (lr 0.01, batch 100), 32 seeds,
+threshold 0.005 on the final training cross-entropy. Teacher-sized students end around 95-98%
+training accuracy, at losses of a few 1e-2: the inputs close to the teacher's decision
+boundary are what they fail to fit, although the teacher's own weights (logits scaled by 1000,
+the same labels) have a loss below 0.005. With a margin (`margin=0.1`: inputs whose teacher
+logits are within 0.1 of a tie are redrawn) every width fits in 200 epochs, N = 4 to 16 alike:
+on this classification task the failure is about the points near the boundary, not a landscape
+that traps students everywhere. With 100 epochs the measure is mostly speed (every width is
+still falling).
 
 Resume: the recipe is one computation of a few minutes; `--resume` runs it again.
 """
@@ -65,11 +72,31 @@ def run(config: TeacherStudentWidthConfig, ctx: RunContext) -> Result:
         threshold=config.threshold,
         optimizer=config.optimizer,
     )
-    return _result(config, sweep, time.perf_counter() - start)
+    reachable = _scaled_teacher_loss(teacher, data)
+    return _result(config, sweep, reachable, time.perf_counter() - start)
 
 
-def _summary(config: TeacherStudentWidthConfig, sweep, seconds: float) -> dict[str, Any]:
+# the teacher's logits times this: a teacher-sized network's loss on the data, far below the
+# threshold (it shows that a student of the teacher's width can reach the threshold)
+TEACHER_SCALE = 1000.0
+
+
+def _scaled_teacher_loss(teacher, data) -> float:
+    import torch
+    import torch.nn.functional as F
+
+    from learnlab.analysis.teacher_student import scaled_teacher
+
+    with torch.no_grad():
+        logits = scaled_teacher(teacher, TEACHER_SCALE)(data.x_train)
+        return float(F.cross_entropy(logits, data.y_train))
+
+
+def _summary(
+    config: TeacherStudentWidthConfig, sweep, reachable: float, seconds: float
+) -> dict[str, Any]:
     summary: dict[str, Any] = {"recipe": NAME, "threshold": config.threshold}
+    summary["scaled_teacher_train_loss"] = reachable
     for m, outcome in zip(config.width_multiples, sweep.widths, strict=True):
         summary[f"fraction_{m}N"] = outcome.fraction_below
         summary[f"median_train_loss_{m}N"] = outcome.median_train_loss
@@ -126,8 +153,8 @@ def _figures(config: TeacherStudentWidthConfig, sweep) -> list[FigureSpec]:
     ]
 
 
-def _result(config: TeacherStudentWidthConfig, sweep, seconds: float) -> Result:
-    summary = _summary(config, sweep, seconds)
+def _result(config: TeacherStudentWidthConfig, sweep, reachable: float, seconds: float) -> Result:
+    summary = _summary(config, sweep, reachable, seconds)
     fractions = ", ".join(
         f"{m}N {f:.2f}" for m, f in zip(config.width_multiples, sweep.fractions(), strict=True)
     )
@@ -143,6 +170,9 @@ def _result(config: TeacherStudentWidthConfig, sweep, seconds: float) -> Result:
         f"Fraction of students with a final training loss below {config.threshold:g}: "
         f"{fractions}; it {'rises' if summary['fraction_rises_strictly'] else 'does NOT rise'} "
         f"strictly from N to 2N to 4N. {summary['seconds']:.0f} s.",
+        f"The teacher's own weights with its logits scaled by {TEACHER_SCALE:g} (the same labels) "
+        f"have a training loss of {reachable:.2e}: the teacher-sized architecture can reach "
+        "the threshold, so a teacher-sized student above it has failed to find such weights.",
     ]
     return Result(
         kind=NAME,

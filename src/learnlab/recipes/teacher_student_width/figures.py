@@ -43,6 +43,8 @@ def loss_distribution_figure(
     ax.legend(fontsize=8)
     right = fig.add_subplot(1, 2, 2)
     right.bar(positions, fractions, color="tab:blue")
+    for i, fraction in enumerate(fractions):  # a fraction of 0 has no bar: say it
+        right.text(i, fraction + 0.02, f"{fraction:.2f}", ha="center", fontsize=8)
     right.set_xticks(positions, [str(w) for w in widths])
     right.set_ylim(0, 1.05)
     right.set_xlabel("student hidden units")
