@@ -14,14 +14,23 @@ over the first three widths (N < 2N < 4N), the reproduction's claim.
 Choice of setting (tried on small runs before the default was fixed; the claims are checked
 for the default seed 0 and for seed 100, another teacher, data set and seed set): d = 10,
 N = 4, two classes, 2,000 training points, 600 epochs of Adam (lr 0.01, batch 100), 32 seeds,
-threshold 0.005 on the final training cross-entropy. Teacher-sized students end around 95-98%
-training accuracy, at losses of a few 1e-2: the inputs close to the teacher's decision
-boundary are what they fail to fit, although the teacher's own weights (logits scaled by 1000,
-the same labels) have a loss below 0.005. With a margin (`margin=0.1`: inputs whose teacher
-logits are within 0.1 of a tie are redrawn) every width fits in 200 epochs, N = 4 to 16 alike:
-on this classification task the failure is about the points near the boundary, not a landscape
-that traps students everywhere. With 100 epochs the measure is mostly speed (every width is
-still falling).
+threshold 0.005 on the final training cross-entropy. Measured (seed 0, 76 s of CPU time
+on one thread): the fraction below the threshold was 0.03, 0.72, 1.00, 1.00 for 4, 8, 16, 32
+units, median final training losses 1.3e-2, 7.3e-4, 9.1e-5, 2.5e-6; no 4-unit student reached
+100% training accuracy, all 16- and 32-unit ones did. The margin runs below suggest that the
+4-unit students fail on the inputs
+close to the teacher's decision boundary, although the teacher's own weights (logits scaled by
+1000, the same labels) have a training loss below 0.005. Test losses rise with width (0.071 to
+0.239: the wide students are more confident), test accuracy stays at 97-98%. Seed 100 (another
+teacher, data set and seed set; 63 s of CPU time): 0.00, 0.25, 0.97, 1.00.
+
+The effect depends on the setting. With a margin (`margin`: inputs whose two teacher logits
+are within it of a tie are redrawn) it disappears in our small runs (10 seeds, 200 epochs, one
+teacher each): margin 0.2 with N = 4, 0.1 with N = 8 (d = 10) and with N = 16 (d = 16), every
+teacher-sized student ended below 0.005; without a margin, N = 16 and d = 16, 6 of 10 did.
+On this classification task the failure is about the inputs near the boundary, not a
+landscape that traps students everywhere. Shorter runs (100 epochs) measure mostly speed:
+every width is still falling.
 
 Resume: the recipe is one computation of a few minutes; `--resume` runs it again.
 """
@@ -117,6 +126,7 @@ def _table(config: TeacherStudentWidthConfig, sweep) -> list[dict[str, str]]:
             "parameters": str(w.parameters),
             f"fraction below {config.threshold:g}": f"{w.fraction_below:.2f}",
             "median final train loss": f"{w.median_train_loss:.2e}",
+            "median train accuracy": percent(float(np.median(w.train_accuracy)), 2),
             "median test loss": f"{w.median_test_loss:.3f}",
             "median test accuracy": percent(float(np.median(w.test_accuracy))),
             "seeds with 100% train accuracy": str(int((w.train_accuracy == 1).sum())),

@@ -19,8 +19,8 @@ class TeacherStudentWidthConfig(RecipeConfig):
     # the students' hidden units as multiples of N; the claim reads the first three (N, 2N, 4N)
     width_multiples: list[int] = Field(default_factory=lambda: [1, 2, 4, 8], min_length=3)
     # inputs whose two largest teacher logits differ by less than this are redrawn (0: every
-    # input kept). With a margin of 0.1 every width fits (see the recipe's docstring): the
-    # teacher-sized students fail on the inputs close to the teacher's decision boundary
+    # input kept). With a margin the teacher-sized students fit too (the recipe's docstring):
+    # they fail on the inputs close to the teacher's decision boundary
     margin: float = Field(0.0, ge=0, le=1e6)
     train_size: int = Field(2000, ge=1)
     test_size: int = Field(2000, ge=1)
