@@ -6,12 +6,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from learnlab.config import RecipeConfig
+from learnlab.config import DataRecipeConfig
 
 
-class TeacherStudentWidthConfig(RecipeConfig):
+class TeacherStudentWidthConfig(DataRecipeConfig):
     """`seed` draws the teacher and the data and is the first student seed (students: seeds
-    `seed` to `seed + seeds - 1`, the same seeds at every width)."""
+    `seed` to `seed + seeds - 1`, the same seeds at every width). The data are generated, so
+    `data_root` and `download` are unused; they are accepted so that `learnlab reproduce --all
+    --set data_root=...` applies to every reproduction."""
 
     input_dim: int = Field(10, ge=1, le=10_000)
     teacher_units: int = Field(4, ge=1, le=10_000)  # N
