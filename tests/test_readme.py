@@ -37,7 +37,7 @@ FAST = {
     "learnlab runs --where test_accuracy>0.98 --sort test_accuracy": "...",
     "learnlab runs compare RUN RUN --html compare.html": "...",
     "learnlab report RUN": "...",
-    "learnlab reproduce --all": "... --quick --set seeds=1 --set limit_train=1000",
+    "learnlab reproduce --all": "... --quick --set seeds=1",
 }
 
 
