@@ -25,6 +25,7 @@ from learnlab.analysis.hessian import (
 )
 from learnlab.analysis.landscape import linear_path, loss_plane
 from learnlab.analysis.sharpness import model_sharpness
+from learnlab.analysis.teacher_student import teacher_labels, teacher_margins
 
 
 def cross_entropy(model, batch):
@@ -55,6 +56,8 @@ MODEL_ANALYSES = {
     "critical_points": lambda m, o, b: critical_points(
         m, o, b, [torch.nn.utils.parameters_to_vector(m.parameters()) * 0.5], max_iterations=5
     ),
+    "teacher_labels": lambda m, o, b: teacher_labels(m, b[0]),
+    "teacher_margins": lambda m, o, b: teacher_margins(m, b[0]),
 }
 
 

@@ -32,6 +32,8 @@ Modules (one idea each):
                     toward a target class
     landscape       the loss along a line between two parameter sets and on a plane of
                     filter-normalised directions; resumable scans, their figures
+    teacher_student data labelled by a random N-unit teacher; students of several widths
+                    from many seeds (a batched ensemble), the fraction reaching a low loss
 
 The lectures' "unintuitive properties" (adversarial examples, sharpness, loss landscapes,
 intrinsic dimension, lottery tickets, memorization) are added here as modules of this form.

@@ -44,6 +44,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.szegedy_distortion",
     "learnlab.recipes.large_batch",
     "learnlab.recipes.saddles",
+    "learnlab.recipes.teacher_student_width",
 )
 
 
