@@ -37,7 +37,7 @@ FAST = {
     "learnlab runs --where test_accuracy>0.98 --sort test_accuracy": "...",
     "learnlab runs compare RUN RUN --html compare.html": "...",
     "learnlab report RUN": "...",
-    "learnlab reproduce --all": "... --quick --set seeds=1 --set limit_train=1000",
+    "learnlab reproduce lenet5-mnist": "... --quick --set seeds=1 --set limit_train=1000",
     "learnlab analyze RUN hessian --k 3": "... --examples 100 --samples 4 --index-runs 2",
     "learnlab analyze RUN attack --eps 0.05 0.1 0.25": "... --examples 200",
     "learnlab reproduce fgsm": "... --quick",
