@@ -51,6 +51,7 @@ MODEL_ANALYSES = {
     "loss_plane": lambda m, o, b: loss_plane(m, o, b, alphas=[0, 1], betas=[-1, 1]),
     "lbfgs_attack": lambda m, o, b: lbfgs_attack(m, b[0].sigmoid(), (b[1] + 1) % 3, search_steps=2),
     "model_sharpness": lambda m, o, b: model_sharpness(m, o, b, eps=0.05, subspace=3),
+    "model_sharpness_batch_stats": lambda m, o, b: model_sharpness(m, o, b, batch_norm="batch"),
 }
 
 

@@ -23,6 +23,7 @@ Modules (one idea each):
     hutchinson      trace: Hutchinson's estimate of tr(H) with its standard error
     spectral_density  stochastic Lanczos quadrature: density, moments, the index
     sharpness       Keskar's sharpness: the loss's largest rise in a box around x, by L-BFGS-B
+    batch_norm      batch_norm_statistics: batch norm by running or by batch statistics
     embeddings      cosine neighbours, analogies, sentence vectors, linear probes of vectors
     learning_curve  a power law err(n) = a n^-b + c fitted to a learning curve's points
     adversarial     attacks and their success; gradient: fgsm, pgd (adversarial training:

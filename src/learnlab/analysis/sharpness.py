@@ -39,6 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from learnlab.analysis.batch_norm import batch_norm_statistics, check_batch_norm_mode
 from learnlab.analysis.base import flat, loss_closure, preserved_model_state, trainable
 from learnlab.io.errors import ConfigError
 from learnlab.objectives.base import Objective
@@ -177,11 +178,15 @@ def model_sharpness(
     subspace: int | None = None,
     iterations: int = 10,
     seed: int = 0,
+    batch_norm: str = "running",
 ) -> Sharpness:
     """`keskar_sharpness` of the objective on `batch` over all the model's parameters, the
-    model in eval mode (batch norm with its running statistics, no dropout); the model comes
-    back as it came."""
-    with preserved_model_state(model):
+    model in eval mode (no dropout) with batch norm normalising by its running statistics
+    (`batch_norm="running"`) or by those of `batch` (`"batch"`, as Keskar et al.'s Keras did:
+    see learnlab.analysis.batch_norm); the model comes back as it came, running buffers
+    included."""
+    check_batch_norm_mode(batch_norm)
+    with preserved_model_state(model), batch_norm_statistics(model, batch_norm):
         params = trainable(model)
         if not params:
             raise ConfigError("model: it has no parameters, so it has no sharpness.")
