@@ -39,8 +39,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from learnlab.analysis.batch_norm import batch_norm_statistics, check_batch_norm_mode
 from learnlab.analysis.base import flat, loss_closure, preserved_model_state, trainable
+from learnlab.analysis.batch_norm import batch_norm_statistics, check_batch_norm_mode
 from learnlab.io.errors import ConfigError
 from learnlab.objectives.base import Objective
 

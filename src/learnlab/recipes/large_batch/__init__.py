@@ -70,6 +70,7 @@ def run(config: LargeBatchConfig, ctx: RunContext) -> Result:
                 title=f"{NAME}: {regime}, seed {seed}",
                 notes=NOTES,
                 extra_callbacks=[stopping_rule(config)],
+                report=False,  # its curves and test results show in the recipe's page
             )
             for regime in REGIMES
         }

@@ -68,9 +68,8 @@ def measure_minima(
     figures = []
     if line:
         test = (data.test.x, data.test.y)
-        figures.append(
-            interpolation_figure_spec(interpolation(models, batch, test, config.interpolation_points))
-        )
+        curves = interpolation(models, batch, test, config.interpolation_points)
+        figures.append(interpolation_figure_spec(curves))
     summary["minima_seconds"] = time.perf_counter() - started
     return Result(
         kind="large-batch",
@@ -107,7 +106,9 @@ def _measure(
                 if mode == config.batch_norm:
                     found[sharpness_key(regime, space, eps)] = result.sharpness
         found[f"{short}_train_subset_loss_{mode}stats"] = result.loss
-    found[f"{short}_train_subset_loss"] = found[f"{short}_train_subset_loss_{config.batch_norm}stats"]
+    found[f"{short}_train_subset_loss"] = found[
+        f"{short}_train_subset_loss_{config.batch_norm}stats"
+    ]
     few = (batch[0][: config.hessian_examples], batch[1][: config.hessian_examples])
     # the configured statistics, as the sharpness compared with the paper
     with preserved_model_state(model), batch_norm_statistics(model, config.batch_norm):

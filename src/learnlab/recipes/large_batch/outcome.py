@@ -79,9 +79,7 @@ def result(
         summary=summary,
         notes=[*NOTES, _verdict(summary, ratio)],
         tables={
-            "sharpness of the training loss (mean over the seeds)": sharpness_rows(
-                config, summary
-            ),
+            "sharpness of the training loss (mean over the seeds)": sharpness_rows(config, summary),
             "each seed": seed_rows(config, seeds),
         },
         figures=[sharpness_figure_spec(config, summary), *figures],
