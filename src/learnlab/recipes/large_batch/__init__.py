@@ -17,12 +17,15 @@ seeds with the paper's numbers, the spread beside it.
 
 Batch norm. The sharpness is measured twice: with batch norm normalising by the statistics of
 the measured batch ("batch", the default, compared with the paper) and by its running
-statistics (eval mode, "running"). Keskar et al.'s released Keras code (github.com/
-keskarnitish/large-batch-training, network_zoo.py) builds every network with Keras 1's
-`BatchNormalization(mode=2)`, which "uses per-batch statistics to normalize the data during
-both testing and training"; their sharpness code was not released (its README points to
-SciPy's L-BFGS-B and a Keras pull request), so batch statistics are the most likely. With
-them a perturbation that batch norm undoes (a layer's scale or shift) does not raise the loss.
+statistics (eval mode, "running"). Keskar et al.'s released code (github.com/keskarnitish/
+large-batch-training) builds its networks (network_zoo.py: the CIFAR networks C1 to C4; F1
+is not in it) with Keras 1's `BatchNormalization(mode=2)`, which "uses per-batch statistics
+to normalize the data during both testing and training", and its PyTorch version evaluates
+the parametric plot with the model left in train mode; their sharpness code was not released
+(the README points to SciPy's L-BFGS-B and a Keras pull request), so batch statistics are the
+most likely. With them a perturbation that batch norm undoes (a layer's scale or shift) does
+not raise the loss. The test accuracy and the line through the two solutions are evaluated
+with the running statistics (eval mode), as learnlab evaluates every model.
 
 Parts, for each seed s: `small-batch-seed-s` and `large-batch-seed-s` are `learnlab train`
 runs (checkpointed; `--resume` keeps finished ones and continues an unfinished one),
