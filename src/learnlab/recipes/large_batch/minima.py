@@ -105,6 +105,9 @@ def _measure(
                 found[sharpness_key(regime, space, eps, mode)] = result.sharpness
                 if mode == config.batch_norm:
                     found[sharpness_key(regime, space, eps)] = result.sharpness
+                    # few evaluations: L-BFGS-B stopped early (a lower bound far from the max)
+                    evaluations = f"{short}_evaluations_{space}_{eps_label(eps)}"
+                    found[evaluations] = result.evaluations
         found[f"{short}_train_subset_loss_{mode}stats"] = result.loss
     found[f"{short}_train_subset_loss"] = found[
         f"{short}_train_subset_loss_{config.batch_norm}stats"
