@@ -252,3 +252,22 @@ def test_the_two_batch_norm_modes_give_different_losses_and_a_bad_mode_is_refuse
     assert running.loss != pytest.approx(batch.loss)
     with pytest.raises(ConfigError, match="batch_norm"):
         model_sharpness(model, objective, (x, y), batch_norm="train")
+
+
+def test_a_search_started_at_x_follows_the_gradient_and_at_an_exact_minimum_stays():
+    generator = torch.Generator().manual_seed(3)
+    h = torch.rand(6, generator=generator, dtype=torch.float64) + 0.5
+    x = torch.randn(6, generator=generator, dtype=torch.float64)
+    b = 0.05 * (x.abs() + 1)
+    # away from the minimum (gradient h * x - g != 0): the vertex oracle from x as from a
+    # random point
+    sloped = quadratic(torch.diag(h), 3 * h, 1.0)
+    p = at(x)
+    centre = keskar_sharpness(lambda: sloped(p), [p], eps=0.05, start="centre")
+    assert centre.sharpness == pytest.approx(closed_form(sloped, x, b), rel=1e-9)
+    # at an exact minimum the gradient is zero: from x the search never moves
+    minimum = quadratic(torch.diag(h), -h * x, 10.0)
+    assert keskar_sharpness(lambda: minimum(p), [p], eps=0.05, start="centre").sharpness == 0
+    assert keskar_sharpness(lambda: minimum(p), [p], eps=0.05).sharpness > 0
+    with pytest.raises(ConfigError, match="start"):
+        keskar_sharpness(lambda: minimum(p), [p], start="middle")

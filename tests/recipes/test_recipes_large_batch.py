@@ -56,6 +56,7 @@ def quick(data_root, **overrides) -> dict:
 def test_the_defaults_are_the_papers_f1_with_adam_at_256_and_ten_percent():
     config = LargeBatchConfig()
     assert (config.eps, config.subspace, config.iterations) == ([1e-3, 5e-4], 100, 10)
+    assert config.search_start == "centre"
     assert large_batch_size(config) == 6000
     assert (config.batch_norm, config.seeds, config.patience, config.min_improvement) == (
         "batch",
@@ -88,6 +89,7 @@ def test_the_defaults_are_the_papers_f1_with_adam_at_256_and_ten_percent():
         ({"iterations": 0}, "iterations"),
         ({"large_batch_fraction": 1.5}, "large_batch_fraction"),
         ({"batch_norm": "train"}, "batch_norm"),
+        ({"search_start": "middle"}, "search_start"),
         ({"seeds": 0}, "seeds"),
         ({"patience": 0}, "patience"),
         ({"min_improvement": -0.1}, "min_improvement"),

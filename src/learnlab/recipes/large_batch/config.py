@@ -46,6 +46,10 @@ class LargeBatchConfig(DataRecipeConfig):
     # did, or "running", the running statistics of eval mode
     batch_norm: Literal["batch", "running"] = "batch"
     iterations: int = Field(10, ge=1, le=1000)  # of L-BFGS-B, as the paper's
+    # where L-BFGS-B starts: at the solution x ("centre"; the paper does not say) or at a
+    # random point of the box ("random"), from which 10 iterations found almost no rise with
+    # batch statistics (learnlab.analysis.sharpness)
+    search_start: Literal["centre", "random"] = "centre"
     # the top Hessian eigenvalue, on the first examples of the sharpness subset
     hessian_examples: int = Field(1000, ge=1)
     # the 1-D plot f((1 - a) x_SB + a x_LB) for a in [-1, 2] (Keskar et al.'s figure 3)

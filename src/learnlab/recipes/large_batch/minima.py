@@ -101,6 +101,7 @@ def _measure(
                     iterations=config.iterations,
                     seed=seed,
                     batch_norm=mode,
+                    start=config.search_start,
                 )
                 found[sharpness_key(regime, space, eps, mode)] = result.sharpness
                 if mode == config.batch_norm:
