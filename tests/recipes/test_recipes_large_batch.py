@@ -198,8 +198,8 @@ def test_the_large_batch_minimum_is_at_least_five_times_sharper(tmp_path, data_r
     assert main(argv) == 0
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["sharpness_ratio_full_eps1e-03"] >= TARGET_RATIO, summary
-    # the other target, a lower large-batch test accuracy, is reported but not asserted (the
-    # paper's gap, 0.22 points, is within what a few seeds move)
+    # the other target, a lower large-batch test accuracy, is reported but not asserted: the
+    # run of 2026-12-06 missed it (98.38% against 98.15%, the means of 2 seeds)
     assert summary["large_batch_less_accurate"] == (
         summary["lb_test_accuracy"] < summary["sb_test_accuracy"]
     )
