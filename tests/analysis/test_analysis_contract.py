@@ -58,6 +58,7 @@ MODEL_ANALYSES = {
     ),
     "teacher_labels": lambda m, o, b: teacher_labels(m, b[0]),
     "teacher_margins": lambda m, o, b: teacher_margins(m, b[0]),
+    "model_sharpness_batch_stats": lambda m, o, b: model_sharpness(m, o, b, batch_norm="batch"),
 }
 
 

@@ -184,3 +184,90 @@ def test_bad_closures_and_params_are_config_errors():
         keskar_sharpness(lambda: (x**2).sum(), [x.detach()])
     with pytest.raises(ConfigError, match="model"):
         model_sharpness(nn.ReLU(), lambda m, b: (m(b).sum(), {}), torch.ones(2))
+
+
+# -- batch norm: running statistics or the batch's ----------------------------------------------
+
+
+def normalised_net() -> nn.Sequential:
+    """Linear -> BatchNorm1d -> ReLU -> Linear in float64, with running statistics far from any
+    batch's (as after training on other data)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2)).double()
+    model[1].running_mean.fill_(0.7)
+    model[1].running_var.fill_(2.5)
+    model[1].num_batches_tracked.fill_(11)
+    return model.train()  # it comes in train mode: the analysis must not leave it in eval
+
+
+def functional_loss(model: nn.Sequential, x: torch.Tensor, y: torch.Tensor, training: bool):
+    """The oracle: the same network written out with F.batch_norm, no module modes involved."""
+    norm = model[1]
+    h = F.batch_norm(
+        model[0](x),
+        None if training else norm.running_mean.clone(),
+        None if training else norm.running_var.clone(),
+        norm.weight,
+        norm.bias,
+        training=training,
+        eps=norm.eps,
+    )
+    return F.cross_entropy(model[3](F.relu(h)), y)
+
+
+@pytest.mark.parametrize("mode", ["running", "batch"])
+def test_batch_norm_by_running_or_batch_statistics_matches_the_written_out_network(mode):
+    model = normalised_net()
+    generator = torch.Generator().manual_seed(1)
+    x = torch.randn(16, 3, generator=generator, dtype=torch.float64)
+    y = torch.randint(0, 2, (16,), generator=generator)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+
+    def objective(m, batch):
+        return F.cross_entropy(m(batch[0]), batch[1]), {}
+
+    found = model_sharpness(model, objective, (x, y), eps=0.05, batch_norm=mode)
+    params = list(model.parameters())
+    oracle = keskar_sharpness(
+        lambda: functional_loss(model, x, y, training=mode == "batch"), params, eps=0.05
+    )
+    assert found.loss == pytest.approx(oracle.loss, rel=1e-12)
+    assert found.sharpness == pytest.approx(oracle.sharpness, rel=1e-9)
+    # the running buffers and the modes come back bit for bit, though "batch" updated them
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before[key]), key
+    assert all(m.training for m in model.modules())
+
+
+def test_the_two_batch_norm_modes_give_different_losses_and_a_bad_mode_is_refused():
+    model = normalised_net()
+    x = torch.randn(16, 3, dtype=torch.float64)
+    y = torch.randint(0, 2, (16,))
+
+    def objective(m, batch):
+        return F.cross_entropy(m(batch[0]), batch[1]), {}
+
+    running = model_sharpness(model, objective, (x, y), eps=0.05, batch_norm="running")
+    batch = model_sharpness(model, objective, (x, y), eps=0.05, batch_norm="batch")
+    assert running.loss != pytest.approx(batch.loss)
+    with pytest.raises(ConfigError, match="batch_norm"):
+        model_sharpness(model, objective, (x, y), batch_norm="train")
+
+
+def test_a_search_started_at_x_follows_the_gradient_and_at_an_exact_minimum_stays():
+    generator = torch.Generator().manual_seed(3)
+    h = torch.rand(6, generator=generator, dtype=torch.float64) + 0.5
+    x = torch.randn(6, generator=generator, dtype=torch.float64)
+    b = 0.05 * (x.abs() + 1)
+    # away from the minimum (gradient h * x - g != 0): the vertex oracle from x as from a
+    # random point
+    sloped = quadratic(torch.diag(h), 3 * h, 1.0)
+    p = at(x)
+    centre = keskar_sharpness(lambda: sloped(p), [p], eps=0.05, start="centre")
+    assert centre.sharpness == pytest.approx(closed_form(sloped, x, b), rel=1e-9)
+    # at an exact minimum the gradient is zero: from x the search never moves
+    minimum = quadratic(torch.diag(h), -h * x, 10.0)
+    assert keskar_sharpness(lambda: minimum(p), [p], eps=0.05, start="centre").sharpness == 0
+    assert keskar_sharpness(lambda: minimum(p), [p], eps=0.05).sharpness > 0
+    with pytest.raises(ConfigError, match="start"):
+        keskar_sharpness(lambda: minimum(p), [p], start="middle")

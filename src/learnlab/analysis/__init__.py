@@ -25,6 +25,7 @@ Modules (one idea each):
     sharpness       Keskar's sharpness: the loss's largest rise in a box around x, by L-BFGS-B
                     eigenvalues by Lanczos (SciPy's eigsh on the product)
     critical_points critical points from many starts (minimising |grad L|^2), their index
+    batch_norm      batch_norm_statistics: batch norm by running or by batch statistics
     embeddings      cosine neighbours, analogies, sentence vectors, linear probes of vectors
     learning_curve  a power law err(n) = a n^-b + c fitted to a learning curve's points
     adversarial     attacks and their success; gradient: fgsm, pgd (adversarial training:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from learnlab.config import DataRecipeConfig, TrainConfig
 
@@ -23,17 +24,32 @@ class LargeBatchConfig(DataRecipeConfig):
     small_batch: int = Field(256, ge=1)
     # the large batch as a fraction of the training set: the paper's 10%
     large_batch_fraction: float = Field(0.1, gt=0, le=1)
-    # fewer epochs than the paper's "until the loss stopped improving", for the time limit;
-    # the large batch takes 10 steps an epoch, so it gets more epochs
-    small_batch_epochs: int = Field(10, ge=1, le=1000)
-    large_batch_epochs: int = Field(30, ge=1, le=1000)
+    # the paper trains "until the loss function ceased to improve": here until the epoch's
+    # training loss has not fallen below (1 - min_improvement) times its best for `patience`
+    # epochs in a row, or at most these many epochs (the time limit; the large batch takes
+    # 10 steps an epoch, so it may take more epochs)
+    small_batch_epochs: int = Field(20, ge=1, le=1000)
+    large_batch_epochs: int = Field(40, ge=1, le=1000)
+    patience: int = Field(3, ge=1, le=1000)
+    min_improvement: float = Field(1e-3, ge=0, lt=1)
+    # training runs per regime, seeds `seed`, `seed + 1`, ... (the paper: 5); the table
+    # reports their mean and spread
+    seeds: int = Field(2, ge=1, le=100)
     lr: float = Field(1e-3, gt=0, le=1)  # Adam's default, as in the paper's Keras
     limit_train: int | None = Field(None, ge=2)
     # the training loss whose sharpness is measured: a fixed random subset of the training set
     sharpness_examples: int = Field(5000, ge=1)
     eps: list[float] = Field(default_factory=lambda: [1e-3, 5e-4], min_length=1)
     subspace: int = Field(100, ge=1)  # the random subspace's dimension p, as the paper's
+    # the batch-norm statistics of the sharpness compared with the paper's (both are measured):
+    # "batch", those of the measured batch as the paper's Keras 1 BatchNormalization(mode=2)
+    # did, or "running", the running statistics of eval mode
+    batch_norm: Literal["batch", "running"] = "batch"
     iterations: int = Field(10, ge=1, le=1000)  # of L-BFGS-B, as the paper's
+    # where L-BFGS-B starts: at the solution x ("centre"; the paper does not say) or at a
+    # random point of the box ("random"), from which 10 iterations found almost no rise with
+    # batch statistics (learnlab.analysis.sharpness)
+    search_start: Literal["centre", "random"] = "centre"
     # the top Hessian eigenvalue, on the first examples of the sharpness subset
     hessian_examples: int = Field(1000, ge=1)
     # the 1-D plot f((1 - a) x_SB + a x_LB) for a in [-1, 2] (Keskar et al.'s figure 3)
@@ -49,6 +65,20 @@ class LargeBatchConfig(DataRecipeConfig):
             )
         return v
 
+    @model_validator(mode="after")
+    def _seeds_fit(self) -> LargeBatchConfig:
+        if self.seed + self.seeds > 2**63:
+            raise ValueError(
+                f"seeds {self.seed} to {self.seed + self.seeds - 1} go past the largest seed "
+                "(2**63 - 1); choose a smaller seed."
+            )
+        return self
+
+    def seed_list(self) -> list[int]:
+        from learnlab.recipes.seeds import seed_values
+
+        return seed_values(self.seed, self.seeds)
+
 
 def train_examples(config: LargeBatchConfig) -> int:
     return min(config.limit_train or MNIST_TRAIN_EXAMPLES, MNIST_TRAIN_EXAMPLES)
@@ -59,9 +89,10 @@ def large_batch_size(config: LargeBatchConfig) -> int:
     return max(1, round(config.large_batch_fraction * train_examples(config)))
 
 
-def train_config(config: LargeBatchConfig, regime: str) -> TrainConfig:
-    """The `learnlab train` run of one regime: F1 with Adam at a constant learning rate, the
-    same seed (so the same initial weights) for both, no validation split."""
+def train_config(config: LargeBatchConfig, regime: str, seed: int | None = None) -> TrainConfig:
+    """The `learnlab train` run of one regime and seed (default: the first): F1 with Adam at
+    a constant learning rate, the same seed (so the same initial weights) for both regimes,
+    no validation split; `epochs` is the most it may train (see `stopping_rule`)."""
     small = regime == "small-batch"
     return TrainConfig(
         dataset="mnist",
@@ -77,11 +108,20 @@ def train_config(config: LargeBatchConfig, regime: str) -> TrainConfig:
         schedule="constant",
         epochs=config.small_batch_epochs if small else config.large_batch_epochs,
         batch_size=config.small_batch if small else large_batch_size(config),
-        seed=config.seed,
+        seed=config.seed if seed is None else seed,
         val_fraction=0.0,
         limit_train=config.limit_train,
         data_root=config.data_root,
         download=config.download,
         progress=config.progress,
         baselines=False,
+    )
+
+
+def stopping_rule(config: LargeBatchConfig):
+    """The callback that ends a run when its training loss has ceased to improve."""
+    from learnlab.train.callbacks import EarlyStopping
+
+    return EarlyStopping(
+        "train_loss", patience=config.patience, relative_delta=config.min_improvement
     )

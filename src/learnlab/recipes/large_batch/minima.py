@@ -1,6 +1,7 @@
-"""The part that measures the two trained minima: Keskar's sharpness of the training loss
-(full space and a random subspace, each eps), the top Hessian eigenvalue, and the loss along
-the line through the small-batch and the large-batch solutions (the paper's figure 3)."""
+"""The part that measures one seed's two trained minima: Keskar's sharpness of the training
+loss (full space and a random subspace, each eps, with batch norm by batch and by running
+statistics), the top Hessian eigenvalue, and for the first seed the loss along the line
+through the small-batch and the large-batch solutions (the paper's figure 3)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from learnlab.analysis.batch_norm import BATCH_NORM_MODES
 from learnlab.recipes.large_batch.config import REGIMES, LargeBatchConfig, train_config
 from learnlab.result import FigureSpec, Result
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 SHORT = {"small-batch": "sb", "large-batch": "lb"}
+SPACES = ("full", "subspace")
 
 
 def eps_label(eps: float) -> str:
@@ -25,96 +28,140 @@ def eps_label(eps: float) -> str:
     return f"eps{eps:.0e}"
 
 
-def sharpness_key(regime: str, space: str, eps: float) -> str:
-    return f"{SHORT[regime]}_sharpness_{space}_{eps_label(eps)}"
+def sharpness_key(regime: str, space: str, eps: float, batch_norm: str | None = None) -> str:
+    """The summary key of a sharpness; without `batch_norm`, that of the configured statistics
+    (the one compared with the paper), else e.g. `..._eps1e-03_runningstats`."""
+    key = f"{SHORT[regime]}_sharpness_{space}_{eps_label(eps)}"
+    return key if batch_norm is None else f"{key}_{batch_norm}stats"
+
+
+def training_subset(config: LargeBatchConfig, data) -> tuple[torch.Tensor, torch.Tensor]:
+    """The fixed random subset of the training set whose loss is measured (the same for every
+    seed, so the seeds differ only in their training)."""
+    count = min(config.sharpness_examples, len(data.train))
+    chosen = torch.randperm(len(data.train), generator=torch.Generator().manual_seed(config.seed))
+    return data.train.x[chosen[:count]], data.train.y[chosen[:count]]
 
 
 def measure_minima(
-    config: LargeBatchConfig, model_dirs: dict[str, Path], console: Console
+    config: LargeBatchConfig,
+    model_dirs: dict[str, Path],
+    seed: int,
+    console: Console,
+    line: bool = False,
 ) -> Result:
-    """Load both trained models (from their parts' directories, so --resume needs no
-    retraining) and measure them on the same fixed subset of the training set."""
+    """Load one seed's two trained models (from their parts' directories, so --resume needs
+    no retraining) and measure them on the fixed training subset; `line`: also the loss along
+    the line through them."""
     from learnlab.models.saved import load_model
     from learnlab.objectives.supervised import CrossEntropy
     from learnlab.pipeline.train_job import prepare_data
 
     started = time.perf_counter()
     data = prepare_data(train_config(config, "small-batch"))
-    count = min(config.sharpness_examples, len(data.train))
-    chosen = torch.randperm(len(data.train), generator=torch.Generator().manual_seed(config.seed))
-    batch = (data.train.x[chosen[:count]], data.train.y[chosen[:count]])
+    batch = training_subset(config, data)
     models = {regime: load_model(model_dirs[regime]) for regime in REGIMES}
-    summary: dict[str, Any] = {"sharpness_examples": count}
+    summary: dict[str, Any] = {"sharpness_examples": len(batch[1])}
     for regime, model in models.items():
-        console.print(f"large-batch: measuring the {regime} minimum")
-        summary.update(_measure(config, regime, model, CrossEntropy(), batch))
-    line = interpolation(models, batch, (data.test.x, data.test.y), config.interpolation_points)
+        console.print(f"large-batch: measuring the {regime} minimum of seed {seed}")
+        summary.update(_measure(config, regime, model, CrossEntropy(), batch, seed))
+    figures = []
+    if line:
+        test = (data.test.x, data.test.y)
+        curves = interpolation(models, batch, test, config.interpolation_points)
+        figures.append(interpolation_figure_spec(curves))
     summary["minima_seconds"] = time.perf_counter() - started
     return Result(
         kind="large-batch",
-        title="large-batch: sharpness of the small-batch and large-batch minima",
+        title=f"large-batch: sharpness of the small-batch and large-batch minima, seed {seed}",
         summary=summary,
-        tables={"sharpness of the training loss": sharpness_rows(config, summary)},
-        figures=[interpolation_figure_spec(line)],
+        figures=figures,
         config=config.model_dump(mode="json"),
     )
 
 
 def _measure(
-    config: LargeBatchConfig, regime: str, model: nn.Module, objective, batch
+    config: LargeBatchConfig, regime: str, model: nn.Module, objective, batch, seed: int
 ) -> dict[str, Any]:
     from learnlab.analysis.base import loss_closure, preserved_model_state
+    from learnlab.analysis.batch_norm import batch_norm_statistics
     from learnlab.analysis.hessian import top_eigenvalues
     from learnlab.analysis.sharpness import model_sharpness
 
-    found: dict[str, Any] = {}
-    for eps in config.eps:
-        for space, subspace in (("full", None), ("subspace", config.subspace)):
-            result = model_sharpness(
-                model,
-                objective,
-                batch,
-                eps=eps,
-                subspace=subspace,
-                iterations=config.iterations,
-                seed=config.seed,
-            )
-            found[sharpness_key(regime, space, eps)] = result.sharpness
-            found[f"{SHORT[regime]}_evaluations_{space}_{eps_label(eps)}"] = result.evaluations
-            found[f"{SHORT[regime]}_train_subset_loss"] = result.loss
+    short, found = SHORT[regime], {}
+    for mode in BATCH_NORM_MODES:
+        for eps in config.eps:
+            for space in SPACES:
+                result = model_sharpness(
+                    model,
+                    objective,
+                    batch,
+                    eps=eps,
+                    subspace=None if space == "full" else config.subspace,
+                    iterations=config.iterations,
+                    seed=seed,
+                    batch_norm=mode,
+                    start=config.search_start,
+                )
+                found[sharpness_key(regime, space, eps, mode)] = result.sharpness
+                if mode == config.batch_norm:
+                    found[sharpness_key(regime, space, eps)] = result.sharpness
+                    # few evaluations: L-BFGS-B stopped early (a lower bound far from the max)
+                    evaluations = f"{short}_evaluations_{space}_{eps_label(eps)}"
+                    found[evaluations] = result.evaluations
+        found[f"{short}_train_subset_loss_{mode}stats"] = result.loss
+    found[f"{short}_train_subset_loss"] = found[
+        f"{short}_train_subset_loss_{config.batch_norm}stats"
+    ]
     few = (batch[0][: config.hessian_examples], batch[1][: config.hessian_examples])
-    with preserved_model_state(model):  # eval mode: the running statistics, as above
+    # the configured statistics, as the sharpness compared with the paper
+    with preserved_model_state(model), batch_norm_statistics(model, config.batch_norm):
         closure = loss_closure(model, objective, few)
-        top = top_eigenvalues(closure, list(model.parameters()), 1, steps=20, seed=config.seed)
-    found[f"{SHORT[regime]}_top_hessian_eigenvalue"] = float(top[0])
+        top = top_eigenvalues(closure, list(model.parameters()), 1, steps=20, seed=seed)
+    found[f"{short}_top_hessian_eigenvalue"] = float(top[0])
     return found
 
 
 def sharpness_rows(config: LargeBatchConfig, summary: dict[str, Any]) -> list[dict[str, str]]:
+    """The mean sharpness over the seeds (with the standard deviation from two seeds on) for
+    each batch-norm statistics, space and eps; the configured statistics first."""
+    modes = sorted(BATCH_NORM_MODES, key=lambda mode: mode != config.batch_norm)
     rows = []
-    for space in ("full", "subspace"):
-        for eps in config.eps:
-            small = summary[sharpness_key("small-batch", space, eps)]
-            large = summary[sharpness_key("large-batch", space, eps)]
-            rows.append(
-                {
-                    "space": "full" if space == "full" else f"random {config.subspace}-d",
-                    "eps": f"{eps:g}",
-                    "small batch": f"{small:.3g}",
-                    "large batch": f"{large:.3g}",
-                    "large / small": f"{large / small:.1f}" if small > 0 else "inf",
-                }
-            )
+    for mode in modes:
+        for space in SPACES:
+            for eps in config.eps:
+                small = sharpness_key("small-batch", space, eps, mode)
+                large = sharpness_key("large-batch", space, eps, mode)
+                rows.append(
+                    {
+                        "batch norm": f"{mode} statistics",
+                        "space": "full" if space == "full" else f"random {config.subspace}-d",
+                        "eps": f"{eps:g}",
+                        "small batch": _with_std(summary, small),
+                        "large batch": _with_std(summary, large),
+                        "large / small": _ratio(summary[large], summary[small]),
+                    }
+                )
     rows.append(
         {
+            "batch norm": f"{config.batch_norm} statistics",
             "space": "top Hessian eigenvalue",
             "eps": "",
-            "small batch": f"{summary['sb_top_hessian_eigenvalue']:.3g}",
-            "large batch": f"{summary['lb_top_hessian_eigenvalue']:.3g}",
+            "small batch": _with_std(summary, "sb_top_hessian_eigenvalue"),
+            "large batch": _with_std(summary, "lb_top_hessian_eigenvalue"),
             "large / small": "",
         }
     )
     return rows
+
+
+def _with_std(summary: dict[str, Any], key: str) -> str:
+    std = summary.get(f"{key}_std")
+    return f"{summary[key]:.3g}" + ("" if std is None else f" ± {std:.2g}")
+
+
+def _ratio(large: float, small: float) -> str:
+    return f"{large / small:.1f}" if small > 0 else "inf"
 
 
 def _interpolated(models: dict[str, nn.Module], alpha: float) -> nn.Module:
