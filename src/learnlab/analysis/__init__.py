@@ -23,7 +23,6 @@ Modules (one idea each):
     hutchinson      trace: Hutchinson's estimate of tr(H) with its standard error
     spectral_density  stochastic Lanczos quadrature: density, moments, the index
     sharpness       Keskar's sharpness: the loss's largest rise in a box around x, by L-BFGS-B
-                    eigenvalues by Lanczos (SciPy's eigsh on the product)
     critical_points critical points from many starts (minimising |grad L|^2), their index
     batch_norm      batch_norm_statistics: batch norm by running or by batch statistics
     embeddings      cosine neighbours, analogies, sentence vectors, linear probes of vectors
