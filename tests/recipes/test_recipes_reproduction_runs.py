@@ -38,8 +38,9 @@ def test_the_page_from_finished_runs_has_their_tables_commands_and_times(
     text = page.read_text()
     sections = text.split("## lenet5-mnist")[1:]
     assert len(sections) == 2  # in the order given
-    assert "`learnlab reproduce lenet5-mnist --quick --set seeds=1 --set limit_train=256`" in (
-        sections[0]
+    assert (
+        "`learnlab reproduce lenet5-mnist --quick --set seeds=1 --set limit_train=256`"
+        in (sections[0])
     )
     assert "`learnlab reproduce lenet5-mnist --quick --set limit_train=256`" in sections[1]
     for section, run_dir in zip(sections, (first, second), strict=True):
