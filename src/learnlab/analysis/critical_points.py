@@ -39,6 +39,7 @@ from torch import nn
 
 from learnlab.analysis.base import flat, loss_closure, preserved_model_state, trainable
 from learnlab.analysis.hessian import dense_hessian
+from learnlab.analysis.hessian_operator import checked_loss
 from learnlab.io.errors import ConfigError
 from learnlab.objectives.base import Objective
 
@@ -85,28 +86,12 @@ def index_of(eigenvalues: np.ndarray | torch.Tensor, zero: float = ZERO_EIGENVAL
     return float(np.mean(values < -zero * scale))
 
 
-def checked_loss(loss: Callable[[], torch.Tensor]) -> torch.Tensor:
-    """`loss()`, refused unless it is a scalar that depends on the parameters."""
-    value = loss()
-    if not isinstance(value, torch.Tensor) or value.numel() != 1:
-        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
-        raise ConfigError(
-            f"objective must return a scalar loss; got {shape}. Reduce it (e.g. .mean())."
-        )
-    if not value.requires_grad:
-        raise ConfigError(
-            "objective returned a loss that needs no gradient (computed without the model's "
-            "parameters, or under torch.no_grad()); it must depend on the parameters."
-        )
-    return value.reshape(())
-
-
 def gradient_norm_objective(
     loss: Callable[[], torch.Tensor], params: Sequence[torch.Tensor]
 ) -> tuple[float, torch.Tensor]:
     """q = |grad L|^2 / 2 at the current parameters and its gradient H grad L (flat), by one
     double backward pass."""
-    grads = torch.autograd.grad(checked_loss(loss), params, create_graph=True)
+    grads = torch.autograd.grad(checked_loss(loss, "objective"), params, create_graph=True)
     half_square = 0.5 * sum((g * g).sum() for g in grads)
     if not half_square.requires_grad:  # L linear in the parameters: H = 0
         return float(half_square), torch.zeros(sum(p.numel() for p in params), dtype=torch.float64)
@@ -195,7 +180,7 @@ def newton_refine(
 
 
 def _gradient(loss: Callable[[], torch.Tensor], params: Sequence[torch.Tensor]) -> torch.Tensor:
-    return flat(torch.autograd.grad(checked_loss(loss), params)).detach()
+    return flat(torch.autograd.grad(checked_loss(loss, "objective"), params)).detach()
 
 
 def _stop_below(target: float) -> Callable[[Any], None]:

@@ -48,22 +48,22 @@ def checked_params(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
     return listed
 
 
-def checked_loss(closure: Closure) -> torch.Tensor:
+def checked_loss(closure: Closure, what: str = "closure") -> torch.Tensor:
     """The closure's loss with gradient tracking on; a ConfigError unless it is a scalar tensor
-    that needs a gradient."""
+    that needs a gradient. `what` names the argument the loss came from in the message."""
     if not callable(closure):
-        raise ConfigError(f"closure must be a function of no arguments, not {type(closure)}.")
+        raise ConfigError(f"{what} must be a function of no arguments, not {type(closure)}.")
     with torch.enable_grad():
         loss = closure()
     if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
         shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
         raise ConfigError(
-            f"closure returned {shape}, not a scalar loss: reduce it (e.g. .mean()) so the "
-            "closure returns one number, as torch.optim.LBFGS's closure does."
+            f"{what} returned {shape}, not a scalar loss: reduce it (e.g. .mean()) so that it "
+            "gives one number, as torch.optim.LBFGS's closure does."
         )
     if not loss.requires_grad:
         raise ConfigError(
-            "closure returned a loss that needs no grad (computed under torch.no_grad, or "
+            f"{what} returned a loss that needs no gradient (computed under torch.no_grad, or "
             "from detached tensors): compute it from the parameters with gradients on."
         )
     return loss.reshape(())
