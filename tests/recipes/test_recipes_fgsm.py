@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from learnlab.cli import main
 from learnlab.recipes import get_recipe
@@ -17,17 +16,7 @@ from learnlab.recipes.reproduce import TABLE_NAME
 NAME = "fgsm"
 
 
-@pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path / "runs"))
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
 def reproduce(run_dir, data_root, *flags: str) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from learnlab import config as cfg
 from learnlab.analysis.landscape import barrier_height, largest_rise
@@ -23,13 +22,7 @@ NAME = "interpolation"
 TIMING = ("train_seconds", "scan_seconds")
 
 
-@pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path / "runs"))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
 def quick(data_root, **overrides) -> dict:

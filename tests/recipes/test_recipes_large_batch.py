@@ -30,17 +30,7 @@ from learnlab.recipes.runner import run_recipe, saved_config
 NAME = "large-batch"
 
 
-@pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path / "runs"))
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
 def quick(data_root, **overrides) -> dict:

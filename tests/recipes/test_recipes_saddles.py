@@ -26,13 +26,7 @@ from learnlab.recipes.saddles.search import mnist_inputs, sgd_starts
 NAME = "saddles"
 
 
-@pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path / "runs"))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
 def quick(data_root, **overrides) -> dict:

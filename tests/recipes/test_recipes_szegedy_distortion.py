@@ -19,17 +19,7 @@ from learnlab.recipes.szegedy_distortion.reproduction import PAPER_TABLE_1
 NAME = "szegedy-distortion"
 
 
-@pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path / "runs"))
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
 def test_the_claims_are_table_1s_distortions():

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from learnlab import config as cfg
 from learnlab.cli import main
@@ -22,17 +21,7 @@ from learnlab.recipes.teacher_student_width.reproduction import (
 NAME = "teacher-student-width"
 
 
-@pytest.fixture(autouse=True)
-def isolated_runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path / "runs"))
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
 def test_defaults_are_n_2n_4n_8n_students_from_twenty_seeds():
