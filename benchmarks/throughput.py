@@ -323,7 +323,7 @@ def target_lines(results: list[dict]) -> list[str]:
             return text
         # strictly: a ratio of 0.949 misses a target of 0.95, whatever it rounds to
         met = [name for name, value in (("medians", medians), ("paired", paired)) if value >= goal]
-        verdict = {2: "met", 1: f"met by the {met[0]} ratio only", 0: "missed"}[len(met)]
+        verdict = "met" if len(met) == 2 else f"met by the {met[0]} ratio only" if met else "missed"
         return f"{text}: {verdict}"
 
     lines = []
