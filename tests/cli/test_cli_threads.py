@@ -87,7 +87,7 @@ def test_a_bad_thread_count_exits_2(value, tmp_path, capsys):
     for args in (["--threads", value], ["--set", f"threads={value}"]):
         assert main(QUICK + args + ["--run-dir", str(tmp_path / "r")]) == 2
         err = capsys.readouterr().err
-        assert "threads: use \"auto\" or a whole number of threads from 1" in err, err
+        assert 'threads: use "auto" or a whole number of threads from 1' in err, err
         assert "Traceback" not in err and not (tmp_path / "r").exists()
 
 
@@ -191,4 +191,4 @@ def test_doctor_and_search_take_threads_too(tmp_path, capsys, monkeypatch):
     example = Path(__file__).resolve().parents[2] / "docs/examples/search/digits.toml"
     search = ["search", "--config", str(example)]
     assert main(search + ["--threads", "many"]) == 2
-    assert "threads: use \"auto\"" in capsys.readouterr().err
+    assert 'threads: use "auto"' in capsys.readouterr().err

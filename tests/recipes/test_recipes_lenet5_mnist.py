@@ -72,9 +72,7 @@ def test_bad_settings_are_config_errors(data, match):
         cfg.validate(Lenet5MnistConfig, data)
 
 
-def test_settings_the_recipe_cannot_run_are_refused_before_anything_is_written(
-    tmp_path, capsys
-):
+def test_settings_the_recipe_cannot_run_are_refused_before_anything_is_written(tmp_path, capsys):
     for settings in ({"activation": "gelu"}, {"pool": "lp"}, {"seed": 2**63 - 1, "seeds": 2}):
         with pytest.raises(ConfigError, match="activation|pool|seeds"):
             run_recipe(NAME, settings, run_dir=tmp_path / "x")

@@ -1,9 +1,9 @@
 """Reproductions: the paper-vs-measured table (the mean over seeds, their spread), which
 settings change the paper's setup (another seed does not), the registry's reproductions,
-`learnlab reproduce --all --quick` writing a reproductions page and the table into the run's
+`learnlab reproduce NAME NAME --quick` writing a reproductions page and the table into the run's
 report, and lenet5-mnist's seeds as parts that --resume keeps. The claim itself (the mean test
 error of the default seeds within the tolerance of the paper's 0.95%, within the time limit)
-is the slow test (`make test-slow`)."""
+and `reproduce --all --quick` are slow tests (`make test-slow`)."""
 
 from __future__ import annotations
 
@@ -176,50 +176,82 @@ def test_lenet5_mnist_is_registered_with_the_papers_number():
     )
 
 
-def test_reproduce_all_quick_writes_the_page_and_the_runs_report(tmp_path, data_root, capsys):
-    page = tmp_path / "docs" / "reproductions.md"
-    argv = ["reproduce", "--all", "--quick", "--page", str(page)]
+def _quick_reproduce(argv: list[str], data_root, page) -> list[str]:
+    argv = ["reproduce", *argv, "--quick", "--page", str(page)]
     for assignment in (f"data_root={json.dumps(str(data_root))}", "download=false"):
         argv += ["--set", assignment]
-    argv += ["--set", "progress=false"]
-    assert main(argv) == 0
+    return argv + ["--set", "progress=false"]
+
+
+# two of the quickest reproductions: the page and the index do not depend on which
+TWO = ["teacher-student-width", "interpolation"]
+
+
+def test_reproduce_several_quick_writes_the_page_and_the_runs_report(tmp_path, data_root, capsys):
+    page = tmp_path / "docs" / "reproductions.md"
+    assert main(_quick_reproduce(TWO, data_root, page)) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == str(page)
     text = page.read_text()
-    for name in reproduction_names():
-        assert f"## {name}" in text and f"`learnlab reproduce {name} --quick`" in text
+    assert [line[3:] for line in text.splitlines() if line.startswith("## ")] == TWO
+    for name in TWO:
+        assert f"`learnlab reproduce {name} --quick`" in text
+        assert get_recipe(name).reproduction.paper.citation() in text
     assert "Quick run: not the paper's configuration; numbers are not comparable" in text
     header = "| quantity | paper | measured (mean) | seeds | std | range | difference |"
     assert header + " why they differ |" in text
-    assert "LeCun, Bottou, Bengio, Haffner (1998)" in text and "| 0.95 |" in text
     assert "cores, torch" in text and " s in all" in text
-    # each reproduction's run is in the index; lenet5-mnist's is checked here
+    # each reproduction's run is in the index, with its table and report
     entries = runs.read_index()
-    assert sorted(e["kind"] for e in entries) == sorted(reproduction_names())
-    (entry,) = [e for e in entries if e["kind"] == "lenet5-mnist"]
-    run_dir = entry["run_dir"]
-    tables = json.loads((tmp_path / "runs" / entry["name"] / runs.TABLES_FILE).read_text())
-    assert [r["paper"] for r in tables[TABLE_NAME]] == ["0.95"]
-    assert [r["seeds"] for r in tables[TABLE_NAME]] == ["2"]  # the quick run's two seeds
-    report = (tmp_path / "runs" / entry["name"] / runs.REPORT_FILE).read_text()
-    assert '<section id="tables">' in report and TABLE_NAME in report
-    assert entry["kind"] == "lenet5-mnist" and run_dir.endswith(entry["name"])
-    # a quick run says so on its page, in the index and in `learnlab runs`
-    assert "Quick run: not the paper&#x27;s configuration; numbers are not comparable" in report
-    assert entry["quick"] is True
+    assert sorted(e["kind"] for e in entries) == sorted(TWO)
+    for entry in entries:
+        run_dir = tmp_path / "runs" / entry["name"]
+        tables = json.loads((run_dir / runs.TABLES_FILE).read_text())
+        paper_numbers = [c.paper for c in get_recipe(entry["kind"]).reproduction.claims]
+        assert len(tables[TABLE_NAME]) == len(paper_numbers)
+        report = (run_dir / runs.REPORT_FILE).read_text()
+        assert '<section id="tables">' in report and TABLE_NAME in report
+        # a quick run says so on its page, in the index and in `learnlab runs`
+        assert "Quick run: not the paper&#x27;s configuration; numbers are not comparable" in report
+        assert entry["quick"] is True and entry["run_dir"].endswith(entry["name"])
     assert main(["runs"]) == 0
     listing = capsys.readouterr().out
-    assert "lenet5-mnist (quick)" in listing and "not the paper's configuration" in listing
+    assert f"{TWO[0]} (quick)" in listing and "not the paper's configuration" in listing
     assert main(["runs", "--json", "--where", "quick==true"]) == 0
     quick_runs = [e["name"] for e in json.loads(capsys.readouterr().out)]
     assert sorted(quick_runs) == sorted(e["name"] for e in entries)
 
 
+def test_several_reproductions_are_checked_before_any_runs(tmp_path, data_root, capsys):
+    page = tmp_path / "page.md"
+    assert main(_quick_reproduce([*TWO, "no-such"], data_root, page)) == 2
+    assert "unknown recipe 'no-such'" in capsys.readouterr().err
+    argv = _quick_reproduce(TWO, data_root, page) + ["--set", "seeds=0"]
+    assert main(argv) == 2
+    assert "seeds" in capsys.readouterr().err
+    assert main(_quick_reproduce([TWO[0], TWO[0]], data_root, page)) == 2
+    assert f"{TWO[0]} named twice" in capsys.readouterr().err
+    assert runs.read_index() == [] and not page.exists()
+
+
+@pytest.mark.slow
+def test_reproduce_all_quick_runs_every_reproduction(tmp_path, data_root, capsys):
+    page = tmp_path / "docs" / "reproductions.md"
+    assert main(_quick_reproduce(["--all"], data_root, page)) == 0
+    text = page.read_text()
+    for name in reproduction_names():
+        assert f"## {name}" in text and f"`learnlab reproduce {name} --quick`" in text
+    assert "LeCun, Bottou, Bengio, Haffner (1998)" in text and "| 0.95 |" in text
+    assert sorted(e["kind"] for e in runs.read_index()) == sorted(reproduction_names())
+
+
 def test_reproduce_refuses_unclear_requests(tmp_path, capsys):
     assert main(["reproduce"]) == 2
-    assert "either one reproduction's NAME or --all" in capsys.readouterr().err
+    assert "either reproduction NAMEs or --all" in capsys.readouterr().err
     assert main(["reproduce", "quickstart"]) == 2
     assert "not a reproduction" in capsys.readouterr().err
     assert main(["reproduce", "--all", "--run-dir", str(tmp_path / "x")]) == 2
+    assert "--run-dir goes with one NAME" in capsys.readouterr().err
+    assert main(["reproduce", *TWO, "--run-dir", str(tmp_path / "x")]) == 2
     assert "--run-dir goes with one NAME" in capsys.readouterr().err
     assert main(["reproduce", "--all", "--resume", str(tmp_path / "x")]) == 2
     assert "--resume goes with one NAME" in capsys.readouterr().err

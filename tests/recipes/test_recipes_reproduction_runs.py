@@ -18,8 +18,12 @@ def isolated_runs(tmp_path, monkeypatch):
     monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path / "runs"))
 
 
-def _quick_lenet(run_dir, data_root, *extra: str) -> None:
-    argv = ["reproduce", "lenet5-mnist", "--quick", "--run-dir", str(run_dir)]
+# the quickest reproduction: what --from reads does not depend on which
+NAME = "teacher-student-width"
+
+
+def _quick_run(run_dir, data_root, *extra: str) -> None:
+    argv = ["reproduce", NAME, "--quick", "--run-dir", str(run_dir)]
     for assignment in (f"data_root={json.dumps(str(data_root))}", "progress=false", *extra):
         argv += ["--set", assignment]
     assert main(argv) == 0
@@ -29,20 +33,17 @@ def test_the_page_from_finished_runs_has_their_tables_commands_and_times(
     tmp_path, data_root, capsys
 ):
     first, second = tmp_path / "first", tmp_path / "second"
-    _quick_lenet(first, data_root, "seeds=1", "limit_train=256")
-    _quick_lenet(second, data_root, "limit_train=256")
+    _quick_run(first, data_root, "seeds=2", "train_size=100")
+    _quick_run(second, data_root, "train_size=100")
     capsys.readouterr()
     page = tmp_path / "page.md"
     assert main(["reproduce", "--from", str(first), str(second), "--page", str(page)]) == 0
     assert capsys.readouterr().out.strip() == str(page)
     text = page.read_text()
-    sections = text.split("## lenet5-mnist")[1:]
+    sections = text.split(f"## {NAME}")[1:]
     assert len(sections) == 2  # in the order given
-    assert (
-        "`learnlab reproduce lenet5-mnist --quick --set seeds=1 --set limit_train=256`"
-        in (sections[0])
-    )
-    assert "`learnlab reproduce lenet5-mnist --quick --set limit_train=256`" in sections[1]
+    assert f"`learnlab reproduce {NAME} --quick --set train_size=100 --set seeds=2`" in sections[0]
+    assert f"`learnlab reproduce {NAME} --quick --set train_size=100`" in sections[1]
     for section, run_dir in zip(sections, (first, second), strict=True):
         stored = json.loads((run_dir / runs.TABLES_FILE).read_text())[TABLE_NAME]
         measured = [row["measured (mean)"] for row in stored]
@@ -54,6 +55,6 @@ def test_from_refuses_unfinished_runs_and_other_arguments(tmp_path, capsys):
     page = tmp_path / "page.md"
     assert main(["reproduce", "--from", str(tmp_path / "none"), "--page", str(page)]) == 2
     assert "is not a finished run" in capsys.readouterr().err
-    assert main(["reproduce", "lenet5-mnist", "--from", str(tmp_path), "--page", str(page)]) == 2
+    assert main(["reproduce", NAME, "--from", str(tmp_path), "--page", str(page)]) == 2
     assert "--from writes the page from finished runs" in capsys.readouterr().err
     assert not page.exists()

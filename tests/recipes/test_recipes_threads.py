@@ -70,7 +70,7 @@ def test_a_number_set_for_the_recipe_reaches_its_work_and_its_parts(tmp_path, ca
     assert (part["threads"], part["threads_choice"]) == (1, "set")
     assert capsys.readouterr().err.count("threads: 1 (set: threads=1)") == 2
     assert main(["run", NAME, "--threads", "0"]) == 2
-    assert "threads: use \"auto\"" in capsys.readouterr().err
+    assert 'threads: use "auto"' in capsys.readouterr().err
 
 
 def test_auto_bounds_the_recipe_by_the_idle_cores_and_each_part_chooses_its_own(tmp_path):

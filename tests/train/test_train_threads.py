@@ -223,4 +223,3 @@ def test_a_short_run_spends_a_small_part_of_its_length_timing_its_threads():
     calls.clear()
     long = timed_rounds(step, [1, 2], budget=0.2, run_steps=100_000)
     assert len(calls) > 2 * 5 and set(long) == {1, 2}  # warm-up, then samples of ~5 steps
-

@@ -1,5 +1,6 @@
-"""`learnlab reproduce NAME | --all`: run a paper's reproduction and print the paper's numbers
-next to ours; `--all` runs every reproduction and writes docs/reproductions.md."""
+"""`learnlab reproduce NAME [NAME ...] | --all`: run a paper's reproduction and print the
+paper's numbers next to ours; several NAMEs or `--all` (every reproduction) also write the page
+of their tables (docs/reproductions.md)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ NAME = "reproduce"
 HELP = "reproduce a paper's numbers (--all: every reproduction, docs/reproductions.md)"
 DESCRIPTION = """Run a reproduction (a recipe with a paper's numbers: learnlab list recipes) in
 its paper-faithful configuration, print the paper-vs-measured table, and put it into the run's
-report. --all runs every reproduction and writes the page of all their tables (--page);
+report. Several NAMEs run those reproductions and write the page of their tables (--page);
+--all does so for every reproduction;
 --from writes that page from reproduction runs that already finished, judged again against
 the papers' numbers, without running them again. --quick runs a short configuration instead
 (for tests); its tables say so.
@@ -21,14 +23,15 @@ examples:
   learnlab reproduce lenet5-mnist
   learnlab reproduce --all
   learnlab reproduce --all --quick --page /tmp/reproductions.md
-  (with --all, each --set goes to the reproductions that have that setting)
+  learnlab reproduce fgsm interpolation --page /tmp/two.md
+  (with several, each --set goes to the reproductions that have that setting)
   learnlab reproduce --from runs/lenet5-run runs/fgsm-run --page docs/reproductions.md
 """
 DEFAULT_PAGE = Path("docs/reproductions.md")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name", nargs="?", help="the reproduction to run")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="the reproduction(s) to run")
     parser.add_argument("--all", action="store_true", help="run every reproduction")
     parser.add_argument("--quick", action="store_true", help="a short configuration, for tests")
     parser.add_argument(
@@ -44,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=DEFAULT_PAGE,
         metavar="PATH",
-        help=f"with --all: where to write the page (default {DEFAULT_PAGE})",
+        help=f"with several NAMEs or --all: where to write the page (default {DEFAULT_PAGE})",
     )
     parser.add_argument("--run-dir", type=Path, help="with NAME: where to write the run")
     parser.add_argument(
@@ -60,23 +63,30 @@ def run(args: argparse.Namespace) -> int:
 
     from learnlab.io.errors import ConfigError
     from learnlab.recipes.registry import reproduction_names
-    from learnlab.recipes.reproduce import run_reproduction, write_reproductions_page
+    from learnlab.recipes.reproduce import (
+        check_reproductions,
+        run_reproduction,
+        write_reproductions_page,
+    )
 
     if args.from_runs:
         return _page_from_runs(args)
-    if args.all == (args.name is not None):
+    if args.all == bool(args.names):
         raise ConfigError(
-            "give either one reproduction's NAME or --all. Reproductions: "
+            "give either reproduction NAMEs or --all. Reproductions: "
             + ", ".join(reproduction_names())
             + "."
         )
-    if args.all and args.run_dir is not None:
-        raise ConfigError("--run-dir goes with one NAME; --all writes one run per reproduction.")
-    if args.all and args.resume is not None:
+    names = reproduction_names() if args.all else _distinct(args.names)
+    several = len(names) > 1 or args.all
+    if several and args.run_dir is not None:
+        raise ConfigError("--run-dir goes with one NAME; several write one run per reproduction.")
+    if several and args.resume is not None:
         raise ConfigError("--resume goes with one NAME: the reproduction that was interrupted.")
     console = Console(stderr=True)
-    names = reproduction_names() if args.all else [args.name]
-    settings = _settings_of_each(names, args.assignments) if args.all else None
+    settings = _settings_of_each(names, args.assignments) if several else None
+    if settings is not None:
+        check_reproductions(names, args.quick, settings)
     results = []
     for name in names:
         result = run_reproduction(
@@ -89,16 +99,26 @@ def run(args: argparse.Namespace) -> int:
         )
         _print_table(result)
         results.append(result)
-    if args.all:
+    if several:
         print(write_reproductions_page(results, args.page))
     else:
         print(results[0].run_dir)
     return 0
 
 
+def _distinct(names: list[str]) -> list[str]:
+    """The NAMEs in the order given; one named twice is an error (it would run twice)."""
+    from learnlab.io.errors import ConfigError
+
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ConfigError(f"{', '.join(repeated)} named twice: give each reproduction once.")
+    return names
+
+
 def _settings_of_each(names: list[str], assignments: list[str]) -> dict[str, list[str]]:
-    """With --all: each --set goes to the reproductions that have its setting (`seeds` only
-    to those that train several seeds); one that none of them has is an error."""
+    """With several reproductions: each --set goes to those that have its setting (`seeds`
+    only to those that train several seeds); one that none of them has is an error."""
     from learnlab.io.errors import ConfigError
     from learnlab.recipes.registry import get_recipe
 
@@ -118,7 +138,7 @@ def _page_from_runs(args: argparse.Namespace) -> int:
     from learnlab.recipes.reproduce import write_reproductions_page
     from learnlab.recipes.reproduction_runs import reproduction_from_run
 
-    if args.name is not None or args.all or args.quick or args.assignments:
+    if args.names or args.all or args.quick or args.assignments:
         raise ConfigError(
             "--from writes the page from finished runs: give it alone with --page (no NAME, "
             "--all, --quick or --set)."

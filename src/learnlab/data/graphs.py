@@ -192,4 +192,3 @@ class GraphLoader:
         for start in range(0, len(self.graphs), self.batch_size):
             chosen = permutation[start : start + self.batch_size]
             yield batch_graphs([self.graphs[i] for i in chosen.tolist()]), self.labels[chosen]
-

@@ -146,6 +146,13 @@ def machine_description(threads: int | None = None) -> str:
     )
 
 
+def check_reproductions(names: Sequence[str], quick: bool, settings: dict[str, list[str]]) -> None:
+    """Build each reproduction's config before any runs, so that an unknown name or a bad
+    setting of the last one is reported before the first one has spent its minutes."""
+    for name in names:
+        _recipe_and_config(name, quick, settings[name], None)
+
+
 def _recipe_and_config(
     name: str, quick: bool, assignments: Sequence[str], resume: str | Path | None
 ) -> tuple[Any, Any]:
@@ -244,8 +251,9 @@ def reproductions_page(results: list[ReproductionResult]) -> str:
     parts = [
         "# Reproductions",
         "",
-        "Published results next to ours, measured by `learnlab reproduce --all` (this page is "
-        "written by that command; do not edit it by hand). Each section names the paper, the "
+        "Published results next to ours, measured by `learnlab reproduce` (this page is "
+        "written by `learnlab reproduce --all`, by several NAMEs or by `--from RUN ...`; do not "
+        "edit it by hand). Each section names the paper, the "
         "command that reproduces it, the paper's numbers and ours (the mean over seeds, with "
         "their standard deviation and range), and, where they differ by more than the spread "
         "between seeds, why.",
