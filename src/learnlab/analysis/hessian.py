@@ -105,10 +105,8 @@ def dense_hessian(
                 f"the dense Hessian of {size:,} parameters is too large (the limit is "
                 f"{MAX_DENSE_PARAMETERS:,}); use hessian_eigenvalues for its spectrum."
             )
-        loss = loss_closure(model, objective, batch)
-        basis = torch.eye(size, dtype=params[0].dtype, device=params[0].device)
-        columns = [hessian_vector_product(loss, params, basis[i]) for i in range(size)]
-    return torch.stack(columns, dim=1)
+        # one gradient graph, then one backward through it per column (HessianOperator)
+        return HessianOperator(loss_closure(model, objective, batch), params).dense()
 
 
 def hessian_eigenvalues(
@@ -134,21 +132,16 @@ def hessian_eigenvalues(
         size = sum(p.numel() for p in params)
         if not 1 <= k < size:
             raise ConfigError(f"k={k}: ask for 1 to {size - 1} eigenvalues of a {size}-d Hessian.")
-        loss = loss_closure(model, objective, batch)
-        device, dtype = params[0].device, params[0].dtype
-        products = 0
+        # the gradient's graph is built once; each Lanczos product is one backward through it
+        operator = HessianOperator(loss_closure(model, objective, batch), params)
 
         def matvec(v: np.ndarray) -> np.ndarray:
-            nonlocal products
-            products += 1
-            vector = torch.as_tensor(np.asarray(v).reshape(-1), dtype=dtype, device=device)
-            return hessian_vector_product(loss, params, vector).double().cpu().numpy()
+            vector = torch.from_numpy(np.asarray(v, dtype=np.float64).reshape(-1))
+            return operator(vector).double().cpu().numpy()
 
         start = np.random.default_rng(seed).standard_normal(size)
-        operator = LinearOperator((size, size), matvec=matvec, dtype=np.float64)
+        linear = LinearOperator((size, size), matvec=matvec, dtype=np.float64)
         values = eigsh(
-            operator, k=k, which=modes[which], tol=tol, v0=start, return_eigenvectors=False
+            linear, k=k, which=modes[which], tol=tol, v0=start, return_eigenvectors=False
         )
-        with torch.no_grad():
-            at = float(loss())
-    return HessianSpectrum(np.sort(values), which, size, products, at)
+    return HessianSpectrum(np.sort(values), which, size, operator.products, operator.loss)
