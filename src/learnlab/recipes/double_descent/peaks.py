@@ -1,0 +1,29 @@
+"""How high a peak stands: the value at an index over the smallest value on each side of it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from learnlab.io.errors import ConfigError
+
+
+def peak_ratios(values: Sequence[float], index: int) -> tuple[float | None, float | None]:
+    """(values[index] / min(values[:index]), values[index] / min(values[index + 1:])); None
+    for a side with no values (the peak at an end of the sweep). A minimum of 0 gives inf."""
+    if not 0 <= index < len(values):
+        raise ConfigError(f"index {index} is outside the {len(values)} values.")
+    peak = float(values[index])
+
+    def ratio(side: Sequence[float]) -> float | None:
+        if not side:
+            return None
+        low = float(min(side))
+        return float("inf") if low == 0 else peak / low
+
+    return ratio(values[:index]), ratio(values[index + 1 :])
+
+
+def interpolation_index(train_errors: Sequence[float], tolerance: float = 0.01) -> int | None:
+    """The first index whose training error is at most `tolerance` (the smallest model that
+    fits its training set, labels noise included), or None."""
+    return next((i for i, e in enumerate(train_errors) if e <= tolerance), None)
