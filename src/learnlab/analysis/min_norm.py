@@ -57,7 +57,9 @@ def pinv_solve(gram: Tensor, b: Tensor, *, cutoff: float | None = None) -> Tenso
     """gram^+ b for a symmetric positive semi-definite `gram` (m, m) by `eigh`; eigenvalues
     below cutoff * lambda_max (default m * eps) count as zero."""
     if gram.dim() != 2 or gram.shape[0] != gram.shape[1] or b.shape[0] != gram.shape[0]:
-        raise ConfigError(f"gram must be (m, m) and b (m, ...); got {tuple(gram.shape)}, {tuple(b.shape)}.")
+        raise ConfigError(
+            f"gram must be (m, m) and b (m, ...); got {tuple(gram.shape)}, {tuple(b.shape)}."
+        )
     m = gram.shape[0]
     cutoff = m * torch.finfo(gram.dtype).eps if cutoff is None else cutoff
     eigenvalues, vectors = torch.linalg.eigh(gram)

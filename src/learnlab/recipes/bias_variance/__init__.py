@@ -146,7 +146,5 @@ def _result(config: BiasVarianceConfig, parts: dict[str, dict[str, Any]]) -> Res
         tables=_tables(parts),
         figures=_figures(config, parts),
         index={"dataset": "known 1-D and 5-D tasks", "model": "polynomials, RFF, MLPs"},
-        headline=(
-            f"[bold]{NAME}[/]: identity gap {summary['largest_identity_gap']:.3g}"
-        ),
+        headline=(f"[bold]{NAME}[/]: identity gap {summary['largest_identity_gap']:.3g}"),
     )

@@ -61,7 +61,9 @@ class BiasVarianceConfig(RecipeConfig):
     @classmethod
     def _degrees(cls, v: list[int]) -> list[int]:
         if len(v) < 3 or any(d < 0 for d in v):
-            raise ValueError(f"degrees must be at least 3 integers >= 0, e.g. [0, 1, ..., 12]; got {v}")
+            raise ValueError(
+                f"degrees must be at least 3 integers >= 0, e.g. [0, 1, ..., 12]; got {v}"
+            )
         return sorted(set(v))
 
     @field_validator("feature_ratios")

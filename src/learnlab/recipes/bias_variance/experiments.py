@@ -113,7 +113,9 @@ def feature_predictions(
     return torch.stack(rows)
 
 
-def measured_error(predictions: Tensor, target_values: Tensor, noise_std: float, seed: int) -> float:
+def measured_error(
+    predictions: Tensor, target_values: Tensor, noise_std: float, seed: int
+) -> float:
     """The mean squared error of the fits against fresh noisy labels f(x) + e at the test
     points (one draw of e per fit and point): what bias^2 + variance + noise predicts."""
     generator = torch.Generator().manual_seed(seed)

@@ -44,7 +44,7 @@ def identity_gap(summary: dict[str, Any]) -> float:
 
 def _yes(quantity: str, measure, why: str) -> Claim:
     return Claim(
-        quantity=quantity, paper=1.0, measure=measure, tolerance=0.5, why_different=why, digits=0
+        quantity=quantity, paper=1.0, measure=measure, tolerance=0.5, why_different=why, digits=1
     )
 
 

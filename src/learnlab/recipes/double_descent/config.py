@@ -36,7 +36,7 @@ class DoubleDescentConfig(DataRecipeConfig):
     mnist1d_train_split: float = Field(0.25, gt=0, lt=1)
     # (b): n training and test images, the features' bandwidth sigma, and the numbers of
     # features as multiples of n
-    rff_train_size: int = Field(4_000, ge=2, le=60_000)
+    rff_train_size: int = Field(2_000, ge=2, le=60_000)
     rff_test_size: int = Field(10_000, ge=1, le=10_000)
     rff_bandwidth: float = Field(5.0, gt=0)
     rff_feature_ratios: list[float] = Field(

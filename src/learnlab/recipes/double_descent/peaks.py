@@ -27,3 +27,15 @@ def interpolation_index(train_errors: Sequence[float], tolerance: float = 0.01) 
     """The first index whose training error is at most `tolerance` (the smallest model that
     fits its training set, labels noise included), or None."""
     return next((i for i, e in enumerate(train_errors) if e <= tolerance), None)
+
+
+def peak_near(
+    xs: Sequence[float], values: Sequence[float], threshold: float, factor: float = 2.0
+) -> int:
+    """The index of the largest value among the xs within `factor` of `threshold` (from
+    threshold / factor to threshold * factor): the peak of the second descent, not the error of
+    the smallest models, which can be higher still (the notebook's H = 2: 69.6%)."""
+    near = [i for i, x in enumerate(xs) if threshold / factor <= x <= threshold * factor]
+    if not near:
+        raise ConfigError(f"no model size within a factor {factor} of the threshold {threshold}.")
+    return max(near, key=lambda i: values[i])
