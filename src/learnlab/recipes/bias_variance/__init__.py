@@ -16,6 +16,16 @@ Parts (each a resumable `ctx.part`, parts.py; the models in experiments.py):
 
 Each part also measures the fits' error on fresh noisy labels, which bias^2 + variance + noise
 must equal up to Monte-Carlo error (the `largest_identity_gap` of the summary).
+
+Measured (default config, 2026-12-06, `OMP_NUM_THREADS=1 learnlab reproduce bias-variance
+--run-dir RUN --set progress=false`: 15.8 s of user CPU time, 11.1 s of it the MLPs):
+polynomials: total 0.604 at degree 0, 0.106 at degree 3 (the minimum; bias^2 0.0047, variance
+0.0115), 4,216 at degree 12 (variance 4,214: a few fits on clustered random points explode).
+Random features: variance 0.030 at N = 2, 7.1 at N = 36, 1.5e6 at N = n = 40, 7.4 at 44,
+0.29 at N = 1,000 (the peak at N = n). MLPs: bias^2 0.075 at H = 1 falling to 0.028 at 6,
+variance 0.0046 rising to 0.0115 at 16 to 64; the total is smallest at H = 6 (0.126) and
+rises only to 0.138 at 32: no variance peak for Adam-trained MLPs of these widths. Largest
+relative gap between bias^2 + variance + noise and the measured error: 0.013.
 """
 
 from __future__ import annotations
