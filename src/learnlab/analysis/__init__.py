@@ -34,6 +34,9 @@ Modules (one idea each):
                     filter-normalised directions; resumable scans, their figures
     teacher_student data labelled by a random N-unit teacher; students of several widths
                     from many seeds (a batched ensemble), the fraction reaching a low loss
+    min_norm        the minimum-norm least-squares solution (SVD or Gram), pinv of a Gram matrix;
+                    random_features: Rahimi & Recht's random Fourier features; bias_variance:
+                    bias^2 + variance + noise over training sets (fresh or bootstrap)
 
 The lectures' "unintuitive properties" (adversarial examples, sharpness, loss landscapes,
 intrinsic dimension, lottery tickets, memorization) are added here as modules of this form.
