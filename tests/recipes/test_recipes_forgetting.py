@@ -77,16 +77,21 @@ def test_bad_settings_from_the_cli_exit_2_without_a_traceback(tmp_path, capsys):
 def test_every_branch_starts_from_the_shared_first_task(data_root):
     config = ForgettingConfig(**quick(data_root, tasks=3))
     data = permuted_mnist(config, 0)
-    grid = {"sgd": [0.0], "l2": [0.01], "ewc": [0.0, 10.0]}
+    grid = {"sgd": [0.0], "l2": [0.01], "ewc": [0.0, 10.0, 1e15]}
     branches = run_branches(config, 0, grid, data)
     assert [(b.method, b.strength) for b in branches] == [
         ("sgd", 0.0),
         ("l2", 0.01),
         ("ewc", 0.0),
         ("ewc", 10.0),
+        ("ewc", 1e15),
     ]
+    # a penalty far too stiff for the learning rate: SGD diverges during task 2, the branch
+    # stops there, keeps its shape and is not chosen
+    assert branches[4].diverged_at == 1 and branches[3].diverged_at is None
+    assert chosen(branches, "ewc") is not branches[4]
     for branch in branches:
-        assert len(branch.test) == len(branch.val) == 3  # after each task
+        assert len(branch.test) == 3 and len(branch.val) == 1  # after each task; the last
         assert len(branch.curves) == 3 * config.epochs and len(branch.curves[0]) == 3
         assert branch.test[0] == branches[0].test[0]  # task 1 learned once for all
     # EWC with lambda 0 is plain SGD: the same batches, the same weights

@@ -101,6 +101,8 @@ def _labels(
         return y[start : start + len(xb)].to(device=xb.device, dtype=torch.long)
     with torch.no_grad():
         probabilities = torch.softmax(model(xb), dim=-1).to("cpu", torch.float64)
+    if not bool(torch.isfinite(probabilities).all()):
+        raise ValueError("the model's predictions are not finite (NaN or inf): no Fisher.")
     return torch.multinomial(probabilities, 1, generator=draws).squeeze(1).to(xb.device)
 
 

@@ -54,6 +54,7 @@ def run_seed(
                     "lambda": f"{b.strength:g}",
                     "validation accuracy": percent(b.final_val(), 2),
                     "test accuracy": percent(sum(b.test[-1]) / len(b.test[-1]), 2),
+                    "diverged": "" if b.diverged_at is None else f"during task {b.diverged_at + 1}",
                 }
                 for b in branches
             ],

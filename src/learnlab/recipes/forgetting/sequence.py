@@ -37,14 +37,16 @@ class PermutedMnist:
 
 @dataclass
 class Branch:
-    """One method at one strength: `test[t][k]` (and `val`) is the accuracy on task k after
-    learning task t; `curves[e][k]` the accuracy on task k's curve images after epoch e."""
+    """One method at one strength: `test[t][k]` is the test accuracy on task k after learning
+    task t, `val[-1][k]` the validation accuracy after the last task; `curves[e][k]` the
+    accuracy on task k's curve images after epoch e."""
 
     method: str
     strength: float
     test: list[list[float]] = field(default_factory=list)
     val: list[list[float]] = field(default_factory=list)
     curves: list[list[float]] = field(default_factory=list)
+    diverged_at: int | None = None  # the task during which SGD diverged, if it did
 
     def final_val(self) -> float:
         return sum(self.val[-1]) / len(self.val[-1])
@@ -154,23 +156,25 @@ def anchor_after(method: str, model: nn.Module, data: PermutedMnist, task: int, 
     return anchor_at(model, fisher.values)
 
 
-def record(branch: Branch, model: nn.Module, data: PermutedMnist) -> None:
+def record(branch: Branch, model: nn.Module, data: PermutedMnist, last: bool) -> None:
+    """The test accuracy on every task; the validation accuracy only after the last task (the
+    only one the choice of strength reads)."""
     branch.test.append(all_tasks(model, data.test, data))
-    branch.val.append(all_tasks(model, data.val, data))
+    if last:
+        branch.val.append(all_tasks(model, data.val, data))
 
 
 def run_branches(
     config: ForgettingConfig, seed: int, strengths: dict[str, list[float]], data: PermutedMnist
 ) -> list[Branch]:
     """Every (method, strength) of `strengths` through all tasks, from one shared task 0."""
-    from learnlab.objectives.consolidation import Consolidated
     from learnlab.objectives.supervised import CrossEntropy
 
     model = mlp(config, seed)
     first_curves: list = []
     learn_task(model, CrossEntropy(), data, 0, config, seed, first_curves)
     start = Branch("start", 0.0)
-    record(start, model, data)
+    record(start, model, data, last=config.tasks == 1)
     after_first = copy.deepcopy(model.state_dict())
     first_anchor = {
         method: anchor_after(method, model, data, 0, config, seed)
@@ -183,18 +187,50 @@ def run_branches(
             model.load_state_dict(after_first)
             branch = Branch(method, strength, list(start.test), list(start.val), list(first_curves))
             anchors = [first_anchor[method]] if config.tasks > 1 and method != "sgd" else []
-            for task in range(1, config.tasks):
-                objective = Consolidated(CrossEntropy(), anchors, strength)
-                learn_task(model, objective, data, task, config, seed, branch.curves)
-                record(branch, model, data)
-                if method != "sgd" and task < config.tasks - 1:
-                    anchors.append(anchor_after(method, model, data, task, config, seed))
+            follow(branch, model, anchors, data, config, seed)
             branches.append(branch)
     return branches
 
 
+def diverged(model: nn.Module, x: Tensor) -> bool:
+    """Non-finite weights, or weights so large that the logits overflow."""
+    if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
+        return True
+    with torch.no_grad():
+        return not bool(torch.isfinite(model(x)).all())
+
+
+def follow(
+    branch: Branch, model: nn.Module, anchors: list, data: PermutedMnist, config, seed: int
+) -> None:
+    """Tasks 1, 2, ... of one branch, adding an anchor after each. A penalty too stiff for the
+    learning rate (lr * lambda * F_i > 2) makes SGD diverge: the branch then stops, keeps the
+    accuracies of its non-finite weights for the tasks left, and is never chosen."""
+    from learnlab.objectives.consolidation import Consolidated
+    from learnlab.objectives.supervised import CrossEntropy
+
+    for task in range(1, config.tasks):
+        objective = Consolidated(CrossEntropy(), anchors, branch.strength)
+        learn_task(model, objective, data, task, config, seed, branch.curves)
+        last = task == config.tasks - 1
+        if diverged(model, data.train[0][: config.batch_size]):
+            branch.diverged_at = task
+            left = config.tasks - task
+            branch.test += [all_tasks(model, data.test, data)] * left
+            branch.val.append(all_tasks(model, data.val, data))
+            branch.curves += [branch.curves[-1]] * ((left - 1) * config.epochs)
+            return
+        record(branch, model, data, last=last)
+        if branch.method != "sgd" and not last:
+            anchors.append(anchor_after(branch.method, model, data, task, config, seed))
+
+
 def chosen(branches: list[Branch], method: str) -> Branch:
     """The branch of `method` with the best mean validation accuracy over all tasks after the
-    last task (the first of equals: the smallest strength listed first)."""
+    last task (the first of equals: the smallest strength listed first); one that diverged
+    only if all did."""
     candidates = [b for b in branches if b.method == method]
-    return max(candidates, key=lambda b: (b.final_val(), -candidates.index(b)))
+    return max(
+        candidates,
+        key=lambda b: (b.diverged_at is None, b.final_val(), -candidates.index(b)),
+    )
