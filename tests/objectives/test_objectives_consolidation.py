@@ -122,7 +122,7 @@ def test_the_wrapped_objective_adds_the_penalty_and_reports_it():
     loss, metrics = objective(model, batch)
     penalty = quadratic_penalty(model, [anchor], 2.0)
     assert float(loss.detach()) == pytest.approx(float((plain_loss + penalty).detach()))
-    assert float(metrics["penalty"]) == pytest.approx(float(penalty))
+    assert float(metrics["penalty"]) == pytest.approx(float(penalty.detach()))
     assert "accuracy" in metrics and objective.metric_names == ("accuracy", "penalty")
     assert objective.batch_examples(batch) == 6
 
