@@ -27,7 +27,7 @@ def accuracy_curves_figure(
             start = task * epochs_per_task
             epochs = list(range(start + 1, len(curve) + 1))
             values = [100 * row[task] for row in curve[start:]]
-            ax.plot(epochs, values, label=f"task {task + 1}", color=f"C{task % 10}")
+            ax.plot(epochs, values, "o-", ms=3, label=f"task {task + 1}", color=f"C{task % 10}")
         for boundary in range(1, tasks):
             ax.axvline(boundary * epochs_per_task + 0.5, color="gray", linewidth=0.8, ls=":")
         ax.set_title(method)
