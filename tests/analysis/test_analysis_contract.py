@@ -15,6 +15,7 @@ from learnlab.analysis.adversarial.gradient import fgsm, pgd
 from learnlab.analysis.adversarial.lbfgs import lbfgs_attack
 from learnlab.analysis.base import loss_closure
 from learnlab.analysis.critical_points import critical_points
+from learnlab.analysis.fisher import fisher_diagonal
 from learnlab.analysis.hessian import (
     dense_hessian,
     hessian_eigenvalues,
@@ -59,6 +60,8 @@ MODEL_ANALYSES = {
     "teacher_labels": lambda m, o, b: teacher_labels(m, b[0]),
     "teacher_margins": lambda m, o, b: teacher_margins(m, b[0]),
     "model_sharpness_batch_stats": lambda m, o, b: model_sharpness(m, o, b, batch_norm="batch"),
+    "fisher_diagonal": lambda m, o, b: fisher_diagonal(m, b, kind="empirical", batch_size=3),
+    "fisher_diagonal_true": lambda m, o, b: fisher_diagonal(m, b, kind="true"),
 }
 
 

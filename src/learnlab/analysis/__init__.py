@@ -37,6 +37,7 @@ Modules (one idea each):
     min_norm        the minimum-norm least-squares solution (SVD or Gram), pinv of a Gram matrix;
                     random_features: Rahimi & Recht's random Fourier features; bias_variance:
                     bias^2 + variance + noise over training sets (fresh or bootstrap)
+    fisher          the diagonal Fisher information (true or empirical) by per-example gradients
 
 The lectures' "unintuitive properties" (adversarial examples, sharpness, loss landscapes,
 intrinsic dimension, lottery tickets, memorization) are added here as modules of this form.

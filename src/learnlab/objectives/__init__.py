@@ -13,6 +13,7 @@ are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerEx
     elbo               the VAE's negative ELBO, the IWAE bound
     negative_sampling  skip-gram with negative sampling
     adversarial        FGSM and PGD examples on the fly, adversarial training (Goodfellow 2015)
+    consolidation      EWC and L2 to the old weights: quadratic penalties of continual learning
 """
 
 from learnlab.objectives.base import (

@@ -47,6 +47,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.teacher_student_width",
     "learnlab.recipes.double_descent",
     "learnlab.recipes.bias_variance",
+    "learnlab.recipes.forgetting",
 )
 
 

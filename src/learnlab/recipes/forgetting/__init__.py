@@ -1,0 +1,65 @@
+"""forgetting: catastrophic forgetting on permuted MNIST and elastic weight consolidation,
+reproducing Kirkpatrick et al. (2017, PNAS), "Overcoming catastrophic forgetting in neural
+networks", Figure 2A.
+
+One 784-400-400-10 ReLU network learns permuted-MNIST tasks one after the other with plain SGD
+(`learnlab.data.permuted_pixels`: task 1 is MNIST, each later task a fixed pixel permutation);
+three ways to learn the later tasks: plain SGD, L2 to the weights after each earlier task, and
+EWC, the same penalty weighted by the diagonal Fisher of each earlier task
+(`learnlab.objectives.consolidation`, `learnlab.analysis.fisher`). Every task's test accuracy
+is measured after every task (the tables) and after every epoch (the figure: one panel per
+method, one line per task, as the paper's Figure 2A).
+
+The strength lambda of each penalty is chosen on a validation split (the last `val_examples`
+MNIST training images, permuted like each task): every candidate strength is a branch from the
+shared first task, and the one with the best mean validation accuracy over all tasks after the
+last task is kept (on the first seed; later seeds reuse it). The test set is only reported.
+
+Parts: `seed-<s>` for each seed (its own Result: summary, the accuracy tables, the curves), so
+`--resume` keeps finished seeds. The summary: per method (`sgd`, `l2`, `ewc`) the mean test
+accuracy over all tasks after the last (`<m>_mean_accuracy`, mean over seeds with spreads),
+each task's (`<m>_task<k>_accuracy`), the chosen strengths (`l2_lambda`, `ewc_lambda`), and
+`ewc_minus_sgd_points` (the issue's target: >= 10) and `ewc_minus_l2_points`.
+
+Measured (default config, 2026-12-06, `OMP_NUM_THREADS=1 learnlab reproduce forgetting
+--run-dir RUN`; 149 s of CPU time on one thread, 19 min of wall time on the shared 2-core
+machine): lambda chosen on validation (seed 0): L2 0.001 (of 0.001, 0.01, 0.1), EWC 100 (of
+10, 100, 1000; 1000 diverged during task 2: lr * lambda * F_i > 2). Mean test accuracy over the
+3 tasks after the last, 2 seeds: plain SGD 92.54%, L2 92.84%, EWC 93.76%; EWC - SGD = +1.2
+points (+1.3, +1.2): the issue's +10-point target is NOT met; EWC - L2 = +0.9. Seed 0, task 1
+after tasks 1, 2, 3: SGD 94.30, 92.33, 87.54%; EWC 94.30, 94.10, 92.67%; the last task: SGD
+96.14%, EWC 93.78%. Plain SGD forgets little over 3 permuted-MNIST tasks in this setting, so
+the mean of 3 tasks leaves no room for 10 points (SGD would have to fall to about 85%). Trials
+before the default was fixed (one seed, 3 tasks, plain SGD, task 1 after task 3): 2 epochs at
+lr 0.1, pixels in [0, 1]: 87.5%; 5 epochs: 92.8%; standardised pixels at lr 0.3: 89.7%.
+"""
+
+from __future__ import annotations
+
+from learnlab.recipes.context import RunContext
+from learnlab.recipes.forgetting.config import ForgettingConfig
+from learnlab.recipes.forgetting.outcome import NAME, result, run_seed
+from learnlab.recipes.forgetting.reproduction import REPRODUCTION
+from learnlab.recipes.registry import register_recipe
+from learnlab.result import Result
+
+
+@register_recipe(
+    NAME,
+    "Reproduction: Kirkpatrick et al. (2017), catastrophic forgetting on permuted MNIST; "
+    "plain SGD, L2 to the old weights and EWC (diagonal Fisher), every task's accuracy after "
+    "every task",
+    ForgettingConfig,
+    reproduction=REPRODUCTION,
+)
+def run(config: ForgettingConfig, ctx: RunContext) -> Result:
+    seeds = config.seed_list()
+    grid = {"sgd": [0.0], "l2": list(config.l2_lambdas), "ewc": list(config.ewc_lambdas)}
+    first = ctx.part(f"seed-{seeds[0]}", run_seed, config, seeds[0], grid, ctx.console)
+    kept = {
+        "sgd": [0.0],
+        "l2": [float(first.summary["l2_lambda"])],
+        "ewc": [float(first.summary["ewc_lambda"])],
+    }
+    others = [ctx.part(f"seed-{s}", run_seed, config, s, kept, ctx.console) for s in seeds[1:]]
+    return result(config, [first, *others])
