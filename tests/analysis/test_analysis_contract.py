@@ -25,6 +25,7 @@ from learnlab.analysis.hessian import (
 )
 from learnlab.analysis.landscape import linear_path, loss_plane
 from learnlab.analysis.sharpness import model_sharpness
+from learnlab.analysis.subspace.training import train_in_subspace
 from learnlab.analysis.teacher_student import teacher_labels, teacher_margins
 
 
@@ -59,6 +60,7 @@ MODEL_ANALYSES = {
     "teacher_labels": lambda m, o, b: teacher_labels(m, b[0]),
     "teacher_margins": lambda m, o, b: teacher_margins(m, b[0]),
     "model_sharpness_batch_stats": lambda m, o, b: model_sharpness(m, o, b, batch_norm="batch"),
+    "train_in_subspace": lambda m, o, b: train_in_subspace(m, 3, b, b, batch_size=4),
 }
 
 

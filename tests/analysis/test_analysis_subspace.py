@@ -80,7 +80,9 @@ def test_sparse_equals_its_dense_reference_forward_and_backward():
     theta = torch.randn(d, requires_grad=True)
     g = torch.randn(D)
     (projection(theta) @ g).backward()
-    assert torch.allclose(projection(theta.detach()).double(), reference @ theta.detach().double(), atol=1e-5)
+    assert torch.allclose(
+        projection(theta.detach()).double(), reference @ theta.detach().double(), atol=1e-5
+    )
     assert torch.allclose(theta.grad.double(), reference.T @ g.double(), atol=1e-5)
     # about 1/sqrt(D) of the entries are non-zero, each column of unit length
     density = projection.nnz / (d * D)

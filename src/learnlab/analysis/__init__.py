@@ -34,6 +34,7 @@ Modules (one idea each):
                     filter-normalised directions; resumable scans, their figures
     teacher_student data labelled by a random N-unit teacher; students of several widths
                     from many seeds (a batched ensemble), the fraction reaching a low loss
+    subspace        subspace training theta_0 + P theta_d (dense, sparse, Fastfood P), d_int90
 
 The lectures' "unintuitive properties" (adversarial examples, sharpness, loss landscapes,
 intrinsic dimension, lottery tickets, memorization) are added here as modules of this form.

@@ -39,9 +39,13 @@ def walsh_hadamard(x: torch.Tensor) -> torch.Tensor:
     (H is symmetric, so this is its own transpose for autograd)."""
     length = x.shape[-1]
     if x.dim() != 1 or length & (length - 1):
-        raise ValueError(f"the Walsh-Hadamard transform needs a vector of 2^k values; got {x.shape}")
+        raise ValueError(
+            f"the Walsh-Hadamard transform needs a vector of 2^k values; got {x.shape}"
+        )
     bits = length.bit_length() - 1
-    factors = [FACTOR_BITS] * (bits // FACTOR_BITS) + ([bits % FACTOR_BITS] if bits % FACTOR_BITS else [])
+    factors = [FACTOR_BITS] * (bits // FACTOR_BITS) + (
+        [bits % FACTOR_BITS] if bits % FACTOR_BITS else []
+    )
     sizes = [1 << b for b in factors]
     y = x.reshape(sizes)
     for axis, size in enumerate(sizes):

@@ -37,9 +37,7 @@ def make_projection(name: str, d: int, D: int, seed: int = 0) -> Projection:
         "identity": IdentityProjection,
     }
     if name not in kinds:
-        raise ConfigError(
-            f"projection must be one of {', '.join(PROJECTIONS)}; got {name!r}."
-        )
+        raise ConfigError(f"projection must be one of {', '.join(PROJECTIONS)}; got {name!r}.")
     return kinds[name](d, D, seed)
 
 

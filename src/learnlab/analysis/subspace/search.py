@@ -31,7 +31,9 @@ class IntrinsicDimension:
 def check_grid(grid: Sequence[int]) -> list[int]:
     values = list(grid)
     if not values or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in values):
-        raise ConfigError(f"the grid of d must be a non-empty list of positive integers; got {values}.")
+        raise ConfigError(
+            f"the grid of d must be a non-empty list of positive integers; got {values}."
+        )
     if any(b <= a for a, b in zip(values, values[1:], strict=False)):
         raise ConfigError(f"the grid of d must increase; got {values}.")
     return values

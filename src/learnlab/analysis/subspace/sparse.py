@@ -1,7 +1,8 @@
 """The very sparse random projection of Li, Hastie & Church (2006), "Very sparse random
 projections" (KDD): entries sqrt(s) * {+1, 0, -1} with probabilities 1/(2s), 1 - 1/s, 1/(2s),
-s = sqrt(D) (scikit-learn's SparseRandomProjection with its default density), so a column has about sqrt(D) non-zeros; each column is then scaled to unit length
-as Li et al. (2018) do (their code divides by the norm of each column).
+s = sqrt(D) (scikit-learn's SparseRandomProjection with its default density, which Li et
+al.'s code calls), so a column has about sqrt(D) non-zeros; each column is then scaled to unit
+length as Li et al. (2018) do (their code divides by the norm of each column).
 
 The columns are drawn in blocks from seeded streams (`block_generator`), the non-zeros kept as
 two compressed sparse matrices, P (D x d) and P^T (d x D), so that the forward pass is one
@@ -34,7 +35,9 @@ def sparse_block_entries(
     rows = torch.zeros(columns, 0, dtype=torch.long)
     while rows.shape[1] == 0 or bool((rows[:, -1] < D).any()):
         u = torch.rand(columns, draws, generator=generator, dtype=torch.float64)
-        gaps = torch.floor(torch.log1p(-u) / math.log1p(-p)).long() + 1 if p < 1 else 1 + 0 * u.long()
+        gaps = (
+            torch.floor(torch.log1p(-u) / math.log1p(-p)).long() + 1 if p < 1 else 1 + 0 * u.long()
+        )
         start = rows[:, -1:] if rows.shape[1] else torch.full((columns, 1), -1, dtype=torch.long)
         rows = torch.cat([rows, start + gaps.cumsum(1)], dim=1)
     cols = torch.arange(columns).unsqueeze(1).expand_as(rows)

@@ -70,17 +70,29 @@ def _search(config: IntrinsicDimensionConfig, network: str, data) -> Result:
 
     def accuracy_at(d: int) -> float:
         runs[d] = train_in_subspace(
-            model, d, (x_train, y_train), (x_val, y_val), projection=config.projection,
-            seed=config.seed, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+            model,
+            d,
+            (x_train, y_train),
+            (x_val, y_val),
+            projection=config.projection,
+            seed=config.seed,
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            lr=config.lr,
         )
         if config.progress:
             print(f"{network}: d = {d}, validation accuracy {runs[d].val_accuracy:.4f}")
         return runs[d].val_accuracy
 
-    found = find_intrinsic_dimension(accuracy_at, config.grid, config.threshold, config.bisection_steps)
+    found = find_intrinsic_dimension(
+        accuracy_at, config.grid, config.threshold, config.bisection_steps
+    )
     D = sum(p.numel() for p in model.parameters())
     summary = {
-        "network": network, "D": D, "d_int90": found.d_int, "dims": list(found.dims),
+        "network": network,
+        "D": D,
+        "d_int90": found.d_int,
+        "dims": list(found.dims),
         "accuracies": list(found.accuracies),
         "train_accuracies": [runs[d].train_accuracy for d in found.dims],
         "run_seconds": [runs[d].seconds for d in found.dims],
@@ -126,7 +138,11 @@ def _result(config: IntrinsicDimensionConfig, parts: list[dict[str, Any]]) -> Re
     figure = FigureSpec(
         "validation accuracy against the subspace dimension d",
         accuracy_against_d_figure,
-        {"curves": curves, "threshold": config.threshold, "D": {p["network"]: p["D"] for p in parts}},
+        {
+            "curves": curves,
+            "threshold": config.threshold,
+            "D": {p["network"]: p["D"] for p in parts},
+        },
         caption=f"The dashed line is {config.threshold:g} (90% of a baseline taken as 1.0); "
         "dotted lines mark each network's d_int90.",
     )

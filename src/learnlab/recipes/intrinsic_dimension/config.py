@@ -33,7 +33,7 @@ class IntrinsicDimensionConfig(DataRecipeConfig):
     threshold: float = Field(0.90, gt=0, le=1)
     epochs: int = Field(3, ge=1, le=1000)
     batch_size: int = Field(128, ge=1)
-    lr: float = Field(1e-2, gt=0, le=10)
+    lr: float = Field(3e-2, gt=0, le=10)
     val_size: int = Field(10_000, ge=1)  # the last images of the training set, held out
     limit_train: int | None = Field(None, ge=1)
 
@@ -49,7 +49,8 @@ class IntrinsicDimensionConfig(DataRecipeConfig):
     def _increasing(cls, v: list[int]) -> list[int]:
         if any(d < 1 for d in v) or any(b <= a for a, b in zip(v, v[1:], strict=False)):
             raise ValueError(
-                f"grid (the values of d) must be positive and increase, e.g. [100, 300, 1000]; got {v}"
+                "grid (the values of d) must be positive and increase, e.g. [100, 300, 1000]; "
+                f"got {v}"
             )
         return v
 
