@@ -18,7 +18,7 @@ def accuracy_against_d_figure(
 
     fig = new_figure(7, 4.2)
     ax = fig.add_subplot(1, 1, 1)
-    for curve in curves:
+    for i, curve in enumerate(curves):
         network = curve["network"]
         (line,) = ax.plot(
             curve["dims"], curve["accuracies"], marker="o", label=f"{network} (D = {D[network]:,})"
@@ -28,7 +28,7 @@ def accuracy_against_d_figure(
             ax.annotate(
                 f"d_int90 = {curve['d_int']}",
                 (curve["d_int"], threshold),
-                xytext=(4, -14),
+                xytext=(4, -14 - 11 * i),  # networks may share a d_int90
                 textcoords="offset points",
                 color=line.get_color(),
                 fontsize=8,
