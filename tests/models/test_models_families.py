@@ -136,6 +136,21 @@ def test_lenet5_forward_matches_functional_computation():
     torch.testing.assert_close(model(x), F.linear(h, c.out.weight, c.out.bias))
 
 
+def test_unpadded_lenet5_is_li_et_als_lenet_with_44426_parameters():
+    """padding=0: C1 maps 24x24, S4 maps 4x4 (Li et al. 2018's MNIST LeNet, D = 44,426)."""
+    model = build_model("lenet5", (1, 28, 28), 10, padding=0)
+    assert n_params(model) == 44_426
+    assert model.features(torch.zeros(1, 1, 28, 28)).shape == (1, 16, 4, 4)
+    assert build_model("lenet5", (1, 16, 16), 10, padding=0)(torch.zeros(1, 1, 16, 16)).shape == (
+        1,
+        10,
+    )
+    with pytest.raises(ConfigError, match="16x16"):
+        build_model("lenet5", (1, 14, 14), 10, padding=0)
+    with pytest.raises(ConfigError, match="padding"):
+        build_model("lenet5", (1, 28, 28), 10, padding=-1)
+
+
 def test_lenet5_minimum_input_size():
     assert LENET5_MIN_SIZE == 12
     assert build_model("lenet5", (1, 12, 12), 10)(torch.zeros(1, 1, 12, 12)).shape == (1, 10)

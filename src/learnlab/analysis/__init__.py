@@ -38,6 +38,7 @@ Modules (one idea each):
                     random_features: Rahimi & Recht's random Fourier features; bias_variance:
                     bias^2 + variance + noise over training sets (fresh or bootstrap)
     fisher          the diagonal Fisher information (true or empirical) by per-example gradients
+    subspace        subspace training theta_0 + P theta_d (dense, sparse, Fastfood P), d_int90
 
 The lectures' "unintuitive properties" (adversarial examples, sharpness, loss landscapes,
 intrinsic dimension, lottery tickets, memorization) are added here as modules of this form.

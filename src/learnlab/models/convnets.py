@@ -14,6 +14,8 @@ maps (the paper uses a sparse connection table), the subsampling layers have no 
 coefficient and bias, the activation is a plain tanh rather than 1.7159 tanh(2a/3) with
 `activation="tanh"` (ReLU by default), and the output layer is linear instead of Euclidean
 RBF units. `pool="avg"` gives the paper's averaging subsampling; "max" is the default.
+`padding=0` is the unpadded variant (C1 maps 24x24, 44,426 parameters on MNIST: the LeNet of
+Li et al. 2018, "Measuring the intrinsic dimension of objective landscapes").
 
 mnist-cnn: the architecture of the MNIST script in the PyTorch examples repository
 (github.com/pytorch/examples, mnist/main.py):
@@ -86,12 +88,13 @@ class LeNet5(nn.Module):
         num_outputs: int,
         activation: str = "relu",
         pool: str = "max",
+        padding: int = 2,
     ) -> None:
         super().__init__()
         in_channels = input_shape[0]
         self.features = nn.Sequential(
             OrderedDict(
-                conv1=nn.Conv2d(in_channels, 6, kernel_size=5, padding=2),  # C1
+                conv1=nn.Conv2d(in_channels, 6, kernel_size=5, padding=padding),  # C1
                 act1=make_activation(activation),
                 pool1=POOLS[pool](2),  # S2
                 conv2=nn.Conv2d(6, 16, kernel_size=5),  # C3
@@ -158,13 +161,17 @@ def lenet5(
     num_outputs: int,
     activation: Activation = "relu",
     pool: Pool = "max",
+    padding: int = 2,
 ) -> LeNet5:
-    check_image_shape(input_shape, LENET5_MIN_SIZE)
+    # padding 0: the unpadded 28x28 LeNet of Li et al. (2018), 44,426 parameters on MNIST
+    padding = check_int("padding", padding, minimum=0)
+    check_image_shape(input_shape, max(1, LENET5_MIN_SIZE + 2 * (2 - padding)))
     return LeNet5(
         input_shape,  # type: ignore[arg-type]  # checked to be (C, H, W) above
         num_outputs,
         activation=check_choice("activation", activation, list(ACTIVATIONS)),
         pool=check_choice("pool", pool, list(POOLS)),
+        padding=padding,
     )
 
 

@@ -48,6 +48,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.double_descent",
     "learnlab.recipes.bias_variance",
     "learnlab.recipes.forgetting",
+    "learnlab.recipes.intrinsic_dimension",
 )
 
 
