@@ -23,8 +23,8 @@ Example (the double well (w0^2 - 1)^2 + w1^2 from near its saddle at 0):
     >>> well = lambda v: (v[0] ** 2 - 1) ** 2 + v[1] ** 2
     >>> hessian = lambda: torch.autograd.functional.hessian(well, w.detach())
     >>> end = damped_newton(loss, [w], hessian, tolerance=1e-12, max_hessians=10)
-    >>> end.gradient_norm <= 1e-12, [round(float(v), 6) for v in w.detach()]
-    (True, [0.0, 0.0])
+    >>> end.gradient_norm <= 1e-12, float(w.detach().abs().max()) < 1e-9  # at the saddle
+    (True, True)
 """
 
 from __future__ import annotations
