@@ -38,14 +38,11 @@ import torch
 from torch import nn
 
 from learnlab.analysis.base import flat, loss_closure, preserved_model_state, trainable
+from learnlab.analysis.damped_newton import ZERO_EIGENVALUE, damped_newton
 from learnlab.analysis.hessian import dense_hessian
 from learnlab.analysis.hessian_operator import checked_loss
 from learnlab.io.errors import ConfigError
 from learnlab.objectives.base import Objective
-
-# eigenvalues within this fraction of the largest |eigenvalue| count as zero, not negative:
-# round-off of a float64 eigh of a Hessian whose gradient is ~1e-6 is far below it
-ZERO_EIGENVALUE = 1e-7
 
 
 @dataclass(frozen=True)
@@ -145,44 +142,6 @@ def minimise_gradient_norm(
     return float(np.sqrt(2 * value))
 
 
-def newton_refine(
-    loss: Callable[[], torch.Tensor],
-    params: Sequence[torch.Tensor],
-    hessian: Callable[[], torch.Tensor],
-    *,
-    steps: int,
-    tolerance: float,
-) -> float:
-    """Up to `steps` Newton steps on grad L = 0 (the paper's way to reach critical points:
-    Newton's method is attracted to saddles as to minima): theta -= H^+ g by the dense
-    Hessian's eigendecomposition, eigenvalues within ZERO_EIGENVALUE of the largest left out
-    (the flat directions of an over-parameterised net), halving the step until |g| falls.
-    Stops at |g| <= tolerance / 10 or when no step lowers |g|; returns |g| where it stopped."""
-    norm = _gradient(loss, params).norm().item()
-    for _ in range(steps):
-        if norm <= tolerance / 10:
-            break
-        values, vectors = torch.linalg.eigh(hessian().double())
-        keep = values.abs() > ZERO_EIGENVALUE * values.abs().max()
-        g = _gradient(loss, params).double()
-        step = -(vectors[:, keep] @ ((vectors[:, keep].T @ g) / values[keep]))
-        base = flat([p.detach() for p in params]).double().clone()
-        for scale in 0.5 ** np.arange(12):
-            set_flat(params, base + float(scale) * step)
-            trial = _gradient(loss, params).norm().item()
-            if trial < norm:
-                norm = trial
-                break
-        else:
-            set_flat(params, base)
-            break
-    return norm
-
-
-def _gradient(loss: Callable[[], torch.Tensor], params: Sequence[torch.Tensor]) -> torch.Tensor:
-    return flat(torch.autograd.grad(checked_loss(loss, "objective"), params)).detach()
-
-
 def _stop_below(target: float) -> Callable[[Any], None]:
     """An L-BFGS callback that ends the search once q <= target (SciPy stops on StopIteration
     and returns the last iterate)."""
@@ -215,8 +174,9 @@ def critical_points(
     """Search a critical point of the objective on `batch` from each flat parameter vector in
     `starts` (minimising the squared gradient norm), keep those with |grad L| <= tolerance and
     take each kept point's loss, `error(model, batch)` and Hessian spectrum (dense, float64:
-    small models only). `newton_steps` > 0 refines each search's end by Newton steps on the
-    dense Hessian (one Hessian each). `on_point(i, gradient_norm)` is told as each search
+    small models only). `newton_steps` > 0 refines each unfinished search by damped Newton
+    steps (`damped_newton.damped_newton`, up to that many dense Hessians, each reused for a
+    few steps). `on_point(i, gradient_norm)` is told as each search
     ends (progress). The model is left as it came."""
     if not tolerance > 0:
         raise ConfigError(f"tolerance={tolerance}: the gradient-norm tolerance must be > 0.")
@@ -242,20 +202,24 @@ def critical_points(
                 norm = minimise_gradient_norm(
                     loss, params, max_iterations=max_iterations, tolerance=tolerance
                 )
+                spectrum = None
                 if newton_steps and norm > tolerance / 10:
-                    norm = newton_refine(
+                    end = damped_newton(
                         loss,
                         params,
                         lambda: dense_hessian(model, objective, batch),
-                        steps=newton_steps,
-                        tolerance=tolerance,
+                        tolerance=tolerance / 10,
+                        max_hessians=newton_steps,
                     )
+                    norm, spectrum = end.gradient_norm, end.eigenvalues
                 if on_point is not None:
                     on_point(i, norm)
                 if norm > tolerance:
                     rejected.append((i, norm))
                     continue
-                kept.append(_describe_point(model, objective, batch, loss, error, i, norm))
+                kept.append(
+                    _describe_point(model, objective, batch, loss, error, i, norm, spectrum)
+                )
         finally:
             set_flat(params, original)
     return _gather(kept, rejected, tolerance, size)
@@ -279,9 +243,12 @@ def _describe_point(
     error: Callable[[nn.Module, Any], float],
     start: int,
     norm: float,
+    eigenvalues: torch.Tensor | None,
 ) -> dict[str, Any]:
-    """Loss, error and the full Hessian spectrum at the model's current (critical) point."""
-    eigenvalues = torch.linalg.eigvalsh(dense_hessian(model, objective, batch).double())
+    """Loss, error and the full Hessian spectrum at the model's current (critical) point
+    (`eigenvalues` when the Newton search already took them there)."""
+    if eigenvalues is None:
+        eigenvalues = torch.linalg.eigvalsh(dense_hessian(model, objective, batch).double())
     values = eigenvalues.cpu().numpy()
     with torch.no_grad():
         at = float(loss())

@@ -33,13 +33,19 @@ REPRODUCTION = Reproduction(
         "The first 2,500 MNIST training images averaged down to 10x10 pixels (the paper "
         "downsampled MNIST to 10x10), a 100-20-10 tanh MLP (2,230 parameters) with "
         "cross-entropy, float64; more images than parameters, so that the loss has finite "
-        "minima. Starts: 4 runs of minibatch SGD (batch 64, learning rate "
-        "0.1, seeds 0 to 3), their parameters after 0, 30, 100, 300, 1,000 and 3,000 steps "
-        "moved by uniform noise in [-0.01, 0.01] (24 starts). From each, L-BFGS (1,000 "
-        "iterations) minimises |grad L|^2 / 2 (gradient H grad L); the paper ran Newton's "
-        "method from noisy points near a training path (its training method and noise scale "
-        "are not reproduced exactly). Ends with |grad L| <= 0.01 are kept, the others "
-        "counted as rejected; the index "
+        "minima. Starts: 4 runs of minibatch SGD (batch 64, learning rate 0.1, SGD seeds "
+        "1000 x seed + 0 to 3), their parameters after 0, 30, 100, 300, 1,000 and 3,000 steps "
+        "moved by uniform noise in [-0.01, 0.01] (24 starts). The paper ran Newton's method, "
+        "damped, from noisy points along a training path (of saddle-free Newton: its "
+        "training method, noise scale and point count are not reproduced exactly); here "
+        "L-BFGS (1,000 iterations) minimises |grad L|^2 / 2 from each start, and "
+        "`--set newton_steps=N` adds the paper's damped Newton (Levenberg-Marquardt on "
+        "grad L = 0, the damping picked at each step from a grid as the one that lowers "
+        "|grad L| most; off by default: measured, 4 Hessians lowered |grad L| by under 2x "
+        "from the L-BFGS ends, at ~10 s of CPU a Hessian). The criterion, checked after the "
+        "search: a point is critical when |grad L| <= 1e-5 x ln 10 = 2.3e-5 (ln 10: the loss "
+        "scale, the cross-entropy of a uniform guess); the others are reported apart (count "
+        "and gradient norms, in the table) and left out of rho by that rule alone. The index "
         "is the fraction of negative eigenvalues of the dense Hessian (float64 eigh). The paper "
         "reports no number for Figure 1, only that the points 'concentrate along a "
         "monotonically increasing curve'; the claim is the issue's target, Spearman rho > 0.5, "
@@ -55,10 +61,11 @@ REPRODUCTION = Reproduction(
             measure=spearman_rho,
             tolerance=0.5,
             why_different=(
-                "below the target 0.5: the searches started at the initialisation end on the "
-                "near-flat plateau around it (error ~89%, index near 0), off the paper's curve; "
-                "over the starts taken after SGD steps see spearman_rho_trained_starts (0.95 in "
-                "the default run); every search ends at |grad L| ~1e-3, not 0 (see the notes)"
+                "not measured (n/a): under the criterion |grad L| <= 2.3e-5 only the searches "
+                "from the initialisation end at critical points (error 88.8%, index near 0; 2 "
+                "of 12 on each of seeds 0, 1, 2 at mid size); those from trained starts stall "
+                "at |grad L| 4e-3 to 1e-2 in gradient-flat regions (Frye et al. 2021), and "
+                "are left out by the criterion, so rho has too few points (see the notes)"
             ),
         ),
     ),
@@ -68,7 +75,7 @@ REPRODUCTION = Reproduction(
         "trajectories": 2,
         "snapshots": [0, 30, 300],
         "max_iterations": 60,
-        "tolerance": 0.05,
+        "relative_tolerance": 0.02,
         "spectra": 2,
     },
 )

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from learnlab.recipes.saddles.config import CLASSES, SaddlesConfig
+from learnlab.recipes.saddles.config import CLASSES, TRAJECTORY_SEEDS, SaddlesConfig
 
 
 def mnist_inputs(config: SaddlesConfig) -> tuple[torch.Tensor, torch.Tensor]:
@@ -42,7 +42,7 @@ def sgd_starts(
 
     starts, origins = [], []
     for run in range(config.trajectories):
-        seed = config.seed + run
+        seed = TRAJECTORY_SEEDS * config.seed + run  # seeds 0, 1, 2 share no SGD run
         model = mlp(config, seed)
         optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
         draws = torch.Generator().manual_seed(seed)
@@ -83,7 +83,7 @@ def search(config: SaddlesConfig, console: Any) -> tuple[Any, list[dict[str, int
         cross_entropy,
         (x, y),
         starts,
-        tolerance=config.tolerance,
+        tolerance=config.tolerance(),
         max_iterations=config.max_iterations,
         newton_steps=config.newton_steps,
         on_point=progress,
