@@ -24,6 +24,7 @@ from learnlab.analysis.hessian import (
     trace,
 )
 from learnlab.analysis.landscape import linear_path, loss_plane
+from learnlab.analysis.pruning import magnitude_masks
 from learnlab.analysis.sharpness import model_sharpness
 from learnlab.analysis.teacher_student import teacher_labels, teacher_margins
 
@@ -59,6 +60,7 @@ MODEL_ANALYSES = {
     "teacher_labels": lambda m, o, b: teacher_labels(m, b[0]),
     "teacher_margins": lambda m, o, b: teacher_margins(m, b[0]),
     "model_sharpness_batch_stats": lambda m, o, b: model_sharpness(m, o, b, batch_norm="batch"),
+    "magnitude_masks": lambda m, o, b: magnitude_masks(m, 0.5),
 }
 
 

@@ -34,6 +34,9 @@ Modules (one idea each):
                     filter-normalised directions; resumable scans, their figures
     teacher_student data labelled by a random N-unit teacher; students of several widths
                     from many seeds (a batched ensemble), the fraction reaching a low loss
+    pruning         pruning masks: layer-wise magnitude and random, iterative pruning's rates
+    validated_ensemble  a batched ensemble from given weights, early-stopped on validation loss
+    lottery         iterative magnitude pruning (lottery tickets) with its two controls
 
 The lectures' "unintuitive properties" (adversarial examples, sharpness, loss landscapes,
 intrinsic dimension, lottery tickets, memorization) are added here as modules of this form.
