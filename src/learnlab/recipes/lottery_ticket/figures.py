@@ -18,6 +18,7 @@ def pruning_figure(
 ) -> Figure:
     """`accuracy` and `early_stop` are (controls, levels, seeds); `pm` the levels in percent."""
     import numpy as np
+    from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
     from learnlab.report.plots import new_figure
 
@@ -37,6 +38,9 @@ def pruning_figure(
             below, above = mean - rows.min(1), rows.max(1) - mean
             ax.errorbar(x, mean, yerr=[below, above], marker="o", ms=3, capsize=2, label=control)
         ax.set_xscale("log")
+        ax.set_xticks(x[::3])  # every third round: 100, 51.3, 26.3, 13.5, 7.0, 3.6 (%)
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%.1f"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.invert_xaxis()  # from the dense network (100%) to the sparsest
         ax.set_xlabel("Pm: weights remaining (%)")
         ax.set_ylabel(label)

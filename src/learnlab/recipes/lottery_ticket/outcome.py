@@ -104,21 +104,20 @@ def _figures(sweep) -> list[FigureSpec]:
 
     from learnlab.recipes.lottery_ticket.figures import pruning_figure
 
-    rounds = sweep.rounds[1:] if len(sweep.controls) > 1 else sweep.rounds
+    controls = range(len(sweep.controls))
     data = {
         "pm": [100 * r.remaining for r in sweep.rounds],
         "controls": list(sweep.controls),
-        # (controls, rounds, seeds); the dense round is every control's first point
+        # (controls, rounds, seeds); the dense network is every control's first point
         "accuracy": torch.tensor(
-            np.stack([_with_dense(sweep, r, "test_accuracy") for r in range(len(sweep.controls))])
+            np.stack([_with_dense(sweep, c, "test_accuracy") for c in controls])
         ),
         "early_stop": torch.tensor(
-            np.stack(
-                [_with_dense(sweep, r, "early_stop_iteration") for r in range(len(sweep.controls))]
-            ).astype(float)
+            np.stack([_with_dense(sweep, c, "early_stop_iteration") for c in controls]).astype(
+                float
+            )
         ),
     }
-    del rounds
     return [FigureSpec("test accuracy and early-stop iteration against Pm", pruning_figure, data)]
 
 
