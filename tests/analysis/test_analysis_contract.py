@@ -25,6 +25,7 @@ from learnlab.analysis.hessian import (
     trace,
 )
 from learnlab.analysis.landscape import linear_path, loss_plane
+from learnlab.analysis.pruning import magnitude_masks
 from learnlab.analysis.sharpness import model_sharpness
 from learnlab.analysis.subspace.training import train_in_subspace
 from learnlab.analysis.teacher_student import teacher_labels, teacher_margins
@@ -64,6 +65,7 @@ MODEL_ANALYSES = {
     "fisher_diagonal": lambda m, o, b: fisher_diagonal(m, b, kind="empirical", batch_size=3),
     "fisher_diagonal_true": lambda m, o, b: fisher_diagonal(m, b, kind="true"),
     "train_in_subspace": lambda m, o, b: train_in_subspace(m, 3, b, b, batch_size=4),
+    "magnitude_masks": lambda m, o, b: magnitude_masks(m, 0.5),
 }
 
 

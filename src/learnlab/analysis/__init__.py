@@ -40,6 +40,9 @@ Modules (one idea each):
                     bias^2 + variance + noise over training sets (fresh or bootstrap)
     fisher          the diagonal Fisher information (true or empirical) by per-example gradients
     subspace        subspace training theta_0 + P theta_d (dense, sparse, Fastfood P), d_int90
+    pruning         pruning masks: layer-wise magnitude and random, iterative pruning's rates
+    validated_ensemble  a batched ensemble from given weights, early-stopped on validation loss
+    lottery         iterative magnitude pruning (lottery tickets) with its two controls
 
 The lectures' "unintuitive properties" (adversarial examples, sharpness, loss landscapes,
 intrinsic dimension, lottery tickets, memorization) are added here as modules of this form.

@@ -49,6 +49,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.bias_variance",
     "learnlab.recipes.forgetting",
     "learnlab.recipes.intrinsic_dimension",
+    "learnlab.recipes.lottery_ticket",
 )
 
 
