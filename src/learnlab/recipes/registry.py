@@ -45,6 +45,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.large_batch",
     "learnlab.recipes.saddles",
     "learnlab.recipes.teacher_student_width",
+    "learnlab.recipes.random_labels",
 )
 
 
