@@ -66,7 +66,10 @@ def test_a_fraction_outside_zero_one_from_the_cli_exits_2_without_a_traceback(tm
 
 
 def test_quick_run_fits_each_variant_and_random_labels_test_at_chance(tmp_path, data_root):
-    config = cfg.validate(RandomLabelsConfig, quick(data_root, max_epochs=30, width=128, train_size=100, batch_size=20))
+    config = cfg.validate(
+        RandomLabelsConfig,
+        quick(data_root, max_epochs=30, width=128, train_size=100, batch_size=20),
+    )
     result = run_recipe(NAME, config, run_dir=tmp_path / "run").result
     s = result.summary
     for v in variants(config):

@@ -46,6 +46,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.saddles",
     "learnlab.recipes.teacher_student_width",
     "learnlab.recipes.random_labels",
+    "learnlab.recipes.pretraining_variance",
 )
 
 

@@ -93,12 +93,16 @@ def _rows(config: RandomLabelsConfig, summary: dict[str, Any]) -> list[dict[str,
             "inputs": v.inputs,
             "regulariser": v.regularizer,
             "steps": str(summary[f"steps_{v.name}"]),
-            f"reached {config.target_accuracy:.0%}": "yes" if summary[f"reached_{v.name}"] else "no",
+            f"reached {config.target_accuracy:.0%}": _yes(summary[f"reached_{v.name}"]),
             "train accuracy": percent(summary[f"train_accuracy_{v.name}"], 2),
             "test accuracy": percent(summary[f"test_accuracy_{v.name}"], 2),
         }
         for v in variants(config)
     ]
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 def _figure(config: RandomLabelsConfig, parts: dict[str, Result]) -> FigureSpec:

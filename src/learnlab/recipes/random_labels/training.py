@@ -96,9 +96,7 @@ def fit_variant(variant: Variant, config: RandomLabelsConfig, data: dict[str, Te
     x, y, x_test = corrupted_data(variant, config, data)
     torch.manual_seed(config.seed)
     dropout = config.dropout if variant.regularizer == "dropout" else 0.0
-    model = build_model(
-        "mlp", tuple(x.shape[1:]), 10, depth=1, width=config.width, dropout=dropout
-    )
+    model = build_model("mlp", tuple(x.shape[1:]), 10, depth=1, width=config.width, dropout=dropout)
     decay = config.weight_decay if variant.regularizer == "weight_decay" else 0.0
     optimizer = build_optimizer(
         "momentum", model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=decay
