@@ -3,17 +3,18 @@ initialisations, reproducing Erhan, Bengio, Courville, Manzagol, Vincent & Bengi
 "Why does unsupervised pre-training help deep learning?" (Figure 2: histograms of the test
 errors of 400 networks per arm; and their experiment on the influence of early examples).
 
-Parts: `pretraining/` pre-trains every seed's layers greedily with denoising autoencoders
-(`pretrain.py`, reusing learnlab's `autoencoder` model and reconstruction objective);
-`seeds/` trains the seeds with and without those layers, each arm one batched ensemble
-(`supervised.py`); `early-examples/` trains, from one initialisation, runs that differ only in
-the order of their first examples. Summary: `test_error_pretrained` and
-`test_error_random_init` (means over the seeds, with `_std`, `_min`, `_max`), and
-`early_order_std_pretrained` / `early_order_std_random_init` (the spread of the test error
-when only the order of the first examples changes).
+Steps: every seed's layers are pre-trained greedily with denoising autoencoders
+(`pretrain.py`, reusing learnlab's `autoencoder` model and reconstruction objective); the
+seeds are trained with and without those layers, each arm one batched ensemble
+(`supervised.py`: `BatchedEnsemble` seeds the generator with s before `build()`, which picks
+seed s's layers); then, from one initialisation, runs that differ only in the order of their
+first examples (one by one with the Trainer: a batched ensemble ties the batch order to the
+member's seed). Summary: `test_error_pretrained` and `test_error_random_init` (means over the
+seeds, with `_std`, `_min`, `_max`), and `early_order_std_pretrained` /
+`early_order_std_random_init` (the spread of the test error when only the order of the first
+examples changes).
 
-Resume: the pre-trained layers are not stored, so `--resume` runs the parts again unless all
-of them finished.
+Resume: the recipe is one computation of a few minutes; `--resume` runs it again.
 """
 
 from __future__ import annotations
