@@ -14,6 +14,13 @@ seeds, with `_std`, `_min`, `_max`), and `early_order_std_pretrained` /
 `early_order_std_random_init` (the spread of the test error when only the order of the first
 examples changes).
 
+Measured (default config, 2026-12-06, `OMP_NUM_THREADS=1 learnlab reproduce
+pretraining-variance --run-dir R --set progress=false`, 185 s of CPU time on one thread): test
+error over 20 seeds 8.29% (std 0.41 points, 7.54% .. 9.21%) without and 6.79% (std 0.24,
+6.36% .. 7.38%) with pre-training: the two histograms do not overlap. Reordering only the first
+500 examples (10 runs from seed 0) moves the test error by a std of 0.06 points without and
+0.08 with pre-training, far less than a new seed does.
+
 Resume: the recipe is one computation of a few minutes; `--resume` runs it again.
 """
 

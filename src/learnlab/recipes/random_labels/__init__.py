@@ -14,6 +14,17 @@ Batched ensembles (`learnlab.scale.ensemble.BatchedEnsemble`) do not fit: its me
 one (x, y) and its fit has no per-member stopping, while here every variant has its own labels
 or inputs and stops at its own step; so the variants run one after another.
 
+Measured (default config, 2026-12-06, `OMP_NUM_THREADS=1 learnlab reproduce random-labels
+--run-dir R --set progress=false`, 216 s of CPU time on one thread): labels random with
+probability 0, 0.2, ..., 1: all reach 99% (train 99.75% .. 99.29%), test error 4.0, 13.7, 30.3,
+48.8, 68.7, 90.4%, steps to 99%: 395, 2765, 4108, 4977, 5609, 5846 (random labels take 14.8x
+the true labels' steps: MNIST's true labels are fitted in 5 epochs). Shuffled pixels: 395
+steps, test 95.65% (an MLP does not see the permutation); random pixels: 553 steps, test
+17.5% (the pixel histogram still says something about the digit); Gaussian: 553 steps, test
+9.9%. Random labels with weight decay 5e-4: 93.1% train accuracy after 150 epochs, dropout 0.3:
+93.2%, random shifts of 2 pixels: 20.6% (for an MLP every shifted copy is a new image with the
+same random label): the regularisers slow memorisation, and shifts stop it within 150 epochs.
+
 Resume: each variant is a part (`<variant>/`); `--resume` keeps the finished ones.
 """
 
