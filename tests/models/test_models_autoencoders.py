@@ -236,3 +236,22 @@ def test_linear_autoencoder_reaches_the_pca_error():
         error = float(F.mse_loss(model(x), x))
     assert pca_error <= error * (1 + 1e-4)  # PCA is optimal: no linear code does better
     assert error < 1.02 * pca_error
+
+
+def test_code_activation_gives_the_one_layer_autoencoder_of_greedy_stacking():
+    from learnlab.models import build_model
+
+    torch.manual_seed(0)
+    ae = build_model(
+        "autoencoder", (12,), 1, code=5, hidden=[], activation="sigmoid", code_activation=True
+    )
+    assert [type(m).__name__ for m in ae.encoder] == ["Linear", "Sigmoid"]
+    x = torch.randn(7, 12)
+    code = ae.encode(x)
+    assert code.shape == (7, 5) and bool(((code > 0) & (code < 1)).all())
+    linear = ae.encoder[0]
+    assert torch.allclose(code, torch.sigmoid(linear(x)))
+    assert ae(x).shape == (7, 12)
+    # the default keeps the code linear
+    plain = build_model("autoencoder", (12,), 1, code=5, hidden=[], activation="sigmoid")
+    assert [type(m).__name__ for m in plain.encoder] == ["Linear"]

@@ -18,7 +18,10 @@ Two registered models, `autoencoder` (dense) and `conv-autoencoder` (strided con
 transposed convolutions up). Their forward returns the reconstruction with the input's shape:
 logits of a Bernoulli per pixel (`output="logits"`, for data in [0, 1]; `reconstruct` applies
 the sigmoid) or the values themselves (`output="values"`, for squared error on any data).
-They ignore `num_outputs`: the code size is the option `code`.
+They ignore `num_outputs`: the code size is the option `code`. With `code_activation=True` the
+code goes through the activation too: `hidden=[]` is then the one-hidden-layer autoencoder
+(Linear -> activation -> Linear) that greedy layer-wise pre-training stacks (Bengio, Lamblin,
+Popovici & Larochelle 2007; Vincent et al. 2008).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from learnlab.io.errors import ConfigError
 from learnlab.models.convnets import check_image_shape
 from learnlab.models.registry import (
     Activation,
+    check_bool,
     check_choice,
     check_int,
     make_activation,
@@ -99,6 +103,7 @@ class DenseAutoencoder(Autoencoder):
         hidden: Sequence[int],
         activation: str,
         output: str,
+        code_activation: bool = False,
     ) -> None:
         super().__init__()
         self.input_shape = tuple(input_shape)
@@ -107,6 +112,8 @@ class DenseAutoencoder(Autoencoder):
         # the code layer is followed by the decoder's activation, so a ReLU code is not forced:
         # the code stays linear (any real numbers), as in Hinton & Salakhutdinov's autoencoder
         self.encoder = mlp([size, *hidden, code], activation)
+        if code_activation:  # hidden=() then gives the one-layer autoencoder of greedy stacking
+            self.encoder.append(make_activation(activation))
         self.decoder = mlp([code, *reversed(hidden), size], activation)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
@@ -184,6 +191,7 @@ def autoencoder(
     hidden: Sequence[int] = (512, 256),
     activation: Activation = "relu",
     output: Output = "logits",
+    code_activation: bool = False,
 ) -> nn.Module:
     del num_outputs  # the output has the input's shape; the code size is `code`
     make_activation(activation)  # checks the name
@@ -193,6 +201,7 @@ def autoencoder(
         hidden=check_widths("hidden", hidden, allow_empty=True),
         activation=activation,
         output=check_choice("output", output, OUTPUTS),
+        code_activation=check_bool("code_activation", code_activation),
     )
 
 

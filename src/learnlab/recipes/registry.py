@@ -50,6 +50,8 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.forgetting",
     "learnlab.recipes.intrinsic_dimension",
     "learnlab.recipes.lottery_ticket",
+    "learnlab.recipes.random_labels",
+    "learnlab.recipes.pretraining_variance",
 )
 
 
