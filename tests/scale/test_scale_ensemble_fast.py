@@ -124,6 +124,26 @@ def test_masked_fast_members_keep_pruned_weights_at_zero(data):
     assert (ens.params_["fc1.weight"][2] != 0).all()  # member 2 has no mask
 
 
+def test_frozen_layer_stays_put_and_the_rest_trains_as_in_exact_mode(data):
+    def frozen_first_layer():
+        model = build()()
+        model.fc1.requires_grad_(False)
+        return model
+
+    options = {"optimizer": "adamw", "lr": 1e-2, "weight_decay": WDS, "device": "cpu"}
+    exact = BatchedEnsemble(frozen_first_layer, SEEDS, **options).fit(
+        *data, epochs=1, batch_size=BATCH
+    )
+    fast = BatchedEnsemble(frozen_first_layer, SEEDS, mode="fast", **options)
+    fast.fit(*data, epochs=1, batch_size=BATCH)
+    assert "fc1.weight" not in fast.params_ and set(fast.params_) == set(exact.params_)
+    for name, p in fast.params_.items():
+        assert torch.allclose(p, exact.params_[name], atol=1e-10, rtol=0)
+    start = fast.member(0)
+    torch.manual_seed(SEEDS[0])
+    assert torch.equal(start.fc1.weight, frozen_first_layer().fc1.weight)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

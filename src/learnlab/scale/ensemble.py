@@ -187,8 +187,9 @@ class BatchedEnsemble:
         self._base = copy.deepcopy(models[0]).to("meta")
         self._plan = plain_mlp_plan(models[0])  # None: use vmap
         # fast mode: its own layout of the trainable tensors; params_ are views of them
-        self._fast = FastMLP(self._plan, models[0], self.params_) if self.mode == "fast" else None
-        if self._fast is not None:
+        self._fast = None
+        if self.mode == "fast":
+            self._fast = FastMLP(self._plan, models[0], self.params_, self.buffers_)
             self.params_ = self._fast.public()
         self._masks = masks
         self.device_ = device

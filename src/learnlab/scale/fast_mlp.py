@@ -18,9 +18,11 @@ What differs:
 
 The optimizer is exact mode's (batched_optim.py: torch's fused kernel on each member's slices,
 one call per distinct learning rate). Plain tensor ops on the stacked (K, ...) tensors with the
-learning rates as a (K, 1, 1) tensor were measured and are slower on the CPU (5 or more passes
-over memory against the fused kernel's one: 3.5 ms against 0.8 ms per Adam step for 32
-MNIST-1D MLPs, 150 ms against 21 ms for 32 LeNet-300-100s), so they are not used.
+learning rates as a (K, 1, 1) tensor (one call for all members) were measured and are slower
+on the CPU, since they pass over memory 5 or more times where the fused kernel passes once: per
+Adam step of 32 members on the shared 2-core CPU, 3.5 ms against 0.8-1.2 ms for MNIST-1D MLPs,
+about 150 ms against 21-34 ms for LeNet-300-100s; torch._foreach ops took 1.1 ms for the
+MNIST-1D MLPs. A manual backward pass (no autograd) was no faster: the products dominate.
 
 Only plain MLPs are supported: an `nn.Sequential` of `Flatten`, `Linear` and elementwise
 activations (batched_mlp.py's plan). Other models (batch norm, convolutions, anything that
@@ -54,14 +56,21 @@ def unsupported_module(model: nn.Module) -> str:
 
 
 class FastMLP:
-    """The trainable tensors of K stacked plain MLPs in the fast layout, and their forward pass.
+    """The tensors of K stacked plain MLPs in the fast layout, and their forward pass.
 
-    `params` (name -> (K, ...) tensors, nn.Linear's layout) are copied: weights to contiguous
-    (K, in, out) tensors, biases as they are. `trainable` lists the tensors to differentiate and
-    update; `public()` gives name -> tensors in nn.Linear's layout that share their memory.
+    `params` (trainable) and `frozen` (name -> (K, ...) tensors, nn.Linear's layout) are
+    copied: Linear weights to contiguous (K, in, out) tensors, the others as they are.
+    `trainable` lists the tensors to differentiate and update, in the order of `params`;
+    `public()` gives them in nn.Linear's layout, sharing their memory.
     """
 
-    def __init__(self, plan: Plan | None, model: nn.Module, params: dict[str, Tensor]) -> None:
+    def __init__(
+        self,
+        plan: Plan | None,
+        model: nn.Module,
+        params: dict[str, Tensor],
+        frozen: dict[str, Tensor],
+    ) -> None:
         if plan is None:
             raise ConfigError(
                 f"mode='fast' supports plain MLPs only (an nn.Sequential of Flatten, Linear "
@@ -69,21 +78,21 @@ class FastMLP:
                 "mode='exact' (the default) for this model."
             )
         self.plan = plan
-        self.weights = {
-            f"{name}.weight": params[f"{name}.weight"].detach().transpose(1, 2).contiguous()
-            for kind, name in plan
-            if kind == "linear"
-        }
+        self.transposed = {f"{name}.weight" for kind, name in plan if kind == "linear"}
         self.tensors = {
-            name: self.weights.get(name, p.detach().clone()) for name, p in params.items()
+            name: t.detach().transpose(1, 2).contiguous()
+            if name in self.transposed
+            else t.detach().clone()
+            for name, t in {**params, **frozen}.items()
         }
-        self.trainable = [t.requires_grad_() for t in self.tensors.values()]
+        self.trainable = [self.tensors[name].requires_grad_() for name in params]
+        self._names = list(params)
 
     def public(self) -> dict[str, Tensor]:
-        """name -> tensor in nn.Linear's layout, sharing memory with the trainable tensors."""
+        """Trainable name -> tensor in nn.Linear's layout, sharing memory with `trainable`."""
         return {
-            name: t.detach().transpose(1, 2) if name in self.weights else t.detach()
-            for name, t in self.tensors.items()
+            name: t.detach().transpose(1, 2) if name in self.transposed else t.detach()
+            for name, t in zip(self._names, self.trainable, strict=True)
         }
 
     @staticmethod
