@@ -106,6 +106,30 @@ def test_float32_fast_members_stay_close_and_predict_like_their_modules(data):
     assert torch.allclose(fast.history_[0]["train_loss"], exact.history_[0]["train_loss"])
 
 
+def relu_first_tanh_no_bias():
+    return torch.nn.Sequential(
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(40, 16, bias=False),
+        torch.nn.Tanh(),
+        torch.nn.Linear(16, 10),
+    ).double()
+
+
+@pytest.mark.parametrize("make", [build(), relu_first_tanh_no_bias])
+def test_fast_predictions_on_a_shared_batch_equal_each_member_module(data, make):
+    x, y = data
+    ens = BatchedEnsemble(make, SEEDS, lr=0.1, mode="fast", device="cpu")
+    ens.fit(x, y, epochs=1, batch_size=BATCH)
+    before = x.clone()
+    logits = ens.predict_logits(x, batch_size=200)  # a shared batch, in chunks
+    assert torch.equal(x, before) and (x < 0).any()  # the caller's x is left alone
+    assert logits.shape == (len(SEEDS), len(x), 10)
+    for k in range(len(SEEDS)):
+        assert torch.allclose(ens.member(k)(x), logits[k], atol=1e-12, rtol=0)
+    assert not torch.allclose(logits[0], logits[1], atol=1e-3)
+
+
 def test_masked_fast_members_keep_pruned_weights_at_zero(data):
     g = torch.Generator().manual_seed(0)
     shapes = {"fc1.weight": (32, 40), "fc2.weight": (32, 32), "out.bias": (10,)}

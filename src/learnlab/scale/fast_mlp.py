@@ -5,8 +5,9 @@ sequential Trainer run, which costs time: products whose batched kernel would su
 order than nn.Linear's are computed member by member (batched_linear.py), through a custom
 autograd Function. `mode="fast"` gives those bits up. Each member still runs the same
 algorithm on the same batches from the same initialisation, so in float64 it equals its
-sequential run to about 1e-12; in float32 it drifts from it by rounding, which chaotic runs
-amplify (benchmarks/ensembles.py reports the drift after 1 step, 1 epoch and 3 epochs).
+sequential run to rounding (1e-16 after 2 epochs of a small MLP in the tests, which allow
+1e-10); in float32 it drifts from it by rounding, which chaotic runs amplify
+(benchmarks/ensembles.py reports the drift after 1 step, 1 epoch and 3 epochs).
 What differs:
 
 - layout: every Linear weight is kept transposed, as a contiguous (K, in, out) tensor, so that
@@ -105,18 +106,27 @@ class FastMLP:
         return F.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(1)
 
     def forward(self, x: Tensor, shared: bool) -> Tensor:
-        """(K, B, C) outputs of the members on their batches x (K, B, ...), or on one (B, ...)."""
+        """(K, B, C) outputs of the members on their batches x (K, B, ...), or on one (B, ...).
+
+        A shared batch is not copied K times: up to the first Linear layer it has no members'
+        dimension, and that layer is one matrix product with the K weights side by side."""
         k = next(iter(self.tensors.values())).shape[0]
-        h = x.unsqueeze(0).expand(k, *x.shape) if shared else x
+        h, stacked = x, not shared  # stacked: h has the members' dimension in front
         fresh = False  # h is a product's own output: an activation may overwrite it
         for kind, detail in self.plan:
             if kind == "flatten":
-                h = h.flatten(2)
+                h = h.flatten(2 if stacked else 1)
             elif kind == "linear":
-                shape = h.shape  # (K, B, d); Linear also takes (K, B, T, d)
-                flat = h if h.dim() == 3 else h.reshape(k, -1, shape[-1])
                 weight = self.tensors[f"{detail}.weight"]  # (K, in, out)
                 bias = self.tensors.get(f"{detail}.bias")
+                if not stacked and h.dim() == 2:
+                    h, stacked = _shared_linear(h, weight, bias), True
+                    fresh = False  # a transposed view
+                    continue
+                if not stacked:
+                    h, stacked = h.unsqueeze(0).expand(k, *h.shape), True
+                shape = h.shape  # (K, B, d); Linear also takes (K, B, T, d)
+                flat = h if h.dim() == 3 else h.reshape(k, -1, shape[-1])
                 h = flat.bmm(weight) if bias is None else bias.unsqueeze(1).baddbmm(flat, weight)
                 fresh = len(shape) == 3  # in place on a view, autograd would copy the base
                 if not fresh:
@@ -128,4 +138,12 @@ class FastMLP:
             else:
                 h = detail(h)
             fresh = False
-        return h
+        return h if stacked else h.unsqueeze(0).expand(k, *h.shape)
+
+
+def _shared_linear(h: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """(K, B, out) = h W_k + b_k for one batch h (B, in) and K weights (K, in, out): one mm."""
+    k, n_in, n_out = weight.shape
+    side_by_side = weight.transpose(0, 1).reshape(n_in, k * n_out)
+    out = h.mm(side_by_side) if bias is None else bias.reshape(-1).addmm(h, side_by_side)
+    return out.view(len(h), k, n_out).transpose(0, 1)
