@@ -21,7 +21,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 SMOKE_ARGS = {
     "throughput": ["--quick", "--repeats", "1", "--models", "mnist1d-mlp"],
     "optimizer_kernels": ["--repeats", "1", "--steps", "3"],
-    "ensembles": ["--members", "2", "--epochs", "1", "--repeats", "1"],
+    "ensembles": ["--members", "2", "--epochs", "1", "--repeats", "1", "--mnist-examples", "600"],
     "hessian": ["--batch", "32", "--images", "64", "--steps", "3", "--repeats", "1"],
     "moe_skip": ["--batch", "64", "--dim", "16", "--hidden", "32", "--repeats", "1"],
     "roofline": ["--repeats", "1", "--batches", "64", "--steps", "5"],

@@ -28,6 +28,16 @@ optimizers (Kingma & Ba 2015 for Adam, Loshchilov & Hutter 2019 for AdamW) are i
 batched_optim.py. Vectorising a per-model function over stacked parameters is the `vmap`
 transform of JAX (Bradbury et al. 2018) as torch.func provides it.
 
+Fast mode (`mode="fast"`, opt-in; plain MLPs only, fast_mlp.py): the same algorithm, the same
+batches and initialisations, but every product is one batched kernel on weights kept transposed
+as (K, in, out), differentiated by autograd, without the member-by-member products that keep
+exact mode's bits. Members then equal their sequential runs up to rounding: 1e-16 in float64
+(the tests allow 1e-10), and in float32 a drift that chaotic runs amplify (measured by
+benchmarks/ensembles.py after 1 step, 1 epoch and 3 epochs: for 32 MNIST-1D MLPs with Adam,
+about 1e-8, 3e-3 and 5e-2). Use it for sweeps whose members
+need not match a single run bit for bit. Masks work as in exact mode; other models (batch
+norm, vmap) raise a ConfigError naming the module.
+
 Masks (pruning, e.g. Frankle & Carbin 2019, "The lottery ticket hypothesis"): per member, a
 dict from parameter name to a 0/1 tensor of that parameter's shape. The parameters are
 multiplied by their masks once after initialisation and again after every optimizer step.
@@ -57,7 +67,6 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 from collections.abc import Callable, Sequence
 
 import torch
@@ -65,9 +74,11 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from learnlab.io.errors import ConfigError, unknown_name
+from learnlab.io.errors import ConfigError
 from learnlab.scale.batched_mlp import mlp_forward, plain_mlp_plan
-from learnlab.scale.batched_optim import OPTIMIZERS, BatchedOptimizer, as_list, hyperparameter
+from learnlab.scale.batched_optim import BatchedOptimizer, as_list
+from learnlab.scale.ensemble_checks import check_arguments
+from learnlab.scale.fast_mlp import FastMLP
 from learnlab.scale.masks import MaskCallback, stack_masks
 from learnlab.train.seeding import select_device
 
@@ -85,6 +96,8 @@ class BatchedEnsemble:
         lr, momentum, weight_decay: one number for all members, or one per member.
         betas, eps: Adam's, shared by all members.
         masks: None, or per member a dict from parameter name to a 0/1 tensor (see above).
+        mode: "exact" (members bit-identical to their sequential runs) or "fast" (plain MLPs
+            only; the same algorithm, rounded differently: see "Fast mode" above).
         device: where to train; None picks CUDA when present, else the CPU.
 
     The constructor only stores its arguments; `fit` checks them and (re)starts training from
@@ -104,6 +117,7 @@ class BatchedEnsemble:
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         masks: Sequence[dict[str, Tensor]] | None = None,
+        mode: str = "exact",
         device: str | torch.device | None = None,
     ) -> None:
         self.build = build
@@ -115,6 +129,7 @@ class BatchedEnsemble:
         self.betas = betas
         self.eps = eps
         self.masks = masks
+        self.mode = mode
         self.device = device
 
     @property
@@ -126,55 +141,7 @@ class BatchedEnsemble:
     # -- checks ----------------------------------------------------------------------------
     def _check_arguments(self) -> dict[str, Tensor]:
         """Validate the constructor's arguments; the per-member hyperparameters as tensors."""
-        if not callable(self.build):
-            raise ConfigError("build must be a function with no arguments returning an nn.Module.")
-        seeds = as_list(self.seeds)
-        if (
-            not isinstance(seeds, list)
-            or len(seeds) == 0
-            or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in seeds)
-        ):
-            raise ConfigError(
-                f"seeds must be a non-empty sequence of integers, one per member (e.g. "
-                f"seeds=range(8)); got {self.seeds!r}."
-            )
-        if self.optimizer not in OPTIMIZERS:
-            raise unknown_name(
-                "optimizer",
-                self.optimizer,
-                OPTIMIZERS,
-                " BatchedEnsemble implements these; train with others one model at a time.",
-            )
-        k = len(seeds)
-        hyper = {
-            "lr": hyperparameter("lr", self.lr, k, 0.0),
-            "momentum": hyperparameter("momentum", self.momentum, k, 0.0, 1.0),
-            "weight_decay": hyperparameter("weight_decay", self.weight_decay, k, 0.0),
-        }
-        if self.optimizer != "momentum" and bool((hyper["momentum"] != 0).any()):
-            use = "optimizer='momentum'" if self.optimizer == "sgd" else "betas[0]"
-            raise ConfigError(
-                f"optimizer {self.optimizer!r} takes no momentum (got {self.momentum!r}); "
-                f"leave momentum=0 or use {use}."
-            )
-        betas = self.betas
-        if (
-            not isinstance(betas, Sequence)
-            or len(betas) != 2
-            or not all(isinstance(b, numbers.Real) and 0 <= b < 1 for b in betas)
-        ):
-            raise ConfigError(f"betas must be two numbers in [0, 1), got {betas!r}.")
-        if not isinstance(self.eps, numbers.Real) or not 0 <= self.eps < math.inf:
-            raise ConfigError(f"eps must be a finite number >= 0, got {self.eps!r}.")
-        if self.masks is not None and (
-            not isinstance(self.masks, Sequence) or len(self.masks) != k
-        ):
-            raise ConfigError(
-                f"masks must be None or a sequence of K={k} dicts (parameter name -> 0/1 "
-                f"tensor), one per member; got {type(self.masks).__name__}"
-                + (f" of length {len(self.masks)}." if isinstance(self.masks, Sequence) else ".")
-            )
-        return hyper
+        return check_arguments(self)
 
     @staticmethod
     def _check_module(model: nn.Module) -> None:
@@ -220,6 +187,11 @@ class BatchedEnsemble:
         self.buffers_ = {**buffers, **{n: p for n, p in params.items() if n not in trainable}}
         self._base = copy.deepcopy(models[0]).to("meta")
         self._plan = plain_mlp_plan(models[0])  # None: use vmap
+        # fast mode: its own layout of the trainable tensors; params_ are views of them
+        self._fast = None
+        if self.mode == "fast":
+            self._fast = FastMLP(self._plan, models[0], self.params_, self.buffers_)
+            self.params_ = self._fast.public()
         self._masks = masks
         self.device_ = device
         self._apply_masks()
@@ -236,6 +208,8 @@ class BatchedEnsemble:
     def _outputs(self, x: Tensor, shared: bool) -> Tensor:
         """(K, B, C) outputs of the members on their batches x (K, B, ...), or on one shared
         batch x (B, ...). Plain MLPs take batched matrix multiplies (batched_mlp.py)."""
+        if self._fast is not None:
+            return self._fast.forward(x, shared)
         if self._plan is not None:
             return mlp_forward(self._plan, {**self.params_, **self.buffers_}, x, shared)
         forward = vmap(self._forward, in_dims=(0, 0, None if shared else 0))
@@ -264,6 +238,8 @@ class BatchedEnsemble:
                 "BatchedEnsemble trains classifiers: the model must map (N, ...) inputs to "
                 f"(N, C) logits; it gave shape {tuple(logits.shape[1:])} for one member."
             )
+        if self._fast is not None:
+            return self._fast.losses(logits, y)
         k, b, c = logits.shape
         rows = F.cross_entropy(logits.reshape(k * b, c), y.reshape(k * b), reduction="none")
         return rows.view(k, b).mean(1)
@@ -294,7 +270,8 @@ class BatchedEnsemble:
         x, y = x.to(device), y.to(device)
         self._initialize(device)
         hyper = {name: value.to(device) for name, value in hyper.items()}
-        trainable = list(self.params_.values())
+        fast = self._fast
+        trainable = fast.trainable if fast is not None else list(self.params_.values())
         optimizer = BatchedOptimizer(
             self.optimizer, trainable, betas=tuple(self.betas), eps=self.eps, **hyper
         )
