@@ -199,7 +199,7 @@ def test_reproduce_several_quick_writes_the_page_and_the_runs_report(tmp_path, d
     assert "Quick run: not the paper's configuration; numbers are not comparable" in text
     header = "| quantity | paper | measured (mean) | seeds | std | range | difference |"
     assert header + " why they differ |" in text
-    assert "cores, torch" in text and " s in all" in text
+    assert "cores, torch" in text and " s in all" in text and " s of CPU time." in text
     # each reproduction's run is in the index, with its table and report
     entries = runs.read_index()
     assert sorted(e["kind"] for e in entries) == sorted(TWO)

@@ -49,6 +49,7 @@ def test_the_page_from_finished_runs_has_their_tables_commands_and_times(
         measured = [row["measured (mean)"] for row in stored]
         assert [f"| {m} |" in section for m in measured] == [True] * len(measured)
         assert "cores, torch" in section and " s in all" in section
+        assert " s of CPU time." in section
 
 
 def test_from_refuses_unfinished_runs_and_other_arguments(tmp_path, capsys):

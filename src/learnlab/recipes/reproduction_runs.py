@@ -45,6 +45,7 @@ def reproduction_from_run(run_dir: str | Path) -> ReproductionResult:
     )
     assignments = _overrides(default.model_dump(mode="json"), _saved_config(run_dir))
     seconds = result.index.get("reproduction_seconds")
+    cpu_seconds = result.index.get("reproduction_cpu_seconds")
     return ReproductionResult(
         name=result.kind,
         reproduction=recipe.reproduction,
@@ -57,6 +58,7 @@ def reproduction_from_run(run_dir: str | Path) -> ReproductionResult:
         finished=result.index.get("reproduced_at") or _modified(run_dir / "summary.json"),
         machine=result.index.get("machine", "a machine that was not recorded"),
         assignments=tuple(assignments),
+        cpu_seconds=None if cpu_seconds is None else float(cpu_seconds),
     )
 
 
