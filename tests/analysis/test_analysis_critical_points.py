@@ -165,9 +165,15 @@ def test_the_correlation_of_index_and_error_is_spearmans():
             parameters=1,
         )
 
-    assert points([0.0, 0.1, 0.2, 0.3], [0.1, 0.2, 0.5, 0.9]).index_error_correlation() == 1.0
-    assert points([0.0, 0.1, 0.2], [0.9, 0.5, 0.6]).index_error_correlation() == pytest.approx(-0.5)
-    assert np.isnan(points([0.0, 0.1], [0.1, 0.2]).index_error_correlation())
+    five = points([0.0, 0.1, 0.2, 0.3, 0.4], [0.1, 0.2, 0.5, 0.9, 0.95])
+    assert five.index_error_correlation() == pytest.approx(1.0)
+    # four points: no rank correlation is significant, so none is reported unless asked
+    four = points([0.0, 0.1, 0.2, 0.3], [0.1, 0.2, 0.5, 0.9])
+    assert np.isnan(four.index_error_correlation())
+    assert four.index_error_correlation(min_points=3) == 1.0
+    three = points([0.0, 0.1, 0.2], [0.9, 0.5, 0.6])
+    assert three.index_error_correlation(min_points=3) == pytest.approx(-0.5)
+    assert np.isnan(points([0.0, 0.1], [0.1, 0.2]).index_error_correlation(min_points=3))
 
 
 @pytest.mark.parametrize(

@@ -117,10 +117,12 @@ def test_quick_run_reports_every_search_and_the_rank_correlation(tmp_path, data_
     assert all(float(row["|grad L|"]) > summary["tolerance"] for row in rows if row not in kept)
     from scipy.stats import spearmanr
 
-    if len(kept) >= 3:
+    if len(kept) >= 5:  # fewer: no rank correlation is reported (MIN_RANK_POINTS)
         index = [float(row["index"]) for row in kept]
         error = [float(row["training error (%)"]) for row in kept]
         assert summary["spearman_rho"] == pytest.approx(spearmanr(index, error).statistic, abs=0.05)
+    else:
+        assert summary["spearman_rho"] is None
     page = (run_dir / "report.html").read_text()
     assert "Training error against index" in page
 

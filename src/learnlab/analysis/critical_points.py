@@ -44,6 +44,10 @@ from learnlab.analysis.hessian_operator import checked_loss
 from learnlab.io.errors import ConfigError
 from learnlab.objectives.base import Objective
 
+# a rank correlation needs at least 5 points to mean anything: with 4, even a perfect order
+# arises by chance with probability 2/24 = 0.083 (two-sided); with 5, 2/120 = 0.017
+MIN_RANK_POINTS = 5
+
 
 @dataclass(frozen=True)
 class CriticalPoints:
@@ -63,12 +67,12 @@ class CriticalPoints:
     tolerance: float
     parameters: int
 
-    def index_error_correlation(self) -> float:
+    def index_error_correlation(self, min_points: int = MIN_RANK_POINTS) -> float:
         """Spearman's rank correlation of the index with the error over the kept points (nan
-        with fewer than 3 points, or when either is constant)."""
+        with fewer than `min_points` points, or when either is constant)."""
         from scipy.stats import spearmanr
 
-        if len(self.index) < 3 or np.ptp(self.index) == 0 or np.ptp(self.error) == 0:
+        if len(self.index) < min_points or np.ptp(self.index) == 0 or np.ptp(self.error) == 0:
             return float("nan")
         return float(spearmanr(self.index, self.error).statistic)
 
