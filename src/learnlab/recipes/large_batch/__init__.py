@@ -101,6 +101,7 @@ def run(config: LargeBatchConfig, ctx: RunContext) -> Result:
             seed,
             ctx.console,
             line=seed == config.seed,
+            sharpness=config.measured(seed),
         )
         figures += minima.figures
         seed_summaries.append(seed_summary(config, trained, minima))
