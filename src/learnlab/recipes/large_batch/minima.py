@@ -1,7 +1,9 @@
-"""The part that measures one seed's two trained minima: Keskar's sharpness of the training
-loss (full space and a random subspace, each eps, with batch norm by batch and by running
-statistics), the top Hessian eigenvalue, and for the first seed the loss along the line
-through the small-batch and the large-batch solutions (the paper's figure 3)."""
+"""The part that measures one seed's two trained minima: for every seed the test accuracy with
+batch norm normalising each test batch by its own statistics (Keras 1's mode=2); for the
+measured seeds Keskar's sharpness of the training loss (full space and a random subspace, each
+eps, with batch norm by batch and by running statistics) and the top Hessian eigenvalue; for
+the first seed the loss along the line through the small-batch and the large-batch solutions
+(the paper's figure 3)."""
 
 from __future__ import annotations
 
@@ -49,10 +51,12 @@ def measure_minima(
     seed: int,
     console: Console,
     line: bool = False,
+    sharpness: bool = True,
 ) -> Result:
     """Load one seed's two trained models (from their parts' directories, so --resume needs
-    no retraining) and measure them on the fixed training subset; `line`: also the loss along
-    the line through them."""
+    no retraining), evaluate them on the test set with batch statistics and, with `sharpness`,
+    measure them on the fixed training subset; `line`: also the loss along the line through
+    them."""
     from learnlab.models.saved import load_model
     from learnlab.objectives.supervised import CrossEntropy
     from learnlab.pipeline.train_job import prepare_data
@@ -61,13 +65,19 @@ def measure_minima(
     data = prepare_data(train_config(config, "small-batch"))
     batch = training_subset(config, data)
     models = {regime: load_model(model_dirs[regime]) for regime in REGIMES}
-    summary: dict[str, Any] = {"sharpness_examples": len(batch[1])}
+    test = (data.test.x, data.test.y)
+    summary: dict[str, Any] = {}
     for regime, model in models.items():
-        console.print(f"large-batch: measuring the {regime} minimum of seed {seed}")
-        summary.update(_measure(config, regime, model, CrossEntropy(), batch, seed))
+        loss, accuracy = test_with_batch_statistics(model, *test, config.statistics_batch)
+        summary[f"{SHORT[regime]}_test_loss_batchstats"] = loss
+        summary[f"{SHORT[regime]}_test_accuracy_batchstats"] = accuracy
+    if sharpness:
+        summary["sharpness_examples"] = len(batch[1])
+        for regime, model in models.items():
+            console.print(f"large-batch: measuring the {regime} minimum of seed {seed}")
+            summary.update(_measure(config, regime, model, CrossEntropy(), batch, seed))
     figures = []
     if line:
-        test = (data.test.x, data.test.y)
         curves = interpolation(models, batch, test, config.interpolation_points)
         figures.append(interpolation_figure_spec(curves))
     summary["minima_seconds"] = time.perf_counter() - started
@@ -196,14 +206,30 @@ def interpolation(
     return {"alpha": alphas.tolist(), **curves}
 
 
-def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+def test_with_batch_statistics(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int
+) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy with each batch-norm layer normalising by the statistics
+    of the evaluated batch (Keras 1's BatchNormalization(mode=2) at test time): `x` in
+    ceil(n / batch) nearly equal batches (never one of a single image, which has no variance);
+    the model's running statistics and modes are left as they were."""
+    from learnlab.analysis.batch_norm import batch_norm_statistics
+
+    with batch_norm_statistics(model, "batch"):
+        return _evaluate(model, x, y, batches=-(-len(x) // batch))
+
+
+def _evaluate(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, batches: int | None = None
+) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy, in `batches` nearly equal batches (default: of 2,000)."""
     import torch.nn.functional as F
 
     loss, correct = 0.0, 0
+    count = batches or -(-len(x) // 2000)
     with torch.no_grad():
-        for start in range(0, len(x), 2000):
-            logits = model(x[start : start + 2000])
-            target = y[start : start + 2000]
+        for inputs, target in zip(x.tensor_split(count), y.tensor_split(count), strict=True):
+            logits = model(inputs)
             loss += float(F.cross_entropy(logits, target, reduction="sum"))
             correct += int((logits.argmax(1) == target).sum())
     return loss / len(x), correct / len(x)

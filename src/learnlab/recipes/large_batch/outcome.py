@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnlab.recipes.large_batch.config import REGIMES, LargeBatchConfig, large_batch_size
+from learnlab.recipes.large_batch.config import LargeBatchConfig, large_batch_size
 from learnlab.recipes.large_batch.reproduction import PAPER, TARGET_RATIO
 from learnlab.result import FigureSpec, Result, percent
 
@@ -35,8 +35,57 @@ def seed_summary(
         summary[f"{short}_stopped_early"] = found["status"] == "stopped early"
         summary[f"{short}_train_seconds"] = float(found["train_seconds"])
     summary.update(minima.summary)
-    summary.update(sharpness_ratios(config, summary))
+    for short in SHORT.values():
+        accuracy = summary[f"{short}_test_accuracy_batchstats"]
+        summary[f"{short}_test_accuracy_batchstats_percent"] = 100.0 * accuracy
+    for suffix in ("", "_batchstats"):  # LB - SB of this seed, in percentage points
+        summary[f"test_accuracy_difference_percent{suffix}"] = 100.0 * (
+            summary[f"lb_test_accuracy{suffix}"] - summary[f"sb_test_accuracy{suffix}"]
+        )
+    if measured(summary):
+        summary.update(sharpness_ratios(config, summary))
     return summary
+
+
+def measured(seed: dict[str, Any]) -> bool:
+    """Whether this seed's minima were measured (sharpness, Hessian), not only evaluated."""
+    return "sharpness_examples" in seed
+
+
+def seed_means(seeds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each number's mean and spread over the seeds that measured it: the sharpness over the
+    measured seeds, the test accuracies over all."""
+    import statistics
+
+    from learnlab.recipes.seeds import combine_seeds, spread_keys
+
+    summary = combine_seeds(seeds)
+    for key, value in seeds[0].items():
+        if isinstance(value, float):
+            values = [float(s[key]) for s in seeds if key in s]
+            summary[key] = statistics.fmean(values)
+            summary.update(spread_keys(key, values))
+    summary["measured_seeds"] = sum(map(measured, seeds))
+    return summary
+
+
+def accuracy_comparison(seeds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The paired per-seed difference LB - SB of the test accuracy (percentage points), with
+    batch norm's running statistics (eval mode) and with batch statistics: its standard error
+    and paired t-test p-value beside the mean and spread that `seed_means` gives."""
+    from learnlab.recipes.large_batch.paired import clearly_lower, paired_difference
+
+    found: dict[str, Any] = {}
+    for suffix in ("", "_batchstats"):
+        paired = paired_difference(
+            [100.0 * s[f"sb_test_accuracy{suffix}"] for s in seeds],
+            [100.0 * s[f"lb_test_accuracy{suffix}"] for s in seeds],
+        )
+        key = f"test_accuracy_difference_percent{suffix}"
+        found |= {f"{key}_{k}": v for k, v in paired.items() if k in ("se", "p_value")}
+        found[f"large_batch_less_accurate{suffix}"] = paired["mean"] < 0
+        found[f"large_batch_clearly_less_accurate{suffix}"] = clearly_lower(paired)
+    return found
 
 
 def sharpness_ratios(config: LargeBatchConfig, summary: dict[str, Any]) -> dict[str, float]:
@@ -61,25 +110,27 @@ def result(
     config: LargeBatchConfig, seeds: list[dict[str, Any]], figures: list[FigureSpec]
 ) -> Result:
     from learnlab.recipes.large_batch.minima import sharpness_rows
-    from learnlab.recipes.seeds import combine_seeds, spread_keys
+    from learnlab.recipes.large_batch.tables import paired_rows, seed_rows
 
-    summary = combine_seeds(seeds)
-    for key, value in seeds[0].items():
-        if isinstance(value, float):
-            summary.update(spread_keys(key, [float(s[key]) for s in seeds]))
+    summary = seed_means(seeds)
     summary.update(sharpness_ratios(config, summary))  # of the means, not the mean ratio
     summary["large_batch_size"] = large_batch_size(config)
     ratio = summary.get("sharpness_ratio_full_eps1e-03", _first_ratio(summary))
     summary["reached_sharpness_target"] = ratio >= TARGET_RATIO
-    summary["large_batch_less_accurate"] = summary["lb_test_accuracy"] < summary["sb_test_accuracy"]
+    summary.update(accuracy_comparison(seeds))
     summary["train_seconds"] = sum(s["sb_train_seconds"] + s["lb_train_seconds"] for s in seeds)
     return Result(
         kind=NAME,
         title=f"{NAME}: sharp minima of large-batch training (Keskar et al. 2017)",
         summary=summary,
-        notes=[*NOTES, _verdict(summary, ratio)],
+        notes=[*NOTES, _verdict(config, summary, ratio)],
         tables={
-            "sharpness of the training loss (mean over the seeds)": sharpness_rows(config, summary),
+            "sharpness of the training loss (mean over the measured seeds)": sharpness_rows(
+                config, summary
+            ),
+            "test accuracy, large minus small batch (paired by seed)": paired_rows(
+                config, seeds, summary
+            ),
             "each seed": seed_rows(config, seeds),
         },
         figures=[sharpness_figure_spec(config, summary), *figures],
@@ -87,8 +138,8 @@ def result(
         headline=(
             f"[bold]{NAME}[/]: test accuracy {percent(summary['sb_test_accuracy'], 2)} (batch "
             f"{config.small_batch}) vs {percent(summary['lb_test_accuracy'], 2)} (batch "
-            f"{summary['large_batch_size']}), mean of {len(seeds)} seed(s); sharpness ratio "
-            f"{ratio:.1f} (target >= {TARGET_RATIO:g})"
+            f"{summary['large_batch_size']}), mean of {len(seeds)} seed(s), paired difference "
+            f"{_difference(summary)}; sharpness ratio {ratio:.1f} (target >= {TARGET_RATIO:g})"
         ),
     )
 
@@ -98,44 +149,40 @@ def _first_ratio(summary: dict[str, Any]) -> float:
     return next(v for k, v in summary.items() if k.startswith("sharpness_ratio_full"))
 
 
-def _verdict(summary: dict[str, Any], ratio: float) -> str:
+def _difference(summary: dict[str, Any], suffix: str = "") -> str:
+    """'-0.12 ± 0.05 points (p = 0.04)': the mean paired LB - SB difference, its standard
+    error and paired t-test p-value (those from two seeds on)."""
+    key = f"test_accuracy_difference_percent{suffix}"
+    text = f"{summary[key]:+.2f}"
+    if f"{key}_se" in summary:
+        text += f" ± {summary[f'{key}_se']:.2f}"
+    text += " points"
+    return text + (f" (p = {summary[f'{key}_p_value']:.2g})" if f"{key}_p_value" in summary else "")
+
+
+def _lower(summary: dict[str, Any], suffix: str = "") -> str:
+    if summary[f"large_batch_clearly_less_accurate{suffix}"]:
+        return "lower beyond the seed-to-seed noise"
+    if summary[f"large_batch_less_accurate{suffix}"]:
+        return "lower, but within the seed-to-seed noise"
+    return "NOT lower"
+
+
+def _verdict(config: LargeBatchConfig, summary: dict[str, Any], ratio: float) -> str:
     met = summary["reached_sharpness_target"] and summary["large_batch_less_accurate"]
     return (
-        f"Target {'met' if met else 'NOT met'} (means over {summary['seeds']} seed(s)): the "
-        f"large-batch minimum is {ratio:.1f}x as sharp as the small-batch one in the full "
-        f"space (target >= {TARGET_RATIO:g}x), and its test accuracy is "
-        f"{'lower' if summary['large_batch_less_accurate'] else 'NOT lower'} "
-        f"({percent(summary['lb_test_accuracy'], 2)} against "
-        f"{percent(summary['sb_test_accuracy'], 2)})."
+        f"Target {'met' if met else 'NOT met'}: the large-batch minimum is {ratio:.1f}x as "
+        f"sharp as the small-batch one in the full space (target >= {TARGET_RATIO:g}x; mean "
+        f"of {summary['measured_seeds']} measured seed(s)), and its test accuracy is "
+        f"{_lower(summary)} ({percent(summary['lb_test_accuracy'], 2)} against "
+        f"{percent(summary['sb_test_accuracy'], 2)}, means of {summary['seeds']} seed(s); "
+        f"paired difference LB - SB {_difference(summary)}, standard error and two-sided "
+        "paired t-test over the seeds). With batch norm normalising each test batch of "
+        f"{config.statistics_batch:,} by its own statistics (Keras 1's mode=2): "
+        f"{percent(summary['lb_test_accuracy_batchstats'], 2)} against "
+        f"{percent(summary['sb_test_accuracy_batchstats'], 2)}, difference "
+        f"{_difference(summary, '_batchstats')}, {_lower(summary, '_batchstats')}."
     )
-
-
-def seed_rows(config: LargeBatchConfig, seeds: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Each seed's training (epochs, whether the loss stopped improving before the maximum,
-    the last epoch's training loss), test accuracy and full-space sharpness at the first eps."""
-    from learnlab.recipes.large_batch.minima import sharpness_key
-
-    eps, rows = config.eps[0], []
-    for seed, summary in zip(config.seed_list(), seeds, strict=True):
-        for regime in REGIMES:
-            short = SHORT[regime]
-            rows.append(
-                {
-                    "seed": str(seed),
-                    "batch": regime,
-                    "epochs": f"{summary[f'{short}_epochs']:.0f}"
-                    + (" (stopped)" if summary[f"{short}_stopped_early"] else " (maximum)"),
-                    "training loss": f"{summary[f'{short}_train_loss']:.3g}",
-                    "test accuracy": percent(summary[f"{short}_test_accuracy"], 2),
-                    **{
-                        f"sharpness, eps {eps:g}, {mode} stats": (
-                            f"{summary[sharpness_key(regime, 'full', eps, mode)]:.3g}"
-                        )
-                        for mode in MODES
-                    },
-                }
-            )
-    return rows
 
 
 def sharpness_figure_spec(config: LargeBatchConfig, summary: dict[str, Any]) -> FigureSpec:
