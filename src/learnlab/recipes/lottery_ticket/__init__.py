@@ -49,9 +49,19 @@ from learnlab.result import Result
 def run(config: LotteryTicketConfig, ctx: RunContext) -> Result:
     import time
 
-    from learnlab.analysis.lottery import iterative_magnitude_pruning, lenet_300_100
+    from learnlab.analysis.lottery import (
+        control_rounds_at,
+        iterative_magnitude_pruning,
+        lenet_300_100,
+    )
 
     start = time.perf_counter()  # the runner has set torch's threads from config.threads
+    rates = {"rate": config.prune_rate, "output_rate": config.output_prune_rate}
+    control_rounds = None
+    if config.control_levels != "every":
+        control_rounds = control_rounds_at(
+            lenet_300_100, config.control_levels, config.rounds, **rates
+        )
     sweep = iterative_magnitude_pruning(
         lenet_300_100,
         _data(config),
@@ -61,10 +71,10 @@ def run(config: LotteryTicketConfig, ctx: RunContext) -> Result:
         eval_every=config.eval_every,
         batch_size=config.batch_size,
         lr=config.lr,
-        rate=config.prune_rate,
-        output_rate=config.output_prune_rate,
+        **rates,
         rewind_iteration=config.rewind_iteration,
         controls=config.controls,
+        control_rounds=control_rounds,
         progress=ctx.console.print if config.progress else None,
     )
     return result(config, sweep, time.perf_counter() - start)
