@@ -4,8 +4,8 @@ iteratively, the tickets against random reinit and random pruning.
 Fast tests: the defaults are the paper's set-up (Adam 1.2e-3, batch 60, 20% / 10% per round,
 15 rounds to Pm = 3.6%, reset to theta_0, 5,000 validation images, 3 seeds), bad settings are
 refused (ConfigError naming the setting; exit 2 from the CLI), and a quick run reports every
-level and control with the figure and the paper's table. The slow test asserts two of the
-issue's targets on the default configuration (the third, stopping earlier, was missed).
+level and control with the figure and the paper's table. The slow test asserts the issue's
+three targets on the default configuration.
 """
 
 from __future__ import annotations
@@ -164,12 +164,9 @@ def test_the_default_configuration_meets_the_targets(tmp_path, data_root):
     argv += ["--set", f"data_root={json.dumps(str(data_root))}", "--set", "download=false"]
     assert main(argv) == 0
     summary = json.loads((run_dir / "summary.json").read_text())
+    # the run of 2026-12-06 (4,000 iterations per round) met all three targets; no ticket in
+    # the window stopped at the cap, so "earlier" compares measured early stops
     assert summary["target_accuracy_met"], summary
     assert summary["target_reinit_met"], summary
-    # the other target, stopping earlier than the dense network at Pm 13.5-21.1%, is reported
-    # but not asserted: the run of 2026-12-06 missed it (2,000 iterations per round cap the
-    # early-stop iteration; the recipe's docstring)
-    assert summary["target_earlier_met"] == all(
-        summary[f"ticket_early_stop_r{r}"] < summary["dense_early_stop"]
-        for r in summary["target_window_rounds"]
-    )
+    assert summary["target_window_censored"] == 0, summary
+    assert summary["target_earlier_met"], summary
