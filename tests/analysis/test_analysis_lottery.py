@@ -11,6 +11,8 @@ from torch import nn
 
 from learnlab.analysis.lottery import (
     PruningData,
+    PruningRound,
+    control_rounds_at,
     iterative_magnitude_pruning,
     lenet_300_100,
 )
@@ -167,6 +169,56 @@ def test_iterative_pruning_reports_every_level_and_control(data):
     )
     assert late.rounds[1].test_accuracy.shape == (1, 2)
     assert not np.array_equal(late.rounds[1].val_loss[0], sweep.rounds[1].val_loss[0])
+
+
+def test_controls_train_only_at_the_given_rounds_and_the_tickets_do_not_change(data):
+    kw = {"rounds": 3, "iterations": 10, "eval_every": 5, "batch_size": 50, "lr": 0.01}
+    every = iterative_magnitude_pruning(build, data, [0, 1], **kw)
+    some = iterative_magnitude_pruning(build, data, [0, 1], control_rounds=[2], **kw)
+    assert some.controls == every.controls
+    assert [len(r.test_accuracy) for r in some.rounds] == [1, 1, 3, 1]
+    assert [len(r.test_accuracy) for r in every.rounds] == [1, 3, 3, 3]
+    # the members of a batched ensemble train independently: the same tickets, masks and,
+    # at round 2, the same controls
+    for a, b in zip(some.rounds, every.rounds, strict=True):
+        assert np.array_equal(a.val_loss[0], b.val_loss[0])
+    assert np.array_equal(some.rounds[2].val_loss, every.rounds[2].val_loss)
+    for a, b in zip(some.masks, every.masks, strict=True):
+        assert all(torch.equal(a[name], b[name]) for name in a)
+
+
+def test_control_rounds_at_picks_the_rounds_closest_to_the_papers_levels():
+    levels = [51.3, 21.1, 13.5, 7.0, 3.6]
+    assert control_rounds_at(lenet_300_100, levels, 15) == (3, 7, 9, 12, 15)
+    assert control_rounds_at(lenet_300_100, [3.6, 7.0, 7.1], 15) == (12, 15)
+    assert control_rounds_at(lenet_300_100, levels, 2) == (2,)  # the closest of rounds 1, 2
+    assert control_rounds_at(lenet_300_100, levels, 0) == ()
+    with pytest.raises(ConfigError, match="levels"):
+        control_rounds_at(lenet_300_100, [0.0], 15)
+    with pytest.raises(ConfigError, match="levels"):
+        control_rounds_at(lenet_300_100, [120.0], 15)
+
+
+@pytest.mark.parametrize("rounds", [[0], [4], [1.5], [True]])
+def test_control_rounds_outside_one_to_rounds_are_config_errors(data, rounds):
+    with pytest.raises(ConfigError, match="control_rounds"):
+        iterative_magnitude_pruning(
+            build, data, [0], rounds=3, iterations=10, eval_every=5, control_rounds=rounds
+        )
+
+
+def test_an_early_stop_at_the_iteration_cap_is_censored():
+    stops = np.array([[10, 20, 20], [5, 15, 20]])
+    round_ = PruningRound(
+        round=1,
+        remaining=0.8,
+        early_stop_iteration=stops,
+        test_accuracy=np.zeros((2, 3)),
+        final_test_accuracy=np.zeros((2, 3)),
+        val_loss=np.zeros((2, 3, 4)),
+        eval_iterations=np.array([5, 10, 15, 20]),
+    )
+    assert round_.censored.tolist() == [[False, True, True], [False, False, True]]
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,10 @@ For each seed s: draw theta_0 (the seed's initialisation), then for rounds r = 0
                      initial values without the structure that magnitude pruning chose
 
 Round 0 is the dense network (m_0 keeps everything; the controls coincide with it and are
-not trained). Each round trains all of its members, seeds x controls, as one
+not trained). The ticket trains at every round (the next mask comes from it); the controls
+train at every round or only at `control_rounds` (`control_rounds_at` picks the rounds
+closest to given levels of Pm), which saves their time where nothing reads them. Each round
+trains all of its members, seeds x controls, as one
 `ValidatedEnsemble` (a BatchedEnsemble with masks); seed s sets the batch order of its three
 members, so they see the same batches. Every member reports the iteration of its minimum
 validation loss and the test accuracy there (`learnlab.analysis.validated_ensemble`).
@@ -28,7 +31,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +44,7 @@ from learnlab.analysis.pruning import (
     layer_rates,
     magnitude_masks,
     random_masks,
+    remaining_after,
     remaining_fraction,
 )
 from learnlab.io.errors import ConfigError
@@ -93,6 +97,13 @@ class PruningRound:
     val_loss: np.ndarray
     eval_iterations: np.ndarray
 
+    @property
+    def censored(self) -> np.ndarray:
+        """(controls, seeds): True where the minimum validation loss came at the last
+        evaluation, the iteration cap: the loss was still falling, so the early-stop
+        iteration is only a lower bound (censored), not a measurement."""
+        return self.early_stop_iteration >= self.eval_iterations[-1]
+
 
 @dataclass(frozen=True)
 class LotterySweep:
@@ -129,6 +140,30 @@ def _check(seeds: Sequence[int], rounds: int, rewind_iteration: int, iterations:
             f"rewind_iteration must be in [0, iterations={iterations}] (0: reset to theta_0), "
             f"got {rewind_iteration}."
         )
+
+
+def control_rounds_at(
+    build: Callable[[], nn.Module],
+    levels: Sequence[float],
+    rounds: int,
+    rate: float = 0.2,
+    output_rate: float = 0.1,
+) -> tuple[int, ...]:
+    """The rounds 1..`rounds` whose Pm is closest to each of `levels` (percent of the weights
+    remaining, in (0, 100]), sorted without repeats: where to train the controls."""
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 0:
+        raise ConfigError(f"rounds must be an integer >= 0, got {rounds!r}.")
+    bad = [v for v in levels if not 0 < v <= 100]
+    if bad:
+        raise ConfigError(
+            f"levels must be percentages of weights remaining in (0, 100], got {bad}."
+        )
+    if rounds == 0:
+        return ()
+    model = _draw(build, 0)
+    rates = layer_rates(model, rate, output_rate)
+    pm = [100 * remaining_after(model, rates, r) for r in range(1, rounds + 1)]
+    return tuple(sorted({1 + int(np.argmin([abs(p - v) for p in pm])) for v in levels}))
 
 
 def _members(build, reference, seeds, kinds, starts, masks, round_) -> list[tuple]:
@@ -191,16 +226,19 @@ def iterative_magnitude_pruning(
     output_rate: float = 0.1,
     rewind_iteration: int = 0,
     controls: bool = True,
+    control_rounds: Collection[int] | None = None,
     device: str = "cpu",
     progress: Callable[[str], None] | None = None,
 ) -> LotterySweep:
     """The ticket (and, with `controls`, random reinit and random pruning) at every level of
-    `rounds` rounds of iterative magnitude pruning (module docstring). Adam with `lr`; each
+    `rounds` rounds of iterative magnitude pruning (module docstring): at every round, or
+    only at the rounds in `control_rounds` (None: every round). Adam with `lr`; each
     training `iterations` steps of batch `batch_size`, validated every `eval_every`."""
     rate = check_fraction("rate", rate)
     output_rate = check_fraction("output_rate", output_rate)
     seeds = [int(s) for s in seeds]
     _check(seeds, rounds, rewind_iteration, iterations)
+    with_controls = _checked_control_rounds(control_rounds, rounds) if controls else set()
     settings = {"build": build, "lr": lr, "device": device, "iterations": iterations}
     settings |= {"batch_size": batch_size, "eval_every": eval_every}
     theta_0 = [_state(_draw(build, s)) for s in seeds]
@@ -210,7 +248,7 @@ def iterative_magnitude_pruning(
     starts = theta_0
     results = []
     for r in range(rounds + 1):
-        kinds = CONTROLS if controls and r > 0 else CONTROLS[:1]
+        kinds = CONTROLS if r in with_controls else CONTROLS[:1]
         members = _members(build, reference, seeds, kinds, starts, masks, r)
         snapshot = rewind_iteration if r == 0 else 0
         ensemble, curve, best, final = _train_round(members, data, settings, snapshot)
@@ -240,6 +278,20 @@ def iterative_magnitude_pruning(
     return LotterySweep(
         tuple(seeds), CONTROLS if controls else CONTROLS[:1], tuple(results), tuple(masks)
     )
+
+
+def _checked_control_rounds(control_rounds: Collection[int] | None, rounds: int) -> set[int]:
+    """The rounds whose controls train (never round 0: there they are the dense network)."""
+    if control_rounds is None:
+        return set(range(1, rounds + 1))
+    bad = [r for r in control_rounds if isinstance(r, bool) or not isinstance(r, int)]
+    bad += [r for r in control_rounds if r not in bad and not 1 <= r <= rounds]
+    if bad:
+        raise ConfigError(
+            f"control_rounds must be rounds in 1..rounds={rounds} (round 0 is the dense "
+            f"network), got {bad}."
+        )
+    return set(control_rounds)
 
 
 def _progress_line(result: PruningRound) -> str:

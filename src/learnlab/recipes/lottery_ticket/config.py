@@ -3,7 +3,9 @@ depart from Frankle & Carbin's set-up, reproduction.py's setup text says how and
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
 
 from learnlab.config import DataRecipeConfig
 
@@ -18,8 +20,8 @@ class LotteryTicketConfig(DataRecipeConfig):
     rounds: int = Field(15, ge=0, le=60)
     seeds: int = Field(3, ge=1, le=100)
     # training steps per round (the paper: 50,000) and how often the validation loss is taken
-    iterations: int = Field(2000, ge=1, le=1_000_000)
-    eval_every: int = Field(200, ge=1)
+    iterations: int = Field(4000, ge=1, le=1_000_000)
+    eval_every: int = Field(250, ge=1)
     batch_size: int = Field(60, ge=1)
     lr: float = Field(1.2e-3, gt=0, le=10)  # Adam's, the paper's for LeNet
     # the fraction of its remaining weights each hidden layer loses per round, and the output
@@ -34,8 +36,24 @@ class LotteryTicketConfig(DataRecipeConfig):
     validation: int = Field(5000, ge=1, le=30_000)
     limit_train: int | None = Field(None, ge=1)
     limit_test: int | None = Field(None, ge=1)
-    # train the random-reinit and random-pruning controls beside the tickets
+    # train the random-reinit and random-pruning controls beside the tickets, at the rounds
+    # whose Pm is closest to these levels (% of weights remaining: those the claims read), or
+    # at "every" round. The ticket trains at every round, as iterative pruning needs.
     controls: bool = True
+    control_levels: list[float] | Literal["every"] = Field(
+        default_factory=lambda: [21.1, 13.5, 7.0, 3.6]
+    )
+
+    @field_validator("control_levels")
+    @classmethod
+    def _levels(cls, levels: list[float] | Literal["every"]) -> list[float] | Literal["every"]:
+        bad = [v for v in levels if not 0 < v <= 100] if levels != "every" else []
+        if bad:
+            raise ValueError(
+                f"control_levels must be percentages of weights remaining in (0, 100], got "
+                f"{bad}; e.g. [21.1, 13.5, 7.0, 3.6], or every (the controls at every round)."
+            )
+        return levels
 
     @model_validator(mode="after")
     def _consistent(self) -> LotteryTicketConfig:

@@ -14,9 +14,16 @@ if TYPE_CHECKING:
 
 
 def pruning_figure(
-    *, pm: Sequence[float], controls: Sequence[str], accuracy: Tensor, early_stop: Tensor
+    *,
+    pm: Sequence[float],
+    controls: Sequence[str],
+    accuracy: Tensor,
+    early_stop: Tensor,
+    cap: int | None = None,
 ) -> Figure:
-    """`accuracy` and `early_stop` are (controls, levels, seeds); `pm` the levels in percent."""
+    """`accuracy` and `early_stop` are (controls, levels, seeds), NaN where a control did not
+    train; `pm` the levels in percent; `cap` the iterations per round (a dashed line: an
+    early stop there is censored)."""
     import numpy as np
     from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
@@ -34,9 +41,13 @@ def pruning_figure(
     x = np.asarray(pm, dtype=float)
     for ax, values, label in panels:
         for control, rows in zip(controls, values, strict=True):
+            trained = ~np.isnan(rows).any(1)
+            rows = rows[trained]
             mean = rows.mean(1)
             below, above = mean - rows.min(1), rows.max(1) - mean
-            ax.errorbar(x, mean, yerr=[below, above], marker="o", ms=3, capsize=2, label=control)
+            ax.errorbar(
+                x[trained], mean, yerr=[below, above], marker="o", ms=3, capsize=2, label=control
+            )
         ax.set_xscale("log")
         ax.set_xticks(x[::3])  # every third round: 100, 51.3, 26.3, 13.5, 7.0, 3.6 (%)
         ax.xaxis.set_major_formatter(FormatStrFormatter("%.1f"))
@@ -45,5 +56,7 @@ def pruning_figure(
         ax.set_xlabel("Pm: weights remaining (%)")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
+    if cap is not None:
+        panels[1][0].axhline(cap, color="gray", ls="--", lw=1, label="cap (censored)")
     panels[0][0].legend(fontsize=8)
     return fig

@@ -38,6 +38,8 @@ def _per_round(sweep) -> dict[str, Any]:
             summary |= spread_keys(f"{short}_test_accuracy_r{r.round}", accuracy.tolist())
             summary[f"{short}_early_stop_r{r.round}"] = float(stops.mean())
             summary |= spread_keys(f"{short}_early_stop_r{r.round}", stops.tolist())
+            # seeds whose minimum came at the cap: their early stop is a lower bound only
+            summary[f"{short}_censored_r{r.round}"] = int(r.censored[c].sum())
     return summary
 
 
@@ -52,6 +54,7 @@ def _claimed(sweep, summary: dict[str, Any]) -> None:
     dense_accuracy, dense_stop = 100 * dense.test_accuracy[0], dense.early_stop_iteration[0]
     summary["dense_test_accuracy"] = float(dense_accuracy.mean())
     summary["dense_early_stop"] = float(dense_stop.mean())
+    summary["dense_censored"] = int(dense.censored[0].sum())
     for label, pm in LEVELS.items():
         r = sweep.rounds[closest_round(sweep, pm / 100)]
         summary[f"pm_at_{label}"] = 100 * r.remaining
@@ -67,8 +70,13 @@ def _claimed(sweep, summary: dict[str, Any]) -> None:
     summary["target_accuracy_met"] = bool(window) and all(
         100 * r.test_accuracy[0].mean() >= dense_accuracy.mean() for r in window
     )
-    summary["target_earlier_met"] = bool(window) and all(
-        r.early_stop_iteration[0].mean() < dense_stop.mean() for r in window
+    # a ticket stopped at the cap has no measured early stop, so it cannot count as earlier
+    # (a dense network stopped at the cap only makes its own value a lower bound)
+    summary["target_window_censored"] = int(sum(r.censored[0].sum() for r in window))
+    summary["target_earlier_met"] = (
+        bool(window)
+        and summary["target_window_censored"] == 0
+        and all(r.early_stop_iteration[0].mean() < dense_stop.mean() for r in window)
     )
     gap = summary.get("ticket_minus_reinit_at_7.0")
     summary["target_reinit_met"] = gap is not None and gap >= TARGET_REINIT_GAP
@@ -94,9 +102,20 @@ def _table(sweep) -> list[dict[str, str]]:
             row[f"{control}: test accuracy"] = (
                 f"{accuracy.mean():.2f}% ({accuracy.min():.2f} to {accuracy.max():.2f})"
             )
-            row[f"{control}: early-stop iteration"] = f"{r.early_stop_iteration[c].mean():.0f}"
+            row[f"{control}: early-stop iteration"] = _stop_cell(r, c)
+        for control in sweep.controls[len(r.test_accuracy) :]:  # not trained at this level
+            row[f"{control}: test accuracy"] = row[f"{control}: early-stop iteration"] = "-"
         rows.append(row)
     return rows
+
+
+def _stop_cell(r, control: int) -> str:
+    """The mean early-stop iteration, and how many seeds stopped at the cap (censored)."""
+    cell = f"{r.early_stop_iteration[control].mean():.0f}"
+    censored = int(r.censored[control].sum())
+    if censored:
+        cell += f" ({censored} of {r.censored.shape[1]} at the cap)"
+    return cell
 
 
 def _figures(sweep) -> list[FigureSpec]:
@@ -113,17 +132,35 @@ def _figures(sweep) -> list[FigureSpec]:
             np.stack([_with_dense(sweep, c, "test_accuracy") for c in controls])
         ),
         "early_stop": torch.tensor(
-            np.stack([_with_dense(sweep, c, "early_stop_iteration") for c in controls]).astype(
-                float
-            )
+            np.stack([_with_dense(sweep, c, "early_stop_iteration") for c in controls])
         ),
+        "cap": int(sweep.rounds[0].eval_iterations[-1]),
     }
     return [FigureSpec("test accuracy and early-stop iteration against Pm", pruning_figure, data)]
 
 
 def _with_dense(sweep, control: int, field: str) -> np.ndarray:
-    """(rounds, seeds) of one control, the dense network's row (round 0) for every control."""
-    return np.stack([getattr(r, field)[control if r.round > 0 else 0] for r in sweep.rounds])
+    """(rounds, seeds) of one control, the dense network's row (round 0) for every control;
+    NaN at the rounds where the control did not train."""
+    rows = []
+    for r in sweep.rounds:
+        values = getattr(r, field).astype(float)
+        if r.round == 0:
+            rows.append(values[0])
+        elif control < len(values):
+            rows.append(values[control])
+        else:
+            rows.append(np.full(values.shape[1], np.nan))
+    return np.stack(rows)
+
+
+def _control_levels(sweep) -> str:
+    levels = [f"{100 * r.remaining:.1f}%" for r in sweep.rounds if len(r.test_accuracy) > 1]
+    return ", ".join(levels) or "none"
+
+
+def _censored_note(count: int, what: str = "seeds") -> str:
+    return f"; {count} {what} at the iteration cap, censored" if count else ""
 
 
 def result(config: LotteryTicketConfig, sweep, seconds: float) -> Result:
@@ -137,13 +174,17 @@ def result(config: LotteryTicketConfig, sweep, seconds: float) -> Result:
         f"remaining weights per round, {100 * config.output_prune_rate:g}% of the output "
         f"layer's), tickets reset to {start}; every training {config.iterations} iterations of "
         f"Adam (lr {config.lr:g}, batch {config.batch_size}), validation loss every "
-        f"{config.eval_every} iterations. {seconds:.0f} s.",
+        f"{config.eval_every} iterations; controls at Pm = {_control_levels(sweep)}. An "
+        "early stop at the cap (the loss still falling) is censored: a lower bound. "
+        f"{seconds:.0f} s.",
         f"Dense network: {summary['dense_test_accuracy']:.2f}% at early stop (iteration "
-        f"{summary['dense_early_stop']:.0f}). Targets: ticket at least as accurate as the dense "
+        f"{summary['dense_early_stop']:.0f}{_censored_note(summary['dense_censored'])}). "
+        f"Targets: ticket at least as accurate as the dense "
         f"network at Pm in {TARGET_WINDOW[0]}-{TARGET_WINDOW[1]}%: "
         f"{'met' if summary['target_accuracy_met'] else 'NOT met'}; stopping earlier there: "
-        f"{'met' if summary['target_earlier_met'] else 'NOT met'}; ticket beats random reinit "
-        f"by >= {TARGET_REINIT_GAP:g} point at Pm = 7.0%: "
+        f"{'met' if summary['target_earlier_met'] else 'NOT met'}"
+        f"{_censored_note(summary['target_window_censored'], 'tickets')}; ticket beats random "
+        f"reinit by >= {TARGET_REINIT_GAP:g} point at Pm = 7.0%: "
         f"{'met' if summary['target_reinit_met'] else 'NOT met'}.",
     ]
     return Result(
