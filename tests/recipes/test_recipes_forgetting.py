@@ -21,6 +21,7 @@ from learnlab.cli import main
 from learnlab.io.errors import ConfigError
 from learnlab.recipes import get_recipe
 from learnlab.recipes.forgetting.config import ForgettingConfig
+from learnlab.recipes.forgetting.outcome import forgetting
 from learnlab.recipes.forgetting.reproduction import TARGET_POINTS
 from learnlab.recipes.forgetting.sequence import chosen, permuted_mnist, run_branches
 from learnlab.recipes.runner import run_recipe
@@ -102,6 +103,13 @@ def test_every_branch_starts_from_the_shared_first_task(data_root):
     assert best.final_val() == max(b.final_val() for b in branches if b.method == "ewc")
 
 
+def test_forgetting_is_the_mean_drop_from_right_after_each_task_to_after_the_last():
+    # task 1: 0.9 -> 0.6, task 2: 0.95 -> 0.8, task 3 (the last): no drop
+    after_each_task = [[0.9, 0.1, 0.1], [0.7, 0.95, 0.1], [0.6, 0.8, 0.97]]
+    assert forgetting(after_each_task) == pytest.approx((0.3 + 0.15 + 0.0) / 3)
+    assert forgetting([[0.9]]) == 0.0
+
+
 def test_quick_run_chooses_the_strengths_on_the_first_seed_and_keeps_them(tmp_path, data_root):
     run_dir = tmp_path / NAME
     summary = run_recipe(NAME, quick(data_root), run_dir=run_dir).summary
@@ -120,6 +128,8 @@ def test_quick_run_chooses_the_strengths_on_the_first_seed_and_keeps_them(tmp_pa
     gap = 100 * (summary["ewc_mean_accuracy"] - summary["sgd_mean_accuracy"])
     assert summary["ewc_minus_sgd_points"] == pytest.approx(gap)
     assert summary["reached_target"] == (gap >= TARGET_POINTS)
+    forgot = [seeds[s]["sgd_forgetting_points"] for s in (0, 1)]
+    assert summary["sgd_forgetting_points"] == pytest.approx(sum(forgot) / 2)
     assert len(json.loads((run_dir / "figures.json").read_text())) == 1
     assert (run_dir / "report.html").is_file()
 
