@@ -6,7 +6,8 @@ Fisher), bad settings are refused (ConfigError naming the setting; exit 2 from t
 run goes through every branch of every seed as parts with the strengths chosen on the first
 seed's validation data, the task-0 start is shared, and a diverging branch stops and is not
 chosen. The slow test asserts that EWC ends above plain SGD and L2 in the default
-configuration (the issue's +10-point target is reported: missed on 2026-12-06).
+configuration and gains no more than plain SGD forgot (the issue's +10-point target is
+reported: missed on 2026-12-06, plain SGD forgetting only 3.1 points there).
 """
 
 from __future__ import annotations
@@ -148,5 +149,9 @@ def test_ewc_keeps_more_than_plain_sgd_and_l2(tmp_path, data_root):
     assert summary["ewc_minus_sgd_points"] > 0, summary
     assert summary["ewc_minus_l2_points"] > 0, summary
     # the issue's target (EWC >= SGD + 10 points) is reported, not asserted: the run of
-    # 2026-12-06 missed it (+1.2 points, 2 seeds; plain SGD forgets little over 3 tasks here)
+    # 2026-12-06 missed it (+1.2 points, 2 seeds) because plain SGD forgets little over 3 tasks
+    # here (3.1 points, seed 0): EWC gains at most what SGD forgot (up to learning the new
+    # tasks a little better)
     assert summary["reached_target"] == (summary["ewc_minus_sgd_points"] >= TARGET_POINTS)
+    assert 0 < summary["sgd_forgetting_points"] < TARGET_POINTS, summary
+    assert summary["ewc_minus_sgd_points"] <= summary["sgd_forgetting_points"] + 1.0, summary
