@@ -57,6 +57,9 @@ the 3-task choice; 286 s of CPU time): plain SGD forgets 16.1 points (mean 80.23
 diverges during task 8, as the summed Fisher of 7 anchors passes lr * lambda * sum_t F_t,i > 2
 (mean 9.80% after task 10); L2 at 0.001: 65.43%. A strength for 10 tasks must be chosen for
 10 tasks (smaller), or the learning rate smaller (the paper's 1e-3 leaves 100x the room).
+Chosen on the 10-task validation split from [10, 30] (`--set ewc_lambdas=[10,30]`, 430 s of
+CPU time): EWC at 10: 87.20% (task 1 90.4%, task 9 75.0%), +6.97 points over plain SGD (L2
+0.001: 65.43%).
 """
 
 from __future__ import annotations
