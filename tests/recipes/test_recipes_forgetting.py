@@ -6,7 +6,8 @@ Fisher), bad settings are refused (ConfigError naming the setting; exit 2 from t
 run goes through every branch of every seed as parts with the strengths chosen on the first
 seed's validation data, the task-0 start is shared, and a diverging branch stops and is not
 chosen. The slow test asserts that EWC ends above plain SGD and L2 in the default
-configuration (the issue's +10-point target is reported: missed on 2026-12-06).
+configuration and gains no more than plain SGD forgot (the issue's +10-point target is
+reported: missed on 2026-12-06, plain SGD forgetting only 3.1 points there).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from learnlab.cli import main
 from learnlab.io.errors import ConfigError
 from learnlab.recipes import get_recipe
 from learnlab.recipes.forgetting.config import ForgettingConfig
+from learnlab.recipes.forgetting.outcome import forgetting
 from learnlab.recipes.forgetting.reproduction import TARGET_POINTS
 from learnlab.recipes.forgetting.sequence import chosen, permuted_mnist, run_branches
 from learnlab.recipes.runner import run_recipe
@@ -102,6 +104,13 @@ def test_every_branch_starts_from_the_shared_first_task(data_root):
     assert best.final_val() == max(b.final_val() for b in branches if b.method == "ewc")
 
 
+def test_forgetting_is_the_mean_drop_from_right_after_each_task_to_after_the_last():
+    # task 1: 0.9 -> 0.6, task 2: 0.95 -> 0.8, task 3 (the last): no drop
+    after_each_task = [[0.9, 0.1, 0.1], [0.7, 0.95, 0.1], [0.6, 0.8, 0.97]]
+    assert forgetting(after_each_task) == pytest.approx((0.3 + 0.15 + 0.0) / 3)
+    assert forgetting([[0.9]]) == 0.0
+
+
 def test_quick_run_chooses_the_strengths_on_the_first_seed_and_keeps_them(tmp_path, data_root):
     run_dir = tmp_path / NAME
     summary = run_recipe(NAME, quick(data_root), run_dir=run_dir).summary
@@ -120,6 +129,8 @@ def test_quick_run_chooses_the_strengths_on_the_first_seed_and_keeps_them(tmp_pa
     gap = 100 * (summary["ewc_mean_accuracy"] - summary["sgd_mean_accuracy"])
     assert summary["ewc_minus_sgd_points"] == pytest.approx(gap)
     assert summary["reached_target"] == (gap >= TARGET_POINTS)
+    forgot = [seeds[s]["sgd_forgetting_points"] for s in (0, 1)]
+    assert summary["sgd_forgetting_points"] == pytest.approx(sum(forgot) / 2)
     assert len(json.loads((run_dir / "figures.json").read_text())) == 1
     assert (run_dir / "report.html").is_file()
 
@@ -138,5 +149,9 @@ def test_ewc_keeps_more_than_plain_sgd_and_l2(tmp_path, data_root):
     assert summary["ewc_minus_sgd_points"] > 0, summary
     assert summary["ewc_minus_l2_points"] > 0, summary
     # the issue's target (EWC >= SGD + 10 points) is reported, not asserted: the run of
-    # 2026-12-06 missed it (+1.2 points, 2 seeds; plain SGD forgets little over 3 tasks here)
+    # 2026-12-06 missed it (+1.2 points, 2 seeds) because plain SGD forgets little over 3 tasks
+    # here (3.1 points, seed 0): EWC gains at most what SGD forgot (up to learning the new
+    # tasks a little better)
     assert summary["reached_target"] == (summary["ewc_minus_sgd_points"] >= TARGET_POINTS)
+    assert 0 < summary["sgd_forgetting_points"] < TARGET_POINTS, summary
+    assert summary["ewc_minus_sgd_points"] <= summary["sgd_forgetting_points"] + 1.0, summary

@@ -57,9 +57,13 @@ REPRODUCTION = Reproduction(
         "own predictions) on 1,000 training images of task t. Each penalty's lambda is chosen "
         "from [0.001, 0.01, 0.1] (L2) and [10, 100, 1000] (EWC) by the mean validation "
         "accuracy over all tasks after the last, on the first seed, and kept for the second; "
-        "the test set is used only for the reported numbers. Departures: 2 epochs per task at "
-        "learning rate 0.1 (the time limit: the default runs in under 10 minutes on 2 cores), "
-        "2 seeds; the paper shows its result as a figure without numbers, so the claims are "
+        "the test set is used only for the reported numbers. As the paper (its supplementary "
+        "table for Figure 2A): plain SGD, no dropout, no early stopping, 2 x 400. Departures: "
+        "2 epochs per task at learning rate 0.1 instead of the paper's 20 at 1e-3 (the time "
+        "limit: the default runs in under 10 minutes on 2 cores; at batch 100, 1e-3 for 20 "
+        "epochs also under-trains: 89.8% validation accuracy on the last task against "
+        "96.6%), 2 seeds; the paper shows its result as a figure without numbers, so the "
+        "claims are "
         "the issue's target (EWC at least 10 points above plain SGD, mean over the 3 tasks "
         "after the last) and the figure's ordering (EWC above L2)."
     ),
@@ -70,7 +74,9 @@ REPRODUCTION = Reproduction(
             paper=1.0,
             measure=ewc_beats_sgd,
             tolerance=0.5,  # the measure is 0 or 1: agreeing means 1
-            why_different="plain SGD forgot less than the target needs in this setting",
+            why_different="plain SGD forgot less than the target needs in this setting: "
+            "its mean drop from right after each task to after the last (sgd_forgetting_points"
+            ", the most EWC can gain) is below 10 points",
             digits=1,
         ),
         Claim(
