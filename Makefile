@@ -56,6 +56,7 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(BIN)/python moe_skip.py
 	cd benchmarks && ../$(BIN)/python threads.py
 	cd benchmarks && ../$(BIN)/python hessian.py
+	cd benchmarks && ../$(BIN)/python subspace_projection.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -42,7 +42,7 @@ def test_unknown_option_names_it_and_the_allowed_ones():
         assert option in message
     with pytest.raises(ConfigError, match="dropout1, dropout2, width"):
         build_model("mnist-cnn", (1, 28, 28), 10, depth=3)
-    with pytest.raises(ConfigError, match="activation, pool"):
+    with pytest.raises(ConfigError, match="activation, padding, pool"):
         build_model("lenet5", (1, 28, 28), 10, width=3)
 
 
