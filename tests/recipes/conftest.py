@@ -15,3 +15,21 @@ def isolated_one_thread(tmp_path, monkeypatch):
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def quick(data_root):
+    """`quick(NAME, **overrides)`: recipe NAME's --quick settings on the test data, without
+    downloads or progress bars, with `overrides` on top."""
+    from learnlab.recipes import get_recipe
+
+    def settings(name: str, **overrides) -> dict:
+        return {
+            **get_recipe(name).quick,
+            "data_root": str(data_root),
+            "download": False,
+            "progress": False,
+            **overrides,
+        }
+
+    return settings

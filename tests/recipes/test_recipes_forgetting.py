@@ -20,7 +20,6 @@ import torch
 from learnlab import config as cfg
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
-from learnlab.recipes import get_recipe
 from learnlab.recipes.forgetting.config import ForgettingConfig
 from learnlab.recipes.forgetting.outcome import forgetting
 from learnlab.recipes.forgetting.reproduction import TARGET_POINTS
@@ -30,16 +29,6 @@ from learnlab.recipes.runner import run_recipe
 NAME = "forgetting"
 
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
-
-
-def quick(data_root, **overrides) -> dict:
-    return {
-        **get_recipe(NAME).quick,
-        "data_root": str(data_root),
-        "download": False,
-        "progress": False,
-        **overrides,
-    }
 
 
 def test_the_defaults_are_the_papers_permuted_mnist_setup():
@@ -77,8 +66,8 @@ def test_bad_settings_from_the_cli_exit_2_without_a_traceback(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-def test_every_branch_starts_from_the_shared_first_task(data_root):
-    config = ForgettingConfig(**quick(data_root, tasks=3))
+def test_every_branch_starts_from_the_shared_first_task(quick):
+    config = ForgettingConfig(**quick(NAME, tasks=3))
     data = permuted_mnist(config, 0)
     grid = {"sgd": [0.0], "l2": [0.01], "ewc": [0.0, 10.0, 1e15]}
     branches = run_branches(config, 0, grid, data)
@@ -111,9 +100,9 @@ def test_forgetting_is_the_mean_drop_from_right_after_each_task_to_after_the_las
     assert forgetting([[0.9]]) == 0.0
 
 
-def test_quick_run_chooses_the_strengths_on_the_first_seed_and_keeps_them(tmp_path, data_root):
+def test_quick_run_chooses_the_strengths_on_the_first_seed_and_keeps_them(tmp_path, quick):
     run_dir = tmp_path / NAME
-    summary = run_recipe(NAME, quick(data_root), run_dir=run_dir).summary
+    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
     seeds = [json.loads((run_dir / f"seed-{s}" / "summary.json").read_text()) for s in (0, 1)]
     choice = "validation accuracy of each strength (mean over tasks, after the last)"
     first = json.loads((run_dir / "seed-0" / "tables.json").read_text())[choice]

@@ -25,16 +25,6 @@ TIMING = ("train_seconds", "scan_seconds")
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
-def quick(data_root, **overrides) -> dict:
-    return {
-        **get_recipe(NAME).quick,
-        "data_root": str(data_root),
-        "download": False,
-        "progress": False,
-        **overrides,
-    }
-
-
 def test_defaults_put_both_ends_of_the_path_on_the_grid():
     config = InterpolationConfig()
     alphas = config.alphas()
@@ -66,10 +56,10 @@ def test_bad_settings_through_the_cli_exit_2_without_a_traceback(tmp_path, capsy
     assert not (tmp_path / "run").exists()
 
 
-def test_quick_reproduction_measures_the_lines_and_the_plane(tmp_path, data_root):
+def test_quick_reproduction_measures_the_lines_and_the_plane(tmp_path, quick):
     run_dir = tmp_path / "run"
     argv = ["reproduce", NAME, "--quick", "--run-dir", str(run_dir)]
-    for key, value in quick(data_root).items():
+    for key, value in quick(NAME).items():
         argv += ["--set", f"{key}={json.dumps(value)}"]
     assert main(argv) == 0
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -98,9 +88,9 @@ def test_quick_reproduction_measures_the_lines_and_the_plane(tmp_path, data_root
     assert len(figures) == 3
 
 
-def test_resume_trains_no_seed_twice_and_finishes_the_scans(tmp_path, data_root, capsys):
+def test_resume_trains_no_seed_twice_and_finishes_the_scans(tmp_path, quick, capsys):
     run_dir = tmp_path / "run"
-    first = run_recipe(NAME, quick(data_root), run_dir=run_dir).summary
+    first = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
     # as if stopped during the plane: a part of its rows written, the rest not yet
     plane = run_dir / "landscape" / "plane.json"
     stored = json.loads(plane.read_text())

@@ -15,7 +15,6 @@ import torch
 from learnlab import config as cfg
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
-from learnlab.recipes import get_recipe
 from learnlab.recipes.intrinsic_dimension.config import PARAMETERS, IntrinsicDimensionConfig
 from learnlab.recipes.intrinsic_dimension.networks import (
     build_network,
@@ -27,16 +26,6 @@ from learnlab.recipes.runner import run_recipe
 NAME = "intrinsic-dimension"
 
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
-
-
-def quick(data_root, **overrides) -> dict:
-    return {
-        **get_recipe(NAME).quick,
-        "data_root": str(data_root),
-        "download": False,
-        "progress": False,
-        **overrides,
-    }
 
 
 def test_the_networks_have_the_papers_parameter_counts():
@@ -99,9 +88,9 @@ def test_d_above_D_from_the_cli_exits_2_without_a_traceback(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-def test_quick_run_searches_each_network_as_a_part_and_draws_the_curves(tmp_path, data_root):
+def test_quick_run_searches_each_network_as_a_part_and_draws_the_curves(tmp_path, quick):
     run_dir = tmp_path / "id"
-    result = run_recipe(NAME, quick(data_root), run_dir=run_dir)
+    result = run_recipe(NAME, quick(NAME), run_dir=run_dir)
     summary = result.summary
     for network in ("fc", "lenet-shuffled"):
         part = json.loads((run_dir / network / "summary.json").read_text())

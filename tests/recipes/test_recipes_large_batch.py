@@ -37,16 +37,6 @@ NAME = "large-batch"
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
-def quick(data_root, **overrides) -> dict:
-    return {
-        **get_recipe(NAME).quick,
-        "data_root": str(data_root),
-        "download": False,
-        "progress": False,
-        **overrides,
-    }
-
-
 def test_the_defaults_are_the_papers_f1_with_adam_at_256_and_ten_percent():
     config = LargeBatchConfig()
     assert (config.eps, config.subspace, config.iterations) == ([1e-3, 5e-4], 100, 10)
@@ -116,11 +106,9 @@ def test_a_negative_eps_from_the_cli_exits_2_without_a_traceback(tmp_path, capsy
     assert not (tmp_path / "x").exists()
 
 
-def test_quick_run_trains_each_seed_and_regime_as_parts_and_measures_them(
-    tmp_path, data_root, capsys
-):
+def test_quick_run_trains_each_seed_and_regime_as_parts_and_measures_them(tmp_path, quick, capsys):
     run_dir = tmp_path / "large-batch"
-    summary = run_recipe(NAME, quick(data_root), run_dir=run_dir).summary
+    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
     seeds = [
         {
             regime: json.loads((run_dir / f"{regime}-seed-{seed}" / "summary.json").read_text())
@@ -223,13 +211,13 @@ def _assert_paired_difference(summary: dict, seeds: list[dict]) -> None:
         assert summary[f"large_batch_clearly_less_accurate{suffix}"] == clearly
 
 
-def test_each_run_stops_when_its_training_loss_ceases_to_improve(tmp_path, data_root):
+def test_each_run_stops_when_its_training_loss_ceases_to_improve(tmp_path, quick):
     # a 50% fall needed to count as an improvement: both regimes stop well before 30 epochs
     settings = {"seeds": 1, "measured_seeds": 1, "small_batch_epochs": 30}
     settings |= {"large_batch_epochs": 30}
     settings |= {"min_improvement": 0.5, "patience": 1}
     run_dir = tmp_path / "stops"
-    summary = run_recipe(NAME, quick(data_root, **settings), run_dir=run_dir).summary
+    summary = run_recipe(NAME, quick(NAME, **settings), run_dir=run_dir).summary
     for regime in ("small-batch", "large-batch"):
         part = json.loads((run_dir / f"{regime}-seed-0" / "summary.json").read_text())
         assert part["status"] == "stopped early" and part["epochs_completed"] < 30

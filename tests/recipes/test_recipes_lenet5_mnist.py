@@ -43,17 +43,6 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-def quick(data_root, **overrides) -> dict:
-    recipe = get_recipe(NAME)
-    return {
-        **recipe.quick,
-        "data_root": str(data_root),
-        "download": False,
-        "progress": False,
-        **overrides,
-    }
-
-
 def test_defaults_run_three_seeds_each_a_train_config_without_validation_split():
     config = Lenet5MnistConfig()
     assert (config.seed, config.seeds, config.seed_list()) == (0, 3, [0, 1, 2])
@@ -82,11 +71,9 @@ def test_settings_the_recipe_cannot_run_are_refused_before_anything_is_written(t
     assert "activation" in capsys.readouterr().err
 
 
-def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(
-    tmp_path, data_root, capsys
-):
+def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(tmp_path, quick, capsys):
     run_dir = tmp_path / "lenet5"
-    published = run_recipe(NAME, quick(data_root), run_dir=run_dir)
+    published = run_recipe(NAME, quick(NAME), run_dir=run_dir)
     summary = published.summary
     seeds = [json.loads((run_dir / f"seed-{s}" / "summary.json").read_text()) for s in (0, 1)]
     assert [s["seed"] for s in seeds] == [0, 1]
@@ -119,11 +106,11 @@ def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(
     assert report.read_bytes() == before
 
 
-def test_resume_keeps_the_finished_seeds(tmp_path, data_root, capsys):
+def test_resume_keeps_the_finished_seeds(tmp_path, quick, capsys):
     import shutil
 
     run_dir = tmp_path / "lenet5"
-    first = run_recipe(NAME, quick(data_root), run_dir=run_dir).summary
+    first = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
     # as if the run had been stopped during the second seed
     shutil.rmtree(run_dir / "seed-1")
     (run_dir / "summary.json").unlink()
@@ -136,10 +123,10 @@ def test_resume_keeps_the_finished_seeds(tmp_path, data_root, capsys):
     }
 
 
-def test_reproduce_with_another_seed_is_judged_as_the_papers_setup(tmp_path, data_root, capsys):
+def test_reproduce_with_another_seed_is_judged_as_the_papers_setup(tmp_path, quick, capsys):
     page = tmp_path / "reproductions.md"
     argv = ["reproduce", NAME, "--quick", "--run-dir", str(tmp_path / "run")]
-    for key, value in {**quick(data_root), "seeds": 1, "seed": 3}.items():
+    for key, value in {**quick(NAME), "seeds": 1, "seed": 3}.items():
         argv += ["--set", f"{key}={json.dumps(value)}"]
     assert main(argv) == 0
     tables = json.loads((tmp_path / "run" / "tables.json").read_text())

@@ -18,23 +18,12 @@ import torch
 from learnlab import config as cfg
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
-from learnlab.recipes import get_recipe
 from learnlab.recipes.lottery_ticket.config import LotteryTicketConfig
 from learnlab.recipes.runner import run_recipe
 
 NAME = "lottery-ticket"
 
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
-
-
-def quick(data_root, **overrides) -> dict:
-    return {
-        **get_recipe(NAME).quick,
-        "data_root": str(data_root),
-        "download": False,
-        "progress": False,
-        **overrides,
-    }
 
 
 def test_the_defaults_are_the_papers_set_up():
@@ -81,9 +70,9 @@ def test_a_pruning_fraction_outside_zero_one_from_the_cli_exits_2(tmp_path, caps
     assert not (tmp_path / "x").exists()
 
 
-def test_quick_run_reports_every_level_and_the_controls_at_the_report_levels(tmp_path, data_root):
+def test_quick_run_reports_every_level_and_the_controls_at_the_report_levels(tmp_path, quick):
     run_dir = tmp_path / NAME
-    summary = run_recipe(NAME, quick(data_root), run_dir=run_dir).summary
+    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
     assert [round(summary[f"pm_r{r}"], 1) for r in range(3)] == [100.0, 80.0, 64.1]
     assert summary["seeds"] == 2
     # the report levels (21.1% ... 3.6%) are all closest to round 2 of a quick run: the

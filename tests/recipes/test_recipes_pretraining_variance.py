@@ -10,7 +10,6 @@ import torch
 from learnlab import config as cfg
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
-from learnlab.recipes import get_recipe
 from learnlab.recipes.pretraining_variance import load_data
 from learnlab.recipes.pretraining_variance.config import PretrainingVarianceConfig
 from learnlab.recipes.pretraining_variance.pretrain import pretrain_layers
@@ -20,10 +19,6 @@ from learnlab.recipes.runner import run_recipe
 NAME = "pretraining-variance"
 
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
-
-
-def quick(data_root, **overrides) -> dict:
-    return {**get_recipe(NAME).quick, "data_root": str(data_root), "download": False, **overrides}
 
 
 @pytest.mark.parametrize(
@@ -48,8 +43,8 @@ def test_one_seed_from_the_cli_exits_2_without_a_traceback(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-def test_pretrained_layers_are_fixed_by_the_seed_and_initialise_its_network(data_root):
-    config = cfg.validate(PretrainingVarianceConfig, quick(data_root))
+def test_pretrained_layers_are_fixed_by_the_seed_and_initialise_its_network(quick):
+    config = cfg.validate(PretrainingVarianceConfig, quick(NAME))
     data = load_data(config)
     layers = pretrain_layers(data["x_train"], config, seed=3)
     assert [tuple(layer["weight"].shape) for layer in layers] == [(32, 784), (32, 32), (32, 32)]
@@ -63,11 +58,11 @@ def test_pretrained_layers_are_fixed_by_the_seed_and_initialise_its_network(data
     assert not torch.equal(network(config, {3: layers}).fc1.weight, layers[0]["weight"])
 
 
-def test_the_batched_arm_equals_a_member_trained_alone(data_root):
+def test_the_batched_arm_equals_a_member_trained_alone(quick):
     """The ensemble's members with pre-trained layers are the networks one would build."""
     from learnlab.scale.ensemble import BatchedEnsemble
 
-    config = cfg.validate(PretrainingVarianceConfig, quick(data_root, seeds=2))
+    config = cfg.validate(PretrainingVarianceConfig, quick(NAME, seeds=2))
     data = load_data(config)
     pretrained = {s: pretrain_layers(data["x_train"], config, s) for s in config.seed_list()}
     ensemble = BatchedEnsemble(
@@ -79,8 +74,8 @@ def test_the_batched_arm_equals_a_member_trained_alone(data_root):
     assert len(errors) == 2 and all(0 <= e <= 1 for e in errors)
 
 
-def test_quick_run_reports_both_arms_and_the_early_examples(tmp_path, data_root):
-    config = cfg.validate(PretrainingVarianceConfig, quick(data_root))
+def test_quick_run_reports_both_arms_and_the_early_examples(tmp_path, quick):
+    config = cfg.validate(PretrainingVarianceConfig, quick(NAME))
     result = run_recipe(NAME, config, run_dir=tmp_path / "run").result
     s = result.summary
     for arm in ("pretrained", "random_init"):

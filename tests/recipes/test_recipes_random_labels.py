@@ -11,7 +11,6 @@ import pytest
 from learnlab import config as cfg
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
-from learnlab.recipes import get_recipe
 from learnlab.recipes.random_labels.config import RandomLabelsConfig
 from learnlab.recipes.random_labels.training import variants
 from learnlab.recipes.runner import run_recipe
@@ -19,15 +18,6 @@ from learnlab.recipes.runner import run_recipe
 NAME = "random-labels"
 
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
-
-
-def quick(data_root, **overrides) -> dict:
-    return {
-        **get_recipe(NAME).quick,
-        "data_root": str(data_root),
-        "download": False,
-        **overrides,
-    }
 
 
 def test_the_defaults_are_the_papers_mlp_on_a_10000_image_subset():
@@ -65,10 +55,10 @@ def test_a_fraction_outside_zero_one_from_the_cli_exits_2_without_a_traceback(tm
     assert not (tmp_path / "x").exists()
 
 
-def test_quick_run_fits_each_variant_and_random_labels_test_at_chance(tmp_path, data_root):
+def test_quick_run_fits_each_variant_and_random_labels_test_at_chance(tmp_path, quick):
     config = cfg.validate(
         RandomLabelsConfig,
-        quick(data_root, max_epochs=30, width=128, train_size=100, batch_size=20),
+        quick(NAME, max_epochs=30, width=128, train_size=100, batch_size=20),
     )
     result = run_recipe(NAME, config, run_dir=tmp_path / "run").result
     s = result.summary

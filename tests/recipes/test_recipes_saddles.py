@@ -18,7 +18,6 @@ import torch
 from learnlab import config as cfg
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
-from learnlab.recipes import get_recipe
 from learnlab.recipes.reproduce import TABLE_NAME
 from learnlab.recipes.runner import run_recipe
 from learnlab.recipes.saddles.config import SaddlesConfig
@@ -28,16 +27,6 @@ NAME = "saddles"
 
 
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
-
-
-def quick(data_root, **overrides) -> dict:
-    return {
-        **get_recipe(NAME).quick,
-        "data_root": str(data_root),
-        "download": False,
-        "progress": False,
-        **overrides,
-    }
 
 
 def test_the_defaults_are_the_papers_downsampled_mnist_and_a_model_of_a_few_thousand_weights():
@@ -102,9 +91,9 @@ def test_starts_are_sgd_snapshots_moved_by_bounded_uniform_noise(data_root):
     assert not any(torch.equal(other[0], start) for start in still)
 
 
-def test_quick_run_reports_every_search_and_the_rank_correlation(tmp_path, data_root):
+def test_quick_run_reports_every_search_and_the_rank_correlation(tmp_path, quick):
     run_dir = tmp_path / "saddles"
-    summary = run_recipe(NAME, quick(data_root), run_dir=run_dir).summary
+    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
     assert summary["starts"] == 6 and summary["parameters"] == 454
     assert summary["points_kept"] + summary["points_rejected"] == 6
     rows = json.loads((run_dir / "tables.json").read_text())["critical-point searches"]
@@ -127,9 +116,9 @@ def test_quick_run_reports_every_search_and_the_rank_correlation(tmp_path, data_
     assert "Training error against index" in page
 
 
-def test_reproduce_quick_writes_the_paper_table(tmp_path, data_root, capsys):
+def test_reproduce_quick_writes_the_paper_table(tmp_path, quick, capsys):
     argv = ["reproduce", NAME, "--quick", "--run-dir", str(tmp_path / "run")]
-    for key, value in quick(data_root).items():
+    for key, value in quick(NAME).items():
         argv += ["--set", f"{key}={json.dumps(value)}"]
     assert main(argv) == 0
     (row,) = json.loads((tmp_path / "run" / "tables.json").read_text())[TABLE_NAME]
