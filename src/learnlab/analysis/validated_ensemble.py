@@ -28,7 +28,6 @@ import torch
 from torch import Tensor
 
 from learnlab.io.errors import ConfigError
-from learnlab.scale.batched_optim import BatchedOptimizer, as_list
 from learnlab.scale.ensemble import BatchedEnsemble
 from learnlab.train.seeding import select_device
 
@@ -102,13 +101,7 @@ class ValidatedEnsemble(BatchedEnsemble):
             )
         device = select_device("auto") if self.device is None else torch.device(self.device)
         x, y = x.to(device), y.to(device)
-        self._initialize(device)
-        hyper = {name: value.to(device) for name, value in hyper.items()}
-        trainable = list(self.params_.values())
-        optimizer = BatchedOptimizer(
-            self.optimizer, trainable, betas=tuple(self.betas), eps=self.eps, **hyper
-        )
-        generators = [torch.Generator().manual_seed(int(s)) for s in as_list(self.seeds)]
+        trainable, optimizer, generators = self._start_training(hyper, device)
         n = len(x)
         num_batches = math.ceil(n / batch_size)
         self.best_params_ = {name: p.detach().clone() for name, p in self.params_.items()}
@@ -117,17 +110,11 @@ class ValidatedEnsemble(BatchedEnsemble):
         best_iteration = np.zeros(self.K, dtype=np.int64)
         measured: list[tuple[int, Tensor, Tensor]] = []
         step = 0
-        self._base.train()
         while step < iterations:
             perm = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(device)
             for i in range(num_batches):
                 index = perm[:, i * batch_size : (i + 1) * batch_size]
-                flat = index.reshape(-1)
-                xb = x.index_select(0, flat).view(*index.shape, *x.shape[1:])
-                yb = y.index_select(0, flat).view(index.shape)
-                losses = self._member_losses(self._outputs(xb, shared=False), yb)
-                optimizer.step(torch.autograd.grad(losses.sum(), trainable))
-                self._apply_masks()
+                self._train_step(x, y, index, trainable, optimizer)
                 step += 1
                 if step == snapshot_at:
                     self.snapshot_ = {k: p.detach().clone() for k, p in self.params_.items()}
