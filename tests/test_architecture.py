@@ -23,7 +23,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 ROOT = "learnlab"
 
 # Lowest first. A name is a top-level package or module of learnlab; packages that do not
-# exist yet (optim, deploy) hold their place.
+# exist yet (deploy) hold their place.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("io", "formatting", "machine"),  # errors, atomic files, number formatting, the device
     ("data",),
@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("optim",),  # optimizers torch lacks; train's optimizer registry may offer them
     ("train",),
     ("scale",),  # batched ensembles, built on train's events and seeding
+    ("procedures",),  # ways of training that wrap the Trainer (pre-training, distillation...)
     ("config",),  # validates names against the data, model and train registries (lazily)
     ("analysis", "metrics", "deploy"),
     ("result",),
