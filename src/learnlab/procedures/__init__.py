@@ -22,4 +22,5 @@ The contract every procedure keeps:
 Modules (one idea each):
 
     base            Stage, StageHistory, train_stage: one phase of training through the Trainer
+    curriculum      easiest examples first: pacing functions, teacher scores, a paced sampler
 """
