@@ -53,6 +53,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.random_labels",
     "learnlab.recipes.pretraining_variance",
     "learnlab.recipes.curriculum",
+    "learnlab.recipes.baselines",
 )
 
 

@@ -33,9 +33,9 @@ class CurriculumConfig(DataRecipeConfig):
     steps: int = Field(1500, ge=1)  # every method trains exactly this many batches
     evaluations: int = Field(10, ge=1)  # points of the learning curves (steps / evaluations each)
     teacher_epochs: int = Field(2, ge=1)  # the teacher: the same model, trained plainly first
-    pacing: str = "fixed-exponential"
-    start: float = 0.2
-    increase: float = 2.0
+    pacing: Literal["fixed-exponential", "step", "linear", "root"] = "fixed-exponential"
+    start: float = Field(0.2, gt=0, le=1)  # the fraction of the examples available at step 0
+    increase: float = Field(2.0, gt=1, le=1000)  # fixed-exponential's factor per stage
     ramp_fraction: float = Field(0.8, gt=0, le=1)  # all examples are available from then on
     seeds: int = Field(5, ge=1, le=1000)
     methods: list[Method] = Field(default_factory=lambda: list(METHODS), min_length=1)
@@ -49,11 +49,16 @@ class CurriculumConfig(DataRecipeConfig):
         return v
 
     @model_validator(mode="after")
-    def _whole_evaluations(self) -> CurriculumConfig:
+    def _consistent(self) -> CurriculumConfig:
         if self.steps % self.evaluations:
             raise ValueError(
                 f"steps ({self.steps}) must be a multiple of evaluations ({self.evaluations}), "
                 "so that every point of the learning curves is the same number of steps apart"
+            )
+        if self.seed + self.seeds > 2**63:
+            raise ValueError(
+                f"seeds {self.seed} to {self.seed + self.seeds - 1} go past the largest seed "
+                "(2**63 - 1); choose a smaller seed"
             )
         return self
 
