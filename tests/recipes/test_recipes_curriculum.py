@@ -24,6 +24,7 @@ def test_quick_run_compares_every_method_over_three_seeds(tmp_path, quick):
     for method in METHODS:
         assert 0.0 <= summary[f"{method}_test_error"] <= 1.0
         assert summary[f"{method}_test_error_std"] is not None  # a spread over the seeds
+        assert summary[f"{method}_best_val_error"] <= summary[f"{method}_val_error"]
     for method in METHODS[1:]:  # paired against plain
         assert summary[f"{method}_minus_plain"] == pytest.approx(
             summary[f"{method}_test_error"] - summary["plain_test_error"]
