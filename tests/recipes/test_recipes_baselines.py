@@ -77,7 +77,7 @@ def test_a_users_model_file_trains_and_options_it_lacks_are_reported(tmp_path, q
         ("dataset=no-such-set", "no-such-set"),
         ("model=missing_file.py:make", "missing_file.py"),
         ("dropout=1.5", "dropout"),
-        ("baselines=['adam','adam']", "baselines"),
+        ("baselines=['adam','adam']", "must not repeat"),
     ],
 )
 def test_bad_settings_exit_2_naming_the_setting(tmp_path, capsys, setting, named):
