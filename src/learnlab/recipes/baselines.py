@@ -201,6 +201,9 @@ def _result(
             "regularisation from the start (dropout, weight decay) and early stopping. Every "
             f"baseline trains {config.epochs} epochs (early stopping may end one sooner).",
             advice,
+            f"One run per baseline (seed {config.seed}): a difference of a few tenths of a "
+            "point is within what another seed moves; the choice is where to start, not a "
+            "ranking.",
         ],
         tables={
             "Default baselines": [
