@@ -22,4 +22,6 @@ The contract every procedure keeps:
 Modules (one idea each):
 
     base            Stage, StageHistory, train_stage: one phase of training through the Trainer
+    hints           FitNets: fit the student's guided layer to a teacher's layer, then train
+    continuation    Gaussian-smoothed objectives, the noise on the weights falling to 0
 """

@@ -52,6 +52,8 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.lottery_ticket",
     "learnlab.recipes.random_labels",
     "learnlab.recipes.pretraining_variance",
+    "learnlab.recipes.fitnets_hints",
+    "learnlab.recipes.continuation",
 )
 
 
