@@ -136,7 +136,7 @@ def frequency_runs(config: ContinuationConfig, seed: int) -> dict[str, dict[str,
         )
         with torch.no_grad():
             loss = float(nn.functional.mse_loss(model(x), y))
-        w = float(model.frequency)
+        w = float(model.frequency.detach())
         out[arm] = {
             "w0": w0,
             "w": w,
@@ -237,7 +237,8 @@ def _verdicts(summary: dict[str, Any]) -> list[str]:
     found = {arm: summary[f"frequency_found_{arm}"] for arm in ARMS}
     lines = [
         "Frequency task: continuation found the global minimum for "
-        f"{percent(found['continuation'], 0)} of the seeds, the plain schedule for {percent(found['plain'], 0)}: "
+        f"{percent(found['continuation'], 0)} of the seeds, the plain schedule for "
+        f"{percent(found['plain'], 0)}: "
         + ("a gain." if found["continuation"] > found["plain"] else "NO gain.")
     ]
     if summary["deep_seeds"]:
@@ -278,7 +279,8 @@ def _result(config: ContinuationConfig, frequency: dict, deep: dict, seconds: fl
         figures=[figure],
         index={"dataset": "sine fit, digits", "model": "sin(w x); mlp tanh"},
         headline=f"[bold]{NAME}[/]: global minimum found "
-        f"{percent(summary['frequency_found_continuation'], 0)} with continuation, {percent(summary['frequency_found_plain'], 0)} plain",
+        f"{percent(summary['frequency_found_continuation'], 0)} with continuation, "
+        f"{percent(summary['frequency_found_plain'], 0)} plain",
     )
 
 
