@@ -12,6 +12,13 @@ Two tasks, chosen before measuring to show where smoothing can help and where it
 - "deep-narrow": the thin deep tanh MLP of `fitnets-hints` (digits) trained by SGD with
   momentum, a non-convex problem where plain training is hard.
 
+Measured (default configuration, 2026-12-06, `OMP_NUM_THREADS=1 learnlab run continuation`,
+14.4 s of user CPU time): frequency task, 10 seeds: global minimum found by 80% with
+continuation, 20% plain (final training loss 0.19 +- 0.37 against 0.68 +- 0.37): a gain.
+Deep-narrow task, 3 seeds: NO gain, a loss: 10.0% test accuracy (std 0) with continuation,
+37.6% (std 3.8 points) plain; noise of scale 0.2 on every weight of ten thin tanh layers
+left the students at chance.
+
 Each seed draws the initialisation, the batch order and the noise; both arms start from the
 same initialisation. Settings were chosen on the frequency task's training loss and the digits
 validation split (the last 20% of the training set), never on the test set.

@@ -12,8 +12,11 @@ on cross-entropy for `final_epochs`; the plain student trains on cross-entropy f
 the teacher is trained once (seed `seed`). Held out: the last `val_fraction` of the training
 set (the settings were chosen on it) and the data set's test set (reported, never tuned on).
 
-Measured (default configuration, digits, 5 seeds; see the run's notes for the numbers): the
-hinted students reach about 90% test accuracy and the plain ones stay near chance.
+Measured (default configuration, digits, seeds 0-4, 2026-12-06, `OMP_NUM_THREADS=1 learnlab run
+fitnets-hints`, 12.8 s of user CPU time): teacher 96.9% test accuracy; students with hints
+89.9% (std 4.7 points, 82.2% .. 94.4%), plain 31.2% (std 10.9, 18.6% .. 42.2%): hints win on
+every seed. The settings (SGD with momentum at lr 0.02, 10 + 20 epochs) were chosen on the
+validation split; with Adam the plain student trains well and hints did not help there.
 
 Resume: the recipe is one computation of under a minute; `--resume` runs it again.
 """
