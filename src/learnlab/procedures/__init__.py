@@ -23,4 +23,6 @@ Modules (one idea each):
 
     base            Stage, StageHistory, train_stage: one phase of training through the Trainer
     curriculum      easiest examples first: pacing functions, teacher scores, a paced sampler
+    hints           FitNets: fit the student's guided layer to a teacher's layer, then train
+    continuation    Gaussian-smoothed objectives, the noise on the weights falling to 0
 """

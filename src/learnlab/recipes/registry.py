@@ -54,6 +54,8 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.pretraining_variance",
     "learnlab.recipes.curriculum",
     "learnlab.recipes.baselines",
+    "learnlab.recipes.fitnets_hints",
+    "learnlab.recipes.continuation",
 )
 
 
