@@ -22,4 +22,7 @@ The contract every procedure keeps:
 Modules (one idea each):
 
     base            Stage, StageHistory, train_stage: one phase of training through the Trainer
+    layer_stack     an MLP split into prefix, hidden blocks and head; the frozen layers below
+    layerwise       greedy layer-wise supervised pre-training, then fine-tuning (L4)
+    layerwise_autoencoder  greedy layer-wise pre-training with autoencoders, then fine-tuning
 """
