@@ -17,6 +17,14 @@ layers below are only evaluated, so the table reports CPU seconds too. Each meth
 `seeds` (5) seeds; the table gives the mean test error with its spread and the number of seeds
 on which each greedy method beats end-to-end training from the same initialisation.
 
+Measured (default config, 2026-12-06, `OMP_NUM_THREADS=1 learnlab run greedy-pretraining
+--set progress=false`, 132 s of CPU time on one thread): mean test error over 5 seeds 87.30%
+(std 5.49 points) end to end, which barely leaves chance in 30 epochs; 10.40% (std 7.09,
+6.62% .. 23.06%) with greedy supervised and 11.32% (std 7.93, 5.44% .. 21.75%) with greedy
+autoencoder pre-training; both greedy methods beat end-to-end training on 5 of 5 seeds. At the
+constant lr 1.0 the greedy runs' validation error still jumps from epoch to epoch, hence the
+spread.
+
 Resume: the recipe is one computation of a few minutes; `--resume` runs it again.
 """
 

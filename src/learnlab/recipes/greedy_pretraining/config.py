@@ -16,9 +16,11 @@ class GreedyPretrainingConfig(DataRecipeConfig):
     or with autoencoders) then fine-tuned for the rest of the `epochs`.
 
     Defaults chosen on the validation split (the `val_size` training images after the first
-    `train_size`), never on the test set: plain SGD at lr 1.0 for every supervised phase (at
-    lr 0.1 and 0.3 end-to-end training stays at chance for 30 epochs, and greedy training is
-    slower too), lr 0.1 for the autoencoders (their Bernoulli loss is summed over 784 pixels)."""
+    `train_size`), never on the test set, with seed 0: plain SGD at lr 1.0 for every
+    supervised phase (end to end, validation error after 30 epochs 89.8% at lr 0.1 and 0.3,
+    79.0% at 1.0, 90.7% at 3.0; the greedy methods also did best at 1.0 of 0.1, 0.3, 1.0), lr
+    0.1 for the autoencoders (their Bernoulli loss is summed over 784 pixels: 0.01 did
+    worse, 0.5 diverged)."""
 
     train_size: int = Field(5_000, ge=10, le=50_000)
     val_size: int = Field(2_000, ge=10, le=10_000)
