@@ -25,4 +25,7 @@ Modules (one idea each):
     curriculum      easiest examples first: pacing functions, teacher scores, a paced sampler
     hints           FitNets: fit the student's guided layer to a teacher's layer, then train
     continuation    Gaussian-smoothed objectives, the noise on the weights falling to 0
+    layer_stack     an MLP split into prefix, hidden blocks and head; the frozen layers below
+    layerwise       greedy layer-wise supervised pre-training, then fine-tuning (L4)
+    layerwise_autoencoder  greedy layer-wise pre-training with autoencoders, then fine-tuning
 """

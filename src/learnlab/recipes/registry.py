@@ -56,6 +56,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.baselines",
     "learnlab.recipes.fitnets_hints",
     "learnlab.recipes.continuation",
+    "learnlab.recipes.greedy_pretraining",
 )
 
 
