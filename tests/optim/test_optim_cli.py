@@ -73,5 +73,6 @@ def test_bad_input_exits_2_naming_the_setting(argv, expected, tmp_path, capsys):
     code, _, err = cli([*TRAIN, *argv, "--epochs", "1", "--run-dir", str(tmp_path)], capsys)
     assert code == 2
     assert "Traceback" not in err
+    assert "unknown optimizer" not in err  # the name is known: only the setting is wrong
     for text in expected:
         assert text in err, (text, err)
