@@ -42,14 +42,13 @@ def satisfies_strong_wolfe(phi, step: float, c1: float, c2: float) -> bool:
     return step > 0 and value <= phi0 + c1 * step * dphi0 and abs(slope) <= c2 * abs(dphi0)
 
 
-def rosenbrock_steepest() -> tuple:
+def rosenbrock_steepest():
+    """Rosenbrock's function from its classic start (-1.2, 1) along steepest descent."""
     x0 = [-1.2, 1.0]
-    phi = rosenbrock_along(x0, [0.0, 0.0])
     x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
     value = 100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2
     (grad,) = torch.autograd.grad(value, x)
-    phi = rosenbrock_along(x0, (-grad).tolist())
-    return phi
+    return rosenbrock_along(x0, (-grad).tolist())
 
 
 CASES = {
