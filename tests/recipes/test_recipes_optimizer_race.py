@@ -145,3 +145,18 @@ def test_bad_settings_from_the_cli_exit_2_without_a_traceback(tmp_path, capsys, 
     err = capsys.readouterr().err
     assert named in err and "Traceback" not in err
     assert not run_dir.exists()
+
+
+def test_lbfgs_takes_one_line_searched_iteration_per_step_and_does_not_stall():
+    from learnlab.recipes.optimizer_race.problems import quadratic_problem
+    from learnlab.recipes.optimizer_race.race import run_once
+
+    # torch's max_eval default (max_iter * 5 // 4 = 1 at max_iter 1) left the strong-Wolfe
+    # search no trial step: it stalled at f - f* = 39 (of 140) after 4 iterations. With
+    # curvature pairs of every step, it behaves like CG on a quadratic of dimension 20
+    config = OptimizerRaceConfig(dimension=20, kappa=100.0)
+    problem = quadratic_problem(config)
+    run = run_once(problem, "lbfgs", 1.0, 30, config)
+    gaps = [value - problem.optimum for value in run.objective]
+    assert gaps[-1] <= 1e-6 * gaps[0]
+    assert run.passes >= 30  # the line search evaluates at least once per step

@@ -53,6 +53,15 @@ QUICK = {
     "kappa": 100.0,
     "quadratic_iterations": 30,
     "kappas": [10.0, 100.0, 1000.0],
+    # two learning rates per first-order optimizer: a grid still, at a third of the runs
+    "lr_grids": {
+        "sgd": [0.3, 3.0],
+        "momentum": [0.03, 0.3],
+        "nesterov": [0.03, 0.3],
+        "adagrad": [0.03, 0.3],
+        "rmsprop": [0.003, 0.03],
+        "adam": [0.003, 0.03],
+    },
 }
 
 

@@ -77,9 +77,13 @@ class StopOnDivergence(Callback):
 
 
 def optimizer_options(name: str) -> dict[str, Any]:
-    """L-BFGS: one iteration per step with the strong-Wolfe line search (torch's default of
-    20 iterations per step would hide its iterations)."""
-    return {"max_iter": 1, "line_search_fn": "strong_wolfe"} if name == "lbfgs" else {}
+    """L-BFGS: one iteration per step (torch's default of 20 per step would hide its
+    iterations) with the strong-Wolfe line search, allowed up to 25 evaluations: torch's
+    max_eval defaults to max_iter * 5 // 4 = 1, which leaves the line search no trial step
+    (it then returns a step of 0 and L-BFGS stalls)."""
+    if name == "lbfgs":
+        return {"max_iter": 1, "max_eval": 25, "line_search_fn": "strong_wolfe"}
+    return {}
 
 
 def run_once(
