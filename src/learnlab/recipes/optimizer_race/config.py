@@ -24,13 +24,13 @@ LINE_SEARCH_OPTIMIZERS: tuple[str, ...] = ("lbfgs", "cg", "newton-cg", "newton")
 # the learning rates tried per optimizer on each problem (the race keeps the lowest final
 # training objective); half-decade grids around the usual values of each family
 DEFAULT_LR_GRIDS: dict[str, list[float]] = {
-    "sgd": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0],
-    "momentum": [0.003, 0.01, 0.03, 0.1, 0.3],
-    "nesterov": [0.003, 0.01, 0.03, 0.1, 0.3],
-    "adagrad": [0.003, 0.01, 0.03, 0.1, 0.3],
-    "rmsprop": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2],
-    "adam": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2],
-    "adamw": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2],
+    "sgd": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
+    "momentum": [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
+    "nesterov": [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
+    "adagrad": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0],
+    "rmsprop": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3],
+    "adam": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3],
+    "adamw": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3],
 }
 
 
@@ -45,7 +45,7 @@ class OptimizerRaceConfig(DataRecipeConfig):
     # (a) L2-regularised multinomial logistic regression on the 8x8 digits, full batch
     digits_examples: int = Field(1437, ge=20, le=1437)
     l2: float = Field(1e-3, gt=0, le=10)
-    logistic_iterations: int = Field(200, ge=1, le=100_000)
+    logistic_iterations: int = Field(300, ge=1, le=100_000)
     # (b) a one-hidden-layer tanh MLP on the first MNIST training images: minibatches for the
     # first-order methods, the full subset for the line-search and Newton methods
     mnist_examples: int = Field(4000, ge=20, le=60_000)
@@ -56,7 +56,7 @@ class OptimizerRaceConfig(DataRecipeConfig):
     # (c) the quadratic 1/2 x'Ax - b'x with eigenvalues log-spaced in [1/kappa, 1], full batch
     dimension: int = Field(100, ge=2, le=4096)
     kappa: float = Field(1000.0, ge=1, le=1e8)
-    quadratic_iterations: int = Field(300, ge=1, le=100_000)
+    quadratic_iterations: int = Field(500, ge=1, le=100_000)
     # convex problems: time to reach (f - f*) <= tolerance (f0 - f*)
     tolerance: float = Field(1e-6, gt=0, lt=1)
     # Newton only where the exact Hessian (parameters^2 entries) is affordable

@@ -34,13 +34,22 @@ RACE_COLUMNS = (
 )
 
 
+def at_grid_edge(race: ProblemRace, name: str) -> bool:
+    """Whether the chosen lr is the smallest or largest of a grid of several: the best lr
+    may lie outside the grid (widen it with `lr_grids`)."""
+    lrs = [run.lr for run in race.grids[name]]
+    return len(lrs) > 1 and race.chosen[name].lr in (min(lrs), max(lrs))
+
+
 def _race_row(race: ProblemRace, name: str, run: RaceRun, tolerance: float) -> list[str]:
     reached = time_to_target(race.problem, run, tolerance)
     unit_step = name in LINE_SEARCH_OPTIMIZERS and len(race.grids[name]) == 1
     return [
         race.problem.name,
         name,
-        "1 (line search / unit step)" if unit_step else f"{run.lr:g}",
+        "1 (line search / unit step)"
+        if unit_step
+        else f"{run.lr:g}" + (" (grid edge)" if at_grid_edge(race, name) else ""),
         _batches(race, name),
         "diverged" if run.diverged else f"{_gap(race, run):.3e}",
         f"{run.passes:.0f}",
@@ -106,6 +115,7 @@ def summary(races: list[ProblemRace], study: ConditioningStudy, tolerance: float
         for name, run in race.chosen.items():
             reached = time_to_target(race.problem, run, tolerance)
             numbers[f"{p}_{name}_lr"] = run.lr
+            numbers[f"{p}_{name}_lr_at_grid_edge"] = at_grid_edge(race, name)
             numbers[f"{p}_{name}_final"] = None if run.diverged else run.final()
             numbers[f"{p}_{name}_iterations_to_target"] = None if reached is None else reached[0]
             numbers[f"{p}_{name}_seconds_to_target"] = None if reached is None else reached[1]
