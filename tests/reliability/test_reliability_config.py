@@ -179,6 +179,9 @@ OPTIMIZER_OPTIONS = {
     "adam": optional(betas=BETAS, eps=st.floats(1e-12, 1e-3), amsgrad=st.booleans()),
     "adamw": optional(betas=BETAS, eps=st.floats(1e-12, 1e-3), amsgrad=st.booleans()),
     "lbfgs": optional(history_size=st.integers(1, 20), max_iter=st.integers(1, 20)),
+    "newton": optional(damping=st.floats(0, 10), max_tries=st.integers(1, 20)),
+    "cg": optional(beta=st.sampled_from(["pr+", "fr"]), max_iter=st.integers(1, 20)),
+    "newton-cg": optional(damping=st.floats(0, 10), cg_iters=st.integers(1, 50)),
 }
 SCHEDULE_OPTIONS = {
     "constant": st.just({}),
@@ -209,7 +212,9 @@ def train_values(draw) -> dict:
     more = optional(
         lr=st.floats(0, 100, exclude_min=True),
         momentum=st.floats(0.01, 0.99) if optimizer == "nesterov" else FRACTION,
-        weight_decay=st.just(0.0) if optimizer == "lbfgs" else st.floats(0, 100),
+        weight_decay=st.just(0.0)
+        if optimizer in ("lbfgs", "newton", "cg", "newton-cg")
+        else st.floats(0, 100),
         init=st.sampled_from(INIT_NAMES),
         epochs=st.integers(1, 100_000),
         batch_size=SIZE,
@@ -441,6 +446,9 @@ OPTION_NAMES = {
         "adam": ("betas", "eps", "amsgrad"),
         "adamw": ("betas", "eps", "amsgrad"),
         "lbfgs": ("max_iter", "history_size", "line_search_fn", "tolerance_grad"),
+        "newton": ("damping", "max_tries", "max_parameters"),
+        "cg": ("beta", "max_iter", "c2"),
+        "newton-cg": ("damping", "cg_iters", "cg_tolerance"),
     },
     "schedule_options": {
         "constant": ("tau",),  # none

@@ -346,10 +346,10 @@ def test_every_optimizer_builds_steps_and_describes(name):
     opt = build_optimizer(name, model.parameters(), lr=0.01)
     x, y = torch.randn(8, 3, generator=torch.Generator().manual_seed(0)), torch.zeros(8, 2)
 
-    def closure():
+    def closure(create_graph=False):  # learnlab.optim's contract; torch's L-BFGS passes nothing
         opt.zero_grad()
         loss = ((model(x) - y) ** 2).mean()
-        loss.backward()
+        loss.backward(create_graph=create_graph)
         return loss
 
     before = [p.detach().clone() for p in model.parameters()]

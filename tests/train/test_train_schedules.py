@@ -192,10 +192,10 @@ def test_every_schedule_with_every_optimizer(schedule, name):
     opt = build_optimizer(name, [w], lr=0.05)
     sched = build_schedule(schedule, opt, total_steps=8)
 
-    def closure():
+    def closure(create_graph=False):  # learnlab.optim's contract; torch's L-BFGS passes nothing
         opt.zero_grad()
         loss = (w * w).sum()
-        loss.backward()
+        loss.backward(create_graph=create_graph)
         return loss
 
     for _ in range(8):

@@ -281,6 +281,10 @@ def _optimizer(name: str) -> Description:
     momentum = " and --set momentum=..." if name in ("momentum", "nesterov") else ""
     facts = [("always", f"--lr, --set weight_decay=...{momentum}")]
     example = f"learnlab train --dataset digits --model mlp --optimizer {name} --epochs 1"
+    if name in ("newton", "cg", "newton-cg"):  # steps scaled by lr: 1 is the full step
+        example += " --lr 1 --batch-size 1437 --set schedule=constant"
+    if name == "newton":  # an exact Hessian: logistic regression (650 parameters), not the MLP
+        example += " --set model_options.depth=0"
     given = [(k, v) for k, v in defaults.items() if v is not None]
     if given:
         example += " " + _set(f"optimizer_options.{given[0][0]}", _json(given[0][1]))

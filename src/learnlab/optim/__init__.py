@@ -10,4 +10,17 @@ offers them by name (`newton`, `cg`, `newton-cg`) to the Trainer and `learnlab t
 
 This package sits below `learnlab.train` (tests/test_architecture.py): it may import torch,
 `learnlab.io` and `learnlab.objectives`, never the Trainer.
+
+Modules:
+    base          the closure contract (create_graph) and the parameters as one flat vector
+    line_search   a strong-Wolfe line search (Nocedal & Wright algorithms 3.5 and 3.6)
+    newton        damped Newton with the exact Hessian, Levenberg-Marquardt damping
+    nonlinear_cg  nonlinear conjugate gradients: Fletcher-Reeves and Polak-Ribiere+
+    newton_cg     Hessian-free Newton-CG (Martens 2010) on exact Hessian-vector products
 """
+
+from learnlab.optim.newton import Newton
+from learnlab.optim.newton_cg import NewtonCG
+from learnlab.optim.nonlinear_cg import NonlinearCG
+
+__all__ = ["Newton", "NewtonCG", "NonlinearCG"]

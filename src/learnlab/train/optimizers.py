@@ -20,6 +20,9 @@ With gradient g, learning rate eps and velocity v (the lecture's notation):
     adam       RMSProp's r plus a moving mean of g, both bias-corrected
     adamw      Adam, and theta <- (1 - eps lambda) theta, decoupled from the gradient
     lbfgs      quasi-Newton steps from the last `history_size` curvature pairs
+    newton     (H + alpha I) d = -g with the exact Hessian; theta <- theta + lr d (learnlab.optim)
+    cg         d <- -g + beta d, theta <- theta + a d, a from a strong-Wolfe line search
+    newton-cg  d from truncated CG on (H + lambda I) d = -g, Hessian-vector products only
 
 The update rules are torch's; tests/train/test_train_optimizers.py checks each against an
 independent float64 implementation of the formulas above. torch's Nesterov stores the
@@ -61,6 +64,9 @@ OPTIMIZER_NAMES: tuple[str, ...] = (
     "adam",
     "adamw",
     "lbfgs",
+    "newton",
+    "cg",
+    "newton-cg",
 )
 
 # Extra keyword arguments each optimizer accepts through `options` (torch's own names).
@@ -80,6 +86,15 @@ _OPTIONS: dict[str, tuple[str, ...]] = {
         "history_size",
         "line_search_fn",
     ),
+    "newton": (
+        "damping",
+        "damping_decrease",
+        "damping_increase",
+        "max_tries",
+        "max_parameters",
+    ),
+    "cg": ("beta", "max_iter", "restart_every", "c1", "c2", "max_evals", "tolerance_grad"),
+    "newton-cg": ("damping", "cg_iters", "cg_tolerance"),
 }
 
 _DESCRIPTIONS: dict[str, str] = {
@@ -91,6 +106,11 @@ _DESCRIPTIONS: dict[str, str] = {
     "adam": "Adam (Kingma & Ba 2015): RMSProp plus momentum, with bias correction",
     "adamw": "AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay",
     "lbfgs": "L-BFGS (Liu & Nocedal 1989): limited-memory quasi-Newton; needs a closure",
+    "newton": "damped Newton, exact Hessian, (H + alpha I) d = -g, Levenberg-Marquardt alpha;"
+    " small models only",
+    "cg": "nonlinear conjugate gradients (Polak-Ribiere+ or Fletcher-Reeves), strong-Wolfe"
+    " line search",
+    "newton-cg": "Hessian-free Newton-CG (Martens 2010): truncated CG on Hessian-vector products",
 }
 
 
@@ -105,6 +125,20 @@ _TORCH_CLASSES: dict[str, str] = {
     "adamw": "AdamW",
     "lbfgs": "LBFGS",
 }
+# learnlab.optim's classes, for the methods torch lacks
+_LEARNLAB_CLASSES: dict[str, str] = {
+    "newton": "Newton",
+    "cg": "NonlinearCG",
+    "newton-cg": "NewtonCG",
+}
+
+
+def _optimizer_class(name: str) -> type:
+    if name in _LEARNLAB_CLASSES:
+        import learnlab.optim
+
+        return getattr(learnlab.optim, _LEARNLAB_CLASSES[name])
+    return getattr(torch.optim, _TORCH_CLASSES[name])
 
 
 def _check_name(name: str) -> None:
@@ -113,10 +147,11 @@ def _check_name(name: str) -> None:
 
 
 def optimizer_option_defaults(name: str) -> dict[str, Any]:
-    """Each option of optimizer `name` (`options=`) with torch's default for it; None where
-    torch computes it when building (L-BFGS's max_eval: max_iter * 5 / 4)."""
+    """Each option of optimizer `name` (`options=`) with its class's default (torch's or
+    learnlab.optim's); None where the class computes it when building (L-BFGS's max_eval:
+    max_iter * 5 / 4; CG's restart_every: the number of parameters)."""
     _check_name(name)
-    params = inspect.signature(getattr(torch.optim, _TORCH_CLASSES[name])).parameters
+    params = inspect.signature(_optimizer_class(name)).parameters
     return {key: params[key].default for key in _OPTIONS[name]}
 
 
@@ -126,6 +161,8 @@ def optimizer_option_kind(key: str) -> str:
         return "two numbers in [0, 1)"
     if key == "line_search_fn":
         return "'strong_wolfe' or none"
+    if key == "beta":
+        return "'pr+' or 'fr'"
     kind = _OPTION_TYPES.get(key)
     return {bool: "bool", int: "int >= 1", float: "float"}.get(kind, "any")
 
@@ -137,8 +174,9 @@ def optimizer_description(name: str) -> str:
 
 
 def needs_closure(optimizer: torch.optim.Optimizer) -> bool:
-    """True when `optimizer.step` must be given a closure that re-evaluates the loss (L-BFGS)."""
-    return isinstance(optimizer, torch.optim.LBFGS)
+    """True when `optimizer.step` must be given a closure that re-evaluates the loss: L-BFGS,
+    and any class saying so with a `needs_closure = True` attribute (learnlab.optim's)."""
+    return isinstance(optimizer, torch.optim.LBFGS) or getattr(optimizer, "needs_closure", False)
 
 
 def _check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -190,6 +228,17 @@ _OPTION_TYPES: dict[str, type] = {
     "history_size": int,
     "amsgrad": bool,
     "centered": bool,
+    "damping": float,
+    "damping_decrease": float,
+    "damping_increase": float,
+    "max_tries": int,
+    "max_parameters": int,
+    "restart_every": int,
+    "c1": float,
+    "c2": float,
+    "max_evals": int,
+    "cg_iters": int,
+    "cg_tolerance": float,
 }
 
 
@@ -236,7 +285,7 @@ def _kernel_choice(name: str, params: list) -> dict[str, bool]:
     and 2998 us for the 784-512-512-10 MLP (`benchmarks/optimizer_kernels.py`). Fused kernels
     need floating-point parameters on a CPU or CUDA device.
     """
-    if name == "lbfgs":
+    if name == "lbfgs" or name in _LEARNLAB_CLASSES:
         return {}
     tensors = [
         t for entry in params for t in (entry["params"] if isinstance(entry, dict) else [entry])
@@ -260,6 +309,12 @@ def _check_values(name: str, lr: float, weight_decay: float, momentum: float) ->
             "optimizer 'lbfgs' has no weight_decay (torch.optim.LBFGS lacks it); set"
             " weight_decay=0 and add an L2 term to the loss, or choose another optimizer"
         )
+    if name in _LEARNLAB_CLASSES and weight_decay > 0:
+        raise ConfigError(
+            f"optimizer {name!r} has no weight_decay (its line search and curvature see the"
+            " loss only); set weight_decay=0 and add an L2 term to the loss, or choose another"
+            " optimizer"
+        )
 
 
 def build_optimizer(
@@ -277,7 +332,8 @@ def build_optimizer(
         name: one of OPTIMIZER_NAMES.
         params: parameters or parameter groups, as torch.optim accepts them.
         lr: the learning rate eps (> 0).
-        weight_decay: L2 coefficient lambda (>= 0); decoupled for "adamw", refused by "lbfgs".
+        weight_decay: L2 coefficient lambda (>= 0); decoupled for "adamw", refused by "lbfgs",
+            "newton", "cg" and "newton-cg".
         momentum: alpha in [0, 1), used by "momentum" and "nesterov" only.
         options: extra torch keyword arguments for this optimizer (see `_OPTIONS`), e.g.
             {"betas": (0.9, 0.999), "eps": 1e-8} for adam, {"history_size": 10} for lbfgs.
@@ -316,6 +372,8 @@ def build_optimizer(
             else:
                 cls = optim.Adam if name == "adam" else optim.AdamW
             return cls(params, lr=lr, weight_decay=weight_decay, **opts)
+        if name in _LEARNLAB_CLASSES:  # they raise ConfigErrors of their own
+            return _optimizer_class(name)(params, lr=lr, **opts)
         return optim.LBFGS(params, lr=lr, **opts)
     except (ValueError, TypeError) as err:
         # torch validates the option values (betas, eps, history_size...); say which input.

@@ -79,11 +79,11 @@ def _copied_step(
     model.train()
     parameters = [p for group in optimizer.param_groups for p in group["params"]]
 
-    def loss() -> torch.Tensor:
+    def loss(create_graph: bool = False) -> torch.Tensor:  # the closure contract of learnlab.optim
         for p in parameters:
             p.grad = None
         value = objective(model, batch)[0]
-        value.backward()
+        value.backward(create_graph=create_graph)
         return value
 
     if needs_closure(optimizer):

@@ -183,17 +183,19 @@ class Trainer:
 
     def _closure_step(self, batch: Any) -> None:
         """L-BFGS evaluates the objective several times per step; the first evaluation is
-        the one reported (it is the loss at the current parameters)."""
+        the one reported (it is the loss at the current parameters). Second-order optimizers
+        (learnlab.optim) call `closure(create_graph=True)` for gradients they differentiate
+        again."""
         first = True
 
-        def closure() -> torch.Tensor:
+        def closure(create_graph: bool = False) -> torch.Tensor:
             nonlocal first
             self.optimizer.zero_grad(set_to_none=True)
             loss, metrics = self.objective(self.model, batch)
             if first:
                 self.loss, self.metrics, first = loss, metrics, False
                 self.fire("after_loss")
-            loss.backward()
+            loss.backward(create_graph=create_graph)
             self.fire("after_backward")
             return loss
 
