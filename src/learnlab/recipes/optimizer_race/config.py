@@ -8,8 +8,8 @@ from pydantic import Field, field_validator, model_validator
 from learnlab.config import DataRecipeConfig
 from learnlab.io.errors import unknown_name
 
-# the lecture's optimizers (L4) in the race's order; the second-order ones join by name when
-# the optimizer registry (learnlab.train.optimizers) has them
+# the lecture's optimizers (L4) in the race's order, by their names in the optimizer registry
+# (learnlab.train.optimizers)
 RACE_OPTIMIZERS: tuple[str, ...] = (
     "sgd",
     "momentum",
@@ -18,6 +18,9 @@ RACE_OPTIMIZERS: tuple[str, ...] = (
     "rmsprop",
     "adam",
     "lbfgs",
+    "cg",
+    "newton-cg",
+    "newton",
 )
 # optimizers whose step is chosen by a line search or is a (damped) Newton step: lr 1, no grid
 LINE_SEARCH_OPTIMIZERS: tuple[str, ...] = ("lbfgs", "cg", "newton-cg", "newton")

@@ -27,7 +27,7 @@ RACE_COLUMNS = (
     "lr (chosen)",
     "batches",
     "final f - f* (mlp: f)",
-    "passes over the data",
+    "objective evaluations (passes over the data)",
     "iterations to target",
     "seconds to target",
     "seconds in all",
