@@ -59,7 +59,8 @@ def test_quick_run_races_every_optimizer_with_the_lr_its_grid_chose(tmp_path, qu
     assert max(logistic[o] for o in curvature) < min(first_order)
     # Newton reaches the logistic regression's optimum (relative gap 1e-6), and the quadratic's
     # within 3 steps (the Levenberg-Marquardt damping, 1e-3 at first, blurs the first step where
-    # the smallest eigenvalue is 0.01); on the MLP (6,370 parameters) its exact Hessian is refused, and said why
+    # the smallest eigenvalue is 0.01); on the MLP (6,370 parameters) its exact Hessian is
+    # refused, and the table says why
     assert summary["logistic_newton_iterations_to_target"] is not None
     assert summary["quadratic_newton_iterations_to_target"] <= 3
     assert summary["mlp_left_out"] == ["newton"]
@@ -175,3 +176,19 @@ def test_lbfgs_takes_one_line_searched_iteration_per_step_and_does_not_stall():
     gaps = [value - problem.optimum for value in run.objective]
     assert gaps[-1] <= 1e-6 * gaps[0]
     assert run.passes >= 30  # the line search evaluates at least once per step
+
+
+@pytest.mark.slow
+def test_the_default_race_meets_the_theory_and_the_oracle(tmp_path, data_root):
+    run_dir = tmp_path / "race"
+    argv = ["run", NAME, "--run-dir", str(run_dir), "--set", "progress=false"]
+    argv += ["--set", f"data_root={json.dumps(str(data_root))}", "--set", "download=false"]
+    assert main(argv) == 0
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["slope_gradient_descent"] == pytest.approx(1.0, abs=0.05)
+    assert summary["slope_heavy_ball"] == pytest.approx(0.5, abs=0.08)
+    # the oracle: Newton, CG, Newton-CG and L-BFGS reach scipy's optimum of the
+    # logistic regression to 1e-6 relative objective
+    optimum = summary["logistic_optimum"]
+    for name in ("newton", "cg", "newton-cg", "lbfgs"):
+        assert summary[f"logistic_{name}_final"] - optimum <= 1e-6 * abs(optimum), name
