@@ -28,12 +28,12 @@ LINE_SEARCH_OPTIMIZERS: tuple[str, ...] = ("lbfgs", "cg", "newton-cg", "newton")
 # training objective); half-decade grids around the usual values of each family
 DEFAULT_LR_GRIDS: dict[str, list[float]] = {
     "sgd": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
-    "momentum": [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
-    "nesterov": [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
+    "momentum": [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0],
+    "nesterov": [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0],
     "adagrad": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0],
-    "rmsprop": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3],
-    "adam": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3],
-    "adamw": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3],
+    "rmsprop": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0],
+    "adam": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0],
+    "adamw": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0],
 }
 
 
@@ -55,7 +55,7 @@ class OptimizerRaceConfig(DataRecipeConfig):
     hidden: int = Field(32, ge=1, le=4096)
     batch_size: int = Field(128, ge=1)
     mlp_epochs: int = Field(40, ge=1, le=10_000)
-    mlp_target: float = Field(0.1, gt=0)  # the training loss whose time to reach is reported
+    mlp_target: float = Field(0.01, gt=0)  # the training loss whose time to reach is reported
     # (c) the quadratic 1/2 x'Ax - b'x with eigenvalues log-spaced in [1/kappa, 1], full batch
     dimension: int = Field(100, ge=2, le=4096)
     kappa: float = Field(1000.0, ge=1, le=1e8)

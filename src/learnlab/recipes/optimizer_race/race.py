@@ -87,12 +87,20 @@ class StopAtTheEnd(Callback):
 
 def optimizer_options(name: str, config: OptimizerRaceConfig) -> dict[str, Any]:
     """L-BFGS: one iteration per step (torch's default of 20 per step would hide its
-    iterations) with the strong-Wolfe line search, allowed up to 25 evaluations: torch's
-    max_eval defaults to max_iter * 5 // 4 = 1, which leaves the line search no trial step
-    (it then returns a step of 0 and L-BFGS stalls). Newton: the race's own bound on the
-    exact Hessian. CG (one iteration per step) and Newton-CG (10 CG iterations): defaults."""
+    iterations) with the strong-Wolfe line search, allowed up to 25 evaluations (torch's
+    max_eval defaults to max_iter * 5 // 4 = 1, which leaves the line search no trial step: it
+    then returns a step of 0 and L-BFGS stalls), and tolerances below float64's rounding of
+    the objectives (torch's 1e-7 on the gradient and 1e-9 on changes stopped it at f - f* =
+    8.5e-10 on the digits). Newton: the race's own bound on the exact Hessian. CG (one
+    iteration per step) and Newton-CG (10 CG iterations): their defaults."""
     if name == "lbfgs":
-        return {"max_iter": 1, "max_eval": 25, "line_search_fn": "strong_wolfe"}
+        return {
+            "max_iter": 1,
+            "max_eval": 25,
+            "line_search_fn": "strong_wolfe",
+            "tolerance_grad": 1e-12,
+            "tolerance_change": 1e-15,
+        }
     if name == "newton":
         return {"max_parameters": config.newton_max_parameters}
     return {}
