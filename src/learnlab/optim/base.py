@@ -123,13 +123,29 @@ class ClosureOptimizer(torch.optim.Optimizer):
     def _hessian_vector(self, grads: list[torch.Tensor], vector: torch.Tensor) -> torch.Tensor:
         """H v (flat) from gradients that carry their graph: the gradient of grad L . v
         (Pearlmutter 1994), one backward pass through the gradient's graph."""
-        return self._hessian_rows(grads, vector.unsqueeze(0), batched=False)[0]
+        params = self._params
+        pieces = vector.split([p.numel() for p in params])
+        pairs = [(g, piece.view_as(g)) for g, piece in zip(grads, pieces, strict=True)]
+        pairs = [(g, t) for g, t in pairs if g.requires_grad]  # constant ones: no curvature
+        if not pairs:
+            return torch.zeros_like(vector)
+        products = torch.autograd.grad(
+            [g for g, _ in pairs],
+            params,
+            grad_outputs=[t for _, t in pairs],
+            retain_graph=True,
+            allow_unused=True,
+        )
+        return torch.cat(
+            [
+                h.reshape(-1) if h is not None else vector.new_zeros(p.numel())
+                for h, p in zip(products, params, strict=True)
+            ]
+        )
 
-    def _hessian_rows(
-        self, grads: list[torch.Tensor], vectors: torch.Tensor, *, batched: bool = True
-    ) -> torch.Tensor:
+    def _hessian_rows(self, grads: list[torch.Tensor], vectors: torch.Tensor) -> torch.Tensor:
         """H V^T for the rows of `vectors` (k x n): one backward pass each, vectorised over the
-        rows (torch's is_grads_batched) when `batched`."""
+        rows (torch's is_grads_batched)."""
         params = self._params
         sizes = [p.numel() for p in params]
         outputs, tangents = [], []
@@ -137,7 +153,7 @@ class ClosureOptimizer(torch.optim.Optimizer):
             if g.requires_grad:  # a gradient without a graph is constant: no curvature
                 outputs.append(g)
                 shaped = piece.reshape(len(vectors), *p.shape).to(g.dtype)
-                tangents.append(shaped if batched else shaped[0])
+                tangents.append(shaped)
         if not outputs:
             return torch.zeros_like(vectors)
         products = torch.autograd.grad(
@@ -146,7 +162,7 @@ class ClosureOptimizer(torch.optim.Optimizer):
             grad_outputs=tangents,
             retain_graph=True,
             allow_unused=True,
-            is_grads_batched=batched,
+            is_grads_batched=True,
         )
         flat = [
             h.reshape(len(vectors), -1) if h is not None else vectors.new_zeros(len(vectors), n)

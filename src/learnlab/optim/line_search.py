@@ -47,6 +47,8 @@ class LineSearchResult:
 def _cubic_minimiser(a: float, fa: float, da: float, b: float, fb: float, db: float) -> float:
     """The minimiser of the cubic through (a, fa) and (b, fb) with slopes da, db (N&W eq. 3.59);
     NaN when that cubic has no minimiser."""
+    if a == b:
+        return math.nan
     d1 = da + db - 3.0 * (fa - fb) / (a - b)
     radicand = d1 * d1 - da * db
     if radicand < 0:
@@ -83,11 +85,13 @@ def _zoom(
     with the lowest phi so far, and phi'(lo) (hi - lo) < 0. Returns (result or None when the
     evaluations ran out, the final lo, evaluations used)."""
     used = 0
-    while used < evals_left:
+    while used < evals_left and abs(hi[0] - lo[0]) > 4e-16 * max(1.0, abs(lo[0])):
         a = _interpolate(*lo, *hi)
         fa, da = phi(a)
         used += 1
-        if not math.isfinite(fa) or fa > phi0 + c1 * a * dphi0 or fa >= lo[1]:
+        # N&W test phi(a) >= phi(lo); a tie (values flat to rounding near a minimum) is left
+        # to the slope, which still tells the side of the minimiser
+        if not math.isfinite(fa) or fa > phi0 + c1 * a * dphi0 or fa > lo[1]:
             hi = (a, fa, da)
             continue
         if abs(da) <= -c2 * dphi0:
@@ -95,9 +99,7 @@ def _zoom(
         if da * (hi[0] - lo[0]) >= 0:
             hi = lo
         lo = (a, fa, da)
-        if abs(hi[0] - lo[0]) <= 1e-16 * max(1.0, abs(lo[0])):
-            break  # the bracket has vanished in floating point
-    return None, lo, used
+    return None, lo, used  # out of evaluations, or the bracket vanished in floating point
 
 
 def strong_wolfe(

@@ -13,8 +13,11 @@ it keeps the iterate reached so far (steepest descent -g if it was the first ite
 lambda is adapted from the reduction ratio rho = (L(theta + lr d) - L(theta)) / q(lr d), the
 actual change of the loss over the change the undamped quadratic model q(d) = g . d +
 d . H d / 2 predicts (Martens's Levenberg-Marquardt rule): lambda <- lambda * 3/2 when
-rho < 1/4, lambda <- lambda * 2/3 when rho > 3/4. A trial point that does not lower the loss is
-rejected (the parameters stay) and lambda grows.
+rho < 1/4, lambda <- lambda * 2/3 when rho > 3/4. A step that does not lower the loss is halved
+up to `max_backtracks` times (Martens's backtracking, section 4.6, with a plain decrease test)
+and the parameters stay if none does; rho is judged on the full step, so lambda then grows.
+(Halving matters where CG met negative curvature at once: its steepest-descent direction -g
+does not shrink as lambda grows.)
 
 The closure must build the gradient's graph when asked: see `learnlab.optim.base`.
 
@@ -45,6 +48,7 @@ from learnlab.optim.base import Closure, ClosureOptimizer, check_lr, check_posit
 SHRINK, GROW = 2.0 / 3.0, 1.5  # Martens's factors for lambda
 LOW_RATIO, HIGH_RATIO = 0.25, 0.75
 MIN_DAMPING = 1e-8  # where lambda grows from when a step with lambda = 0 fails
+BACKTRACK = 0.5  # the step's factor at each backtrack
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,12 @@ def truncated_cg(
     return CGSolution(d, r, max_iters, False)
 
 
+def _check_count(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{name} must be an integer >= 0, got {value!r}")
+    return value
+
+
 def next_lambda(damping: float, ratio: float) -> float:
     """Martens's rule: grow lambda when the model over-promised (rho < 1/4), shrink it when it
     predicted well (rho > 3/4); from 0 it grows to MIN_DAMPING."""
@@ -106,6 +116,7 @@ class NewtonCG(ClosureOptimizer):
         damping: the initial lambda (>= 0); Martens starts at 1 (the default here too).
         cg_iters: the most CG iterations (Hessian-vector products) per step.
         cg_tolerance: CG stops when |r| <= cg_tolerance |g|.
+        max_backtracks: halvings of a step that does not lower the loss (0: reject it at once).
     """
 
     def __init__(
@@ -115,6 +126,7 @@ class NewtonCG(ClosureOptimizer):
         damping: float = 1.0,
         cg_iters: int = 10,
         cg_tolerance: float = 1e-10,
+        max_backtracks: int = 8,
     ) -> None:
         ok = isinstance(damping, (int, float)) and not isinstance(damping, bool)
         if not ok or not 0 <= damping < float("inf"):
@@ -124,6 +136,7 @@ class NewtonCG(ClosureOptimizer):
             "damping": float(damping),
             "cg_iters": check_positive("cg_iters", cg_iters, integer=True),
             "cg_tolerance": check_positive("cg_tolerance", cg_tolerance),
+            "max_backtracks": _check_count("max_backtracks", max_backtracks),
         }
         super().__init__(params, defaults)
 
@@ -134,23 +147,34 @@ class NewtonCG(ClosureOptimizer):
         state = self.state[self._params[0]]
         damping = float(state.get("damping", group["damping"]))
         loss, g, solution = self._truncated_newton(closure, group, damping)
-        d = solution.step * group["lr"]
-        # q(d) = g.d + d.H d/2, with A d = -g - r for the CG iterate (no extra product)
-        scale = group["lr"]
-        damped_curvature = scale * scale * float(solution.step @ (-g - solution.residual))
-        model_change = float(g @ d) + 0.5 * (damped_curvature - damping * float(d @ d))
+        # q(s d) = s g.d + s^2 d.H d / 2, with (H + lambda I) d = -g - r (no extra product)
+        direction = solution.step
+        slope = float(g @ direction)
+        curvature = float(direction @ (-g - solution.residual)) - damping * float(
+            direction @ direction
+        )
         theta = self._flat_params()
-        self._set_params(theta + d)
-        trial, _ = self._evaluate(closure)
-        ratio = (trial - loss) / model_change if model_change < 0 else float("nan")
-        if not trial < loss:  # rejected (ratio <= 0 or NaN): lambda grows
-            self._set_params(theta)
+        scale, ratio, evaluations = group["lr"], float("nan"), 0
+        for attempt in range(group["max_backtracks"] + 1):
+            self._set_params(theta + scale * direction)
+            trial, _ = self._evaluate(closure)
+            evaluations += 1
+            if attempt == 0:  # the model's quality is judged on the full step
+                model_change = scale * slope + 0.5 * scale * scale * curvature
+                ratio = (trial - loss) / model_change if model_change < 0 else float("nan")
+            if trial < loss:
+                break
+            scale *= BACKTRACK
+        else:
+            self._set_params(theta)  # no decrease along d: the parameters stay
         state.update(
             damping=next_lambda(damping, ratio),
             ratio=ratio,
             cg_iterations=solution.iterations,
             negative_curvature=solution.negative_curvature,
             steps=int(state.get("steps", 0)) + 1,
+            step_scale=scale if trial < loss else 0.0,
+            evaluations=int(state.get("evaluations", 0)) + 1 + evaluations,
         )
         return torch.tensor(loss, dtype=torch.float64)
 

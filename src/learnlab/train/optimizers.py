@@ -94,7 +94,7 @@ _OPTIONS: dict[str, tuple[str, ...]] = {
         "max_parameters",
     ),
     "cg": ("beta", "max_iter", "restart_every", "c1", "c2", "max_evals", "tolerance_grad"),
-    "newton-cg": ("damping", "cg_iters", "cg_tolerance"),
+    "newton-cg": ("damping", "cg_iters", "cg_tolerance", "max_backtracks"),
 }
 
 _DESCRIPTIONS: dict[str, str] = {
