@@ -57,6 +57,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.fitnets_hints",
     "learnlab.recipes.continuation",
     "learnlab.recipes.greedy_pretraining",
+    "learnlab.recipes.optimizer_race",
 )
 
 
