@@ -22,5 +22,5 @@ The contract every procedure keeps:
 Modules (one idea each):
 
     base            Stage, StageHistory, train_stage: one phase of training through the Trainer
-    transfer        freeze the first k layers, fine-tune the rest; discriminative lrs, gradual unfreezing
+    transfer        freeze the first k layers, fine-tune the rest; discriminative lrs, unfreezing
 """
