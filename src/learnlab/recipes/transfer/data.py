@@ -2,7 +2,10 @@
 
 USPS digits are 16x16 and fill their frame; MNIST digits are size-normalised into a 20x20 box
 centred in 28x28. So MNIST's central 20x20 is resized to 16x16 (bilinear with antialiasing,
-torch's `interpolate`): the digits of both sets then have about the same size, in [0, 1].
+torch's `interpolate`): the digits of both sets then have about the same size, in [0, 1]
+(pixel mean 0.248 for MNIST so resized, 0.253 for USPS). Every set is then standardised with
+the MNIST training images' mean and standard deviation: the target images reach the
+transferred layers through the source network's input pipeline.
 """
 
 from __future__ import annotations
@@ -45,15 +48,21 @@ def load_transfer_data(config: TransferConfig) -> TransferData:
 
     mnist = load_dataset("mnist", root=config.data_root, download=config.download)
     usps = load_dataset("usps", root=config.data_root, download=config.download)
-    source = slice(0, config.limit_source or len(mnist.train.x))
+    source = mnist_as_usps(mnist.train.x[: config.limit_source or len(mnist.train.x)])
+    mean, std = source.mean(), source.std()
+
+    def images(x: Tensor, y: Tensor) -> Images:
+        return Images((x.float() - mean) / std, y.long())
+
     cut = len(usps.train.x) - config.val_examples
-    test = slice(0, config.limit_test or len(usps.test.x))
+    mnist_test = slice(0, config.limit_test or len(mnist.test.x))
+    usps_test = slice(0, config.limit_test or len(usps.test.x))
     return TransferData(
-        source=Images(mnist_as_usps(mnist.train.x[source]), mnist.train.y[source].long()),
-        source_test=Images(mnist_as_usps(mnist.test.x[test]), mnist.test.y[test].long()),
-        pool=Images(usps.train.x[:cut].float(), usps.train.y[:cut].long()),
-        val=Images(usps.train.x[cut:].float(), usps.train.y[cut:].long()),
-        test=Images(usps.test.x[test].float(), usps.test.y[test].long()),
+        source=images(source, mnist.train.y[: len(source)]),
+        source_test=images(mnist_as_usps(mnist.test.x[mnist_test]), mnist.test.y[mnist_test]),
+        pool=images(usps.train.x[:cut], usps.train.y[:cut]),
+        val=images(usps.train.x[cut:], usps.train.y[cut:]),
+        test=images(usps.test.x[usps_test], usps.test.y[usps_test]),
     )
 
 
