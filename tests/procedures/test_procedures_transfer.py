@@ -182,6 +182,12 @@ def test_a_new_head_for_a_new_number_of_classes_trains_while_the_body_is_frozen(
     assert model(torch.zeros(2, 1, 16, 16)).shape == (2, 3)
     assert not torch.equal(before["classifier.out.weight"], model.classifier.out.weight)
     assert torch.equal(before["classifier.fc2.weight"], model.classifier.fc2.weight)
+    # in one call: the new head replaces the old and trains; all layers frozen is refused
+    other = build_model("mlp", (1, 16, 16), 10, depth=1, width=4)
+    done = fine_tune(other, CrossEntropy(), _images(classes=3), Stage(epochs=1), k=1, num_outputs=3)
+    assert other.out.out_features == 3 and done.frozen == ("fc1",)
+    with pytest.raises(ConfigError, match="k=2 freezes all 2 layers, the new head too"):
+        fine_tune(other, CrossEntropy(), _images(), Stage(epochs=1), k=2, num_outputs=3)
     conv_top = nn.Sequential(nn.Linear(4, 4), nn.Conv1d(1, 1, 1))
     with pytest.raises(ConfigError, match="must be one nn.Linear"):
         replace_head(conv_top, 3)

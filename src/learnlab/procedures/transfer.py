@@ -229,6 +229,7 @@ def fine_tune(
     decay: float | None = None,
     gradual: bool = False,
     epochs_per_layer: int = 1,
+    num_outputs: int | None = None,
     val_loader: Iterable[Any] | None = None,
     callbacks: Iterable[Callback] = (),
     name: str = "fine-tune",
@@ -238,10 +239,20 @@ def fine_tune(
     `decay`: discriminative learning rates (see `discriminative_groups`; None: one lr).
     `gradual`: gradual unfreezing: phase j (j = 1, 2, ...) trains the top j layers for
     `epochs_per_layer` epochs, the last phase (every layer above k) the remaining epochs.
+    `num_outputs`: first replace the top layer by a new head with this many outputs (a new
+    task's classes; see `replace_head`), which then must train (k < the number of layers).
     k equal to the number of layers trains nothing (the transferred model as it is).
     """
     split = model_layers(model, layers)
     check_frozen_count(k, split)
+    if num_outputs is not None:
+        if k == len(split):
+            raise ConfigError(
+                f"k={k} freezes all {k} layers, the new head too; choose k <= {k - 1} so that "
+                "the new head trains, or leave num_outputs out."
+            )
+        replace_head(model, num_outputs, split)
+        split = model_layers(model, layers)
     trained = len(split) - k
     if gradual:
         _check_gradual(trained, epochs_per_layer, stage.epochs)

@@ -12,6 +12,12 @@ phase goes through `learnlab.procedures.transfer.fine_tune` (the Trainer).
 
 The comparison with scratch takes, per seed and number of examples, the transfer row with the
 lowest error on held-out USPS training images (validation), so the test set chooses nothing.
+
+Every target run takes the same number of Adam steps (`steps`, chosen on validation so that
+scratch is not cut short: see config.py), whatever the number of examples; gradual unfreezing
+spends the first half of its epochs adding the layers one by one from the top (equal shares),
+the second half training all of them (`learnlab.procedures.transfer.fine_tune(gradual=True)`).
+Each seed draws its own source network, labelled examples, batch order and scratch start.
 """
 
 from __future__ import annotations
