@@ -45,6 +45,8 @@ def test_layers_of_registered_and_user_models() -> None:
         "classifier.fc2",
         "classifier.out",
     ]
+    cnn = build_model("mnist-cnn", (1, 16, 16), 10)
+    assert [layer.name for layer in model_layers(cnn)][-2:] == ["classifier.fc1", "classifier.out"]
     user = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(392, 3))
     assert [layer.name for layer in model_layers(user)] == ["0", "3"]
     grouped = model_layers(
