@@ -18,6 +18,19 @@ scratch is not cut short: see config.py), whatever the number of examples; gradu
 spends the first half of its epochs adding the layers one by one from the top (equal shares),
 the second half training all of them (`learnlab.procedures.transfer.fine_tune(gradual=True)`).
 Each seed draws its own source network, labelled examples, batch order and scratch start.
+
+Measured (default config, 2026-12-06, `OMP_NUM_THREADS=1 learnlab run transfer --run-dir RUN
+--set progress=false`; 271 s of user CPU time on one thread, 13 min 31 s of wall time on the
+shared 2-core machine): the MNIST networks 1.65, 1.95, 2.11% test error, 7.82, 5.88, 7.32% on
+USPS without fine-tuning (k = 5). USPS test error, mean +- std over 3 seeds, 100 / 1,000
+labelled examples: k = 0 6.13 +- 0.65 / 4.27 +- 0.42; k = 1 6.00 / 4.37; k = 2 6.48 / 4.75;
+k = 3 6.29 / 5.05; k = 4 6.58 / 5.23; k = 5 7.01 / 7.01; discriminative lrs 6.31 / 4.67;
+gradual unfreezing 6.84 / 4.78; scratch 18.02 +- 1.08 / 7.54 +- 0.58. Transfer (row chosen
+on validation per seed) 6.26% / 4.88% against scratch: gains +11.8 +- 1.9 and +2.7 +- 0.7
+points (every seed gains: 9.8 to 13.5 and 1.9 to 3.3): the target (transfer beats scratch)
+is met. Freezing more layers costs a little more error the more examples there are; neither
+discriminative learning rates nor gradual unfreezing beat plain fine-tuning of every layer
+(k = 0) here: no gain from them on this task.
 """
 
 from __future__ import annotations
