@@ -28,4 +28,5 @@ Modules (one idea each):
     layer_stack     an MLP split into prefix, hidden blocks and head; the frozen layers below
     layerwise       greedy layer-wise supervised pre-training, then fine-tuning (L4)
     layerwise_autoencoder  greedy layer-wise pre-training with autoencoders, then fine-tuning
+    transfer        freeze the first k layers, fine-tune the rest; discriminative lrs, unfreezing
 """

@@ -58,6 +58,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.continuation",
     "learnlab.recipes.greedy_pretraining",
     "learnlab.recipes.optimizer_race",
+    "learnlab.recipes.transfer",
 )
 
 
