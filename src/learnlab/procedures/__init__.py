@@ -22,4 +22,5 @@ The contract every procedure keeps:
 Modules (one idea each):
 
     base            Stage, StageHistory, train_stage: one phase of training through the Trainer
+    distillation    distil a teacher into a student on its soft targets (Hinton et al. 2015)
 """
