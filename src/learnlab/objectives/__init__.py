@@ -14,7 +14,7 @@ are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerEx
     negative_sampling  skip-gram with negative sampling
     adversarial        FGSM and PGD examples on the fly, adversarial training (Goodfellow 2015)
     consolidation      EWC and L2 to the old weights: quadratic penalties of continual learning
-    distillation       knowledge distillation: soft targets at temperature T, x T^2, plus the hard loss
+    distillation       knowledge distillation: soft targets at temperature T (x T^2), hard loss
 """
 
 from learnlab.objectives.base import (

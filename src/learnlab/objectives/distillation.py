@@ -5,7 +5,7 @@ A teacher's logits v and a student's logits z give, at temperature T, the soft t
 p = softmax(v / T) and the student's soft predictions q = softmax(z / T). The loss of a batch
 of N examples with labels y is
 
-    loss = (1 - hard_weight) * T^2 * mean_n CE(p_n, q_n) + hard_weight * mean_n CE(y_n, softmax(z_n))
+    loss = (1 - hard_weight) T^2 mean_n CE(p_n, q_n) + hard_weight mean_n CE(y_n, softmax(z_n))
 
 with CE(p, q) = -sum_i p_i log q_i. The soft term's gradient with respect to z_i is
 (q_i - p_i) / T per example (the paper's equation 2); its magnitude falls as 1/T^2 when T is
