@@ -71,7 +71,7 @@ def _cell(summary: dict[str, Any], key: str) -> str:
 
 def _per_seed(name: str, students: dict[str, list[Result]]) -> str:
     if name == "teacher":
-        return ""
+        return "(one teacher)"
     kind, field = ("omitted", "shifted_errors") if name == "omitted_shifted" else (name, "errors")
     return ", ".join(f"{float(r.summary[field]):.0f}" for r in students[kind])
 
