@@ -15,6 +15,7 @@ are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerEx
     adversarial        FGSM and PGD examples on the fly, adversarial training (Goodfellow 2015)
     consolidation      EWC and L2 to the old weights: quadratic penalties of continual learning
     hints              FitNets' hint loss: a student's layer, regressed, against a teacher's
+    distillation       knowledge distillation: soft targets at temperature T (x T^2), hard loss
 """
 
 from learnlab.objectives.base import (

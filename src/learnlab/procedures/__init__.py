@@ -29,4 +29,5 @@ Modules (one idea each):
     layerwise       greedy layer-wise supervised pre-training, then fine-tuning (L4)
     layerwise_autoencoder  greedy layer-wise pre-training with autoencoders, then fine-tuning
     transfer        freeze the first k layers, fine-tune the rest; discriminative lrs, unfreezing
+    distillation    distil a teacher into a student on its soft targets (Hinton et al. 2015)
 """
