@@ -93,7 +93,7 @@ REPRODUCTION = Reproduction(
             "test errors, distilled minus scratch (paired by seed)",
             74 - 146,
             "distilled_minus_scratch",
-            40,
+            20,  # within 20 of -72 is most of the paper's gain; -38.5 (ours) is about half
             f"the teacher is weaker ({SHORTER}), so there is less to transfer",
         ),
         Claim(
@@ -105,9 +105,9 @@ REPRODUCTION = Reproduction(
             digits=1,
         ),
         _errors(
-            "test errors, 3s omitted from the transfer set", 206, "omitted_errors", 100, OMITTED
+            "test errors, 3s omitted from the transfer set", 206, "omitted_errors", 50, OMITTED
         ),
-        _errors("  of which on the 1,010 test 3s", 133, "omitted_digit_errors", 100, OMITTED),
+        _errors("  of which on the 1,010 test 3s", 133, "omitted_digit_errors", 40, OMITTED),
         _errors(
             "test errors, 3s omitted, bias of 3 raised", 109, "omitted_shifted_errors", 40, OMITTED
         ),
