@@ -52,6 +52,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.lottery_ticket",
     "learnlab.recipes.random_labels",
     "learnlab.recipes.pretraining_variance",
+    "learnlab.recipes.batch_size_noise",
 )
 
 
