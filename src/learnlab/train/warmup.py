@@ -1,8 +1,8 @@
 """A linear warm-up of the learning rate in front of any schedule of `learnlab.train.schedules`.
 
 Paper: Goyal et al. (2017) "Accurate, large minibatch SGD: training ImageNet in 1 hour"
-(gradual warm-up: raise the lr linearly over the first steps, because the large early
-gradients of a fresh network make a full-size step diverge).
+(gradual warm-up: raise the lr linearly over the first steps, from a small value to the
+target, because early in training, while the network changes fast, a large lr is unstable).
 
 With `w` warm-up steps and a schedule whose first lr is eps_start (the optimizer's lr, or
 lr/div_factor for one-cycle), the lr of optimizer step k (k = 0, 1, ...) is
