@@ -9,8 +9,9 @@ measured twice: at its initialisation and after `train_epochs` epochs of SGD wit
 gradients (torch.func vmap of grad), the theory sigma/sqrt(n) (times the finite-population
 correction sqrt((N - n)/(N - 1)) when the minibatches are drawn without replacement, the
 default, as a shuffled epoch draws them), and the measured standard error
-sqrt(mean ||g_B - gbar||^2) over `draws` actual minibatch gradients; the ratio measured/theory
-should be 1 up to the spread of the draws (its standard error is in the table). Then the
+sqrt(mean ||g_B - gbar||^2) over max(`draws`, `draw_examples`/n) actual minibatch gradients;
+the ratio measured/theory should be 1 up to the spread of the draws (its standard error is in
+the table). Then the
 median wall time of one SGD step at each n. The formulas are in `noise.py`.
 
 Resume: the recipe is one computation of a few minutes; `--resume` runs it again.
@@ -43,6 +44,7 @@ POINTS = ("initialisation", "trained")
         "width": 32,
         "batch_sizes": [1, 16, 256],
         "draws": 100,
+        "draw_examples": 400,
         "train_epochs": 3,
         "timed_steps": 3,
         "progress": False,
@@ -65,6 +67,7 @@ def run(config: BatchSizeNoiseConfig, ctx: RunContext) -> Result:
             y,
             config.batch_sizes,
             draws=config.draws,
+            draw_examples=config.draw_examples,
             replacement=config.replacement == "with",
             seed=config.seed,
             chunk=config.chunk_examples,
@@ -192,7 +195,7 @@ def _result(config: BatchSizeNoiseConfig, measured, seconds) -> Result:
         f"Population: the first N = {config.examples} {config.dataset} training images; MLP "
         f"of {config.depth} ReLU layers of {config.width}. sigma^2 = (1/N) sum_i ||g_i - "
         "gbar||^2 from per-example gradients; measured: sqrt(mean ||g_B - gbar||^2) over "
-        f"{config.draws} minibatches per n, drawn {way}.",
+        f"max({config.draws}, {config.draw_examples}/n) minibatches per n, drawn {way}.",
         f"Trained point: {config.train_epochs} epochs of SGD with momentum {config.momentum:g} "
         f"(lr {config.lr:g}, batch {config.train_batch_size}): training loss "
         f"{train['train_loss']:.3f}, accuracy {100 * train['train_accuracy']:.1f}%.",

@@ -26,8 +26,12 @@ class BatchSizeNoiseConfig(DataRecipeConfig):
         default_factory=lambda: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096],
         min_length=1,
     )
-    # minibatches drawn per n to measure the standard error
+    # minibatches drawn per n to measure the standard error: at least `draws`, and at small n
+    # enough to cover `draw_examples` examples (ceil(draw_examples / n)): the per-example
+    # gradient norms of a trained network are heavy-tailed, so one-example batches need many
+    # draws for a precise mean, and they are cheap
     draws: int = Field(400, ge=2, le=100_000)
+    draw_examples: int = Field(25_600, ge=0, le=10_000_000)
     # "without": a minibatch is n distinct examples (a uniformly random subset, as a shuffled
     # epoch's batches are), and the theory carries the finite-population correction
     # sqrt((N - n)/(N - 1)); "with": n independent uniform draws, no correction

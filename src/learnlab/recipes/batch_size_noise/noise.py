@@ -139,11 +139,13 @@ def measure_noise(
     batch_sizes: list[int],
     *,
     draws: int,
+    draw_examples: int = 0,
     replacement: bool,
     seed: int,
     chunk: int,
 ) -> tuple[float, list[NoiseAtBatchSize]]:
-    """sigma at the model's parameters, and theory against measurement for every batch size.
+    """sigma at the model's parameters, and theory against measurement for every batch size,
+    from max(draws, ceil(draw_examples / n)) minibatches of each size n.
     `chunk` bounds the examples of one vectorised call (with GRADIENT_ENTRIES, the memory)."""
     generator = torch.Generator().manual_seed(seed)
     fitting_rows = max(1, GRADIENT_ENTRIES // sum(p.numel() for p in model.parameters()))
@@ -151,7 +153,8 @@ def measure_noise(
     sigma = gradient_sigma(model, x, y, gbar, min(chunk, fitting_rows))
     rows = []
     for n in batch_sizes:
-        batches = draw_batches(len(x), n, draws, replacement, generator)
+        count = max(draws, -(-draw_examples // n))
+        batches = draw_batches(len(x), n, count, replacement, generator)
         # `chunk` examples per vmapped call, and no more draws than fit in memory
         errors = minibatch_errors(model, x, y, gbar, batches, min(chunk, fitting_rows * n))
         rows.append(noise_at(n, sigma, errors, len(x), replacement))
