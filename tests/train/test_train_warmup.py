@@ -99,11 +99,12 @@ def test_warmup_leaving_onecycle_too_few_steps_says_so():
         build_schedule("onecycle", opt, total_steps=10, options={"warmup_steps": 9})
 
 
-def _train(run_dir, warmup: int) -> int:
+def _train(run_dir, warmup: int, *more: str) -> int:
     # digits limited to 64 examples in batches of 16 (val_fraction 0): 4 steps per epoch
-    args = ["train", "--dataset", "digits", "--model", "mlp", "--epochs", "2"]
+    args = ["train", "--dataset", "digits", "--model", "mlp", "--epochs", "2", *more]
     args += ["--batch-size", "16", "--lr", str(LR0), "--run-dir", str(run_dir)]
-    for setting in ("progress=false", "limit_train=64", "val_fraction=0", "schedule=constant"):
+    settings = ("progress=false", "limit_train=64", "val_fraction=0", "schedule=constant")
+    for setting in (*settings, "baselines=false", "model_options.width=16"):
         args += ["--set", setting]
     return main([*args, "--set", f"schedule_options.warmup_steps={warmup}"])
 
@@ -117,5 +118,5 @@ def test_train_cli_sets_the_warmup(tmp_path, monkeypatch, capsys):
     lrs = [row["lr"] for row in history if "lr" in row]
     # the lr after each epoch is the next step's: steps 4 and 8 of an 8-step warm-up
     assert lrs == pytest.approx([LR0 * 5 / 8, LR0], rel=1e-12)
-    assert _train(tmp_path / "bad", 9) == 2  # longer than the run's 8 steps
+    assert _train(tmp_path / "bad", 9, "--dry-run") == 2  # longer than the run's 8 steps
     assert "warmup_steps" in capsys.readouterr().err
