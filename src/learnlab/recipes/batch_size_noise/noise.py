@@ -96,7 +96,10 @@ def draw_batches(
     """(draws, n) example indices: uniform random n-subsets, or n independent uniform picks."""
     if replacement:
         return torch.randint(population, (draws, n), generator=generator)
-    return torch.stack([torch.randperm(population, generator=generator)[:n] for _ in range(draws)])
+    batches = torch.empty(draws, n, dtype=torch.long)
+    for row in batches:  # copied row by row: a list of slices would keep every permutation
+        row.copy_(torch.randperm(population, generator=generator)[:n])
+    return batches
 
 
 def minibatch_errors(
