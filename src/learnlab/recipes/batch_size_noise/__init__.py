@@ -14,6 +14,14 @@ the ratio measured/theory should be 1 up to the spread of the draws (its standar
 the table). Then the
 median wall time of one SGD step at each n. The formulas are in `noise.py`.
 
+Measured (default config, 2026-12-06, `OMP_NUM_THREADS=1 learnlab run batch-size-noise
+--set progress=false`, 1 thread on a shared 2-core machine: 113 s user + 159 s system CPU,
+4 min 40 s wall, 0.97 GB peak): sigma 2.08 at initialisation and 5.55 trained (5 epochs,
+training accuracy 97.5%); measured/theory over n = 1..4096 between 0.979 and 1.002 at
+initialisation and 0.976 and 1.026 trained (largest |ratio - 1| 0.026; the correction is
+0.768 at n = 4096). Time per step: 0.33 ms at n = 1 to 8 (fixed costs), 1.11 ms at 128,
+then about proportional to n (5.5 ms at 1,024, 23.6 ms at 4,096).
+
 Resume: the recipe is one computation of a few minutes; `--resume` runs it again.
 """
 
