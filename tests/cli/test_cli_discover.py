@@ -70,7 +70,7 @@ def test_the_dry_run_fills_in_the_defaults_of_the_options(capsys):
     }  # fmt: skip
     assert config["optimizer_options"] == {"betas": [0.9, 0.999], "eps": 1e-8, "amsgrad": False}
     # tau's default is the run's number of steps: left to the run
-    assert config["schedule_options"] == {"final_fraction": 0.01}
+    assert config["schedule_options"] == {"final_fraction": 0.01, "warmup_steps": 0}
 
 
 def test_a_recipe_dry_run_fills_in_its_models_defaults(capsys):

@@ -24,7 +24,7 @@ from learnlab.recipes.char_transformer.config import (
     TARGET_TRAIN_SECONDS,
     CharTransformerConfig,
 )
-from learnlab.recipes.char_transformer.language_model import warmup_cosine
+from learnlab.recipes.char_transformer.language_model import optimizer_and_schedule
 from learnlab.recipes.runner import run_recipe
 from learnlab.runs import read_index
 
@@ -53,12 +53,76 @@ def _run_cli(run_dir, **extra) -> dict:
     return json.loads((run_dir / "summary.json").read_text())
 
 
-def test_warmup_then_cosine():
-    lrs = [warmup_cosine(k, warmup=4, total=14, min_fraction=0.1) for k in range(15)]
-    assert lrs[:4] == pytest.approx([0.25, 0.5, 0.75, 1.0])
-    assert lrs[4] == pytest.approx(1.0) and lrs[9] == pytest.approx(0.55)
-    assert lrs[14] == pytest.approx(0.1)
-    assert all(a >= b for a, b in zip(lrs[4:], lrs[5:], strict=False))
+def old_warmup_cosine(step: int, *, warmup: int, total: int, min_fraction: float) -> float:
+    """The recipe's own lr factor before the shared schedules had a warm-up (the oracle)."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return min_fraction + (1 - min_fraction) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+@pytest.mark.parametrize(
+    ("epochs", "steps_per_epoch", "warmup", "min_fraction"),
+    [(6, 250, 75, 0.1), (1, 14, 4, 0.1), (2, 5, 0, 0.0), (1, 7, 7, 0.3), (3, 9, 1, 1.0)],
+)
+def test_shared_warmup_schedule_keeps_the_recipes_learning_rates(
+    epochs, steps_per_epoch, warmup, min_fraction
+):
+    config = CharTransformerConfig(
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch,
+        warmup_steps=warmup,
+        min_lr_fraction=min_fraction,
+    )
+    model = torch.nn.Linear(3, 2)  # a matrix and a bias: both parameter groups
+    optimizer, schedule = optimizer_and_schedule(model, config)
+    assert not isinstance(schedule, torch.optim.lr_scheduler.LambdaLR)  # the shared schedule
+    for step in range(config.total_steps):
+        want = config.lr * old_warmup_cosine(
+            step, warmup=warmup, total=config.total_steps, min_fraction=min_fraction
+        )
+        for group in optimizer.param_groups:
+            assert group["lr"] == pytest.approx(want, rel=1e-12, abs=1e-18), step
+        optimizer.step()
+        schedule.step()
+    assert json.loads(json.dumps(schedule.state_dict())) == schedule.state_dict()
+
+
+def _trained_weights(config: CharTransformerConfig, old_schedule: bool) -> list[torch.Tensor]:
+    """A tiny char-transformer after `total_steps` AdamW steps on random tokens, with the shared
+    schedule or the old LambdaLR of the recipe's own formula."""
+    from learnlab.models import build_model
+
+    torch.manual_seed(0)
+    model = build_model("char-transformer", (8,), 11, dim=8, depth=1, heads=2)
+    optimizer, schedule = optimizer_and_schedule(model, config)
+    if old_schedule:  # the same AdamW, its lrs driven by the old LambdaLR from initial_lr
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer,
+            lambda k: old_warmup_cosine(
+                k,
+                warmup=config.warmup_steps,
+                total=config.total_steps,
+                min_fraction=config.min_lr_fraction,
+            ),
+        )
+    tokens = torch.randint(
+        0, 11, (config.total_steps, 4, 9), generator=torch.Generator().manual_seed(1)
+    )
+    for batch in tokens:
+        logits = model(batch[:, :-1])
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 11), batch[:, 1:].reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def test_shared_schedule_gives_bit_identical_weights_to_the_old_one():
+    config = CharTransformerConfig(epochs=2, steps_per_epoch=15, warmup_steps=6)
+    new, old = _trained_weights(config, False), _trained_weights(config, True)
+    assert all(torch.equal(a, b) for a, b in zip(new, old, strict=True))
 
 
 def test_registered_and_config_checked_before_anything_is_written(tmp_path):

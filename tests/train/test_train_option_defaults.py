@@ -61,7 +61,11 @@ def test_schedule_defaults_given_explicitly_change_nothing(name):
 
 
 def test_computed_defaults_are_named_with_their_rule():
-    assert schedule_option_defaults("linear") == {"tau": "total_steps", "final_fraction": 0.01}
+    assert schedule_option_defaults("linear") == {
+        "tau": "total_steps",
+        "final_fraction": 0.01,
+        "warmup_steps": 0,
+    }
     assert set(schedule_computed_defaults("onecycle")) == {"cycle_momentum"}
 
 

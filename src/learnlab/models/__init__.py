@@ -4,6 +4,8 @@
 `model_names()`) or one from the user's own file, `"path/to/file.py:factory"`. Every registered
 model passes the contract tests in tests/models/test_models_contract.py. `load_model(run)`
 rebuilds a trained one from its run directory; `load_model_info(run)`: what it was trained on.
+`backprop_by_hand`: an MLP's forward pass, backward pass and SGD step in NumPy, the chain rule
+written out and checked against autograd (docs/backprop.md).
 """
 
 from learnlab.models.registry import build_model, model_description, model_names, register_model

@@ -60,6 +60,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.optimizer_race",
     "learnlab.recipes.transfer",
     "learnlab.recipes.distillation",
+    "learnlab.recipes.batch_size_noise",
 )
 
 

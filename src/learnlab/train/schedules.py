@@ -4,7 +4,8 @@ Papers: Robbins & Monro (1951) "A stochastic approximation method" (decaying ste
 sum eps_k = inf, sum eps_k^2 < inf); Goodfellow, Bengio & Courville (2016) "Deep Learning",
 section 8.3.1 (the linear decay below); Loshchilov & Hutter (2017) "SGDR: stochastic gradient
 descent with warm restarts" (cosine); Smith & Topin (2019) "Super-convergence: very fast
-training of neural networks using large learning rates" (one-cycle).
+training of neural networks using large learning rates" (one-cycle); Goyal et al. (2017)
+"Accurate, large minibatch SGD: training ImageNet in 1 hour" (linear warm-up).
 
 A schedule is stepped once per optimizer step (per batch): the lr used by optimizer step k
 (k = 0, 1, ...) is the lr after k calls of `scheduler.step()`.
@@ -18,6 +19,11 @@ A schedule is stepped once per optimizer step (per batch): the lr used by optimi
                pct_start of the steps, then anneal to max_lr/(div_factor*final_div_factor);
                momentum (or Adam's beta1) cycles the opposite way when the optimizer has it
 
+Every schedule takes `warmup_steps` w [0]: the lr rises linearly, eps_start (k+1)/w for k < w,
+to the schedule's first lr eps_start, and the schedule then runs as above over the remaining
+total_steps - w steps, shifted by w (`learnlab.train.warmup`). Its defaults that depend on
+total_steps (linear's tau, step's step_size) use the remaining steps.
+
 `scheduler.state_dict()` is plain data (JSON-serialisable). To resume, build the optimizer and
 schedule as at the start, then load the optimizer's state, then the schedule's.
 
@@ -26,6 +32,7 @@ Example:
     >>> w = torch.nn.Parameter(torch.zeros(3))
     >>> opt = torch.optim.SGD([w], lr=0.1)
     >>> sched = build_schedule("linear", opt, total_steps=100, options={"final_fraction": 0.01})
+    >>> sched = build_schedule("cosine", opt, total_steps=100, options={"warmup_steps": 10})
 """
 
 from __future__ import annotations
@@ -57,6 +64,9 @@ _OPTIONS: dict[str, tuple[str, ...]] = {
         "three_phase",
     ),
 }
+# Every schedule also takes a linear warm-up (`learnlab.train.warmup`), none by default.
+WARMUP_OPTION = "warmup_steps"
+_OPTIONS = {name: (*options, WARMUP_OPTION) for name, options in _OPTIONS.items()}
 
 # The defaults that are constants (`build_schedule` reads them from here) ...
 _DEFAULTS: dict[str, dict[str, Any]] = {
@@ -74,6 +84,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "three_phase": False,
     },
 }
+_DEFAULTS = {name: {**defaults, WARMUP_OPTION: 0} for name, defaults in _DEFAULTS.items()}
 # ... and those computed when the schedule is built, in words.
 _COMPUTED_DEFAULTS: dict[str, dict[str, str]] = {
     "linear": {"tau": "total_steps"},
@@ -169,6 +180,8 @@ def build_schedule(
     """Build the torch scheduler called `name` for `optimizer`, for a run of `total_steps` steps.
 
     Options per schedule (defaults in brackets):
+        every schedule: warmup_steps [0], an integer in [0, total_steps]: a linear warm-up
+            over that many steps, then the schedule over the remaining steps (see above)
         linear: tau [total_steps], final_fraction [0.01]
         step: step_size [max(1, total_steps // 3)], gamma [0.1]
         cosine: min_fraction [0] (eta_min = min_fraction * lr)
@@ -192,7 +205,32 @@ def build_schedule(
                 f"unknown option {key!r} for schedule {name!r}; allowed options: {shown}{guess}"
             )
     opts = {**_DEFAULTS[name], **opts}
+    warmup = opts.pop(WARMUP_OPTION)
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or not 0 <= warmup <= total_steps:
+        raise ConfigError(
+            f"option {WARMUP_OPTION!r} of schedule {name!r} must be an integer in [0,"
+            f" total_steps={total_steps}] (the number of warm-up optimizer steps), got"
+            f" {warmup!r}; use 0 for no warm-up or fewer steps than the run has"
+        )
+    if warmup == 0:
+        return _schedule(name, optimizer, total_steps, opts)
+    from learnlab.train.warmup import LinearWarmup
 
+    remaining = max(1, total_steps - warmup)
+    try:
+        after = _schedule(name, optimizer, remaining, opts)
+    except ConfigError as err:
+        raise ConfigError(
+            f"{err} (with {WARMUP_OPTION}={warmup}, schedule {name!r} runs over the"
+            f" {remaining} steps after the warm-up; lower {WARMUP_OPTION})"
+        ) from err
+    return LinearWarmup(optimizer, after, warmup)
+
+
+def _schedule(
+    name: str, optimizer: torch.optim.Optimizer, total_steps: int, opts: dict[str, Any]
+) -> lr_scheduler.LRScheduler:
+    """The schedule `name` over `total_steps` steps, `opts` holding every option but warm-up."""
     if name == "constant":
         # ConstantLR with factor 1 is the identity, and its state_dict is plain data.
         return lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)

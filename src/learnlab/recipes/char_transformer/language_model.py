@@ -8,14 +8,14 @@ The model learns p(next character | the previous `context` characters) on the fi
 the text. Each step draws `batch_size` random windows (`data.token_windows.RandomWindows`,
 seeded) and minimises the next-token cross-entropy (`objectives.language`) with AdamW (decay
 on weight matrices and embeddings only), a linear warm-up then cosine decay of the learning
-rate (a LambdaLR the Trainer steps once per optimizer step), and gradient clipping. After each
+rate (the shared `cosine` schedule with `warmup_steps`, stepped by the Trainer once per
+optimizer step), and gradient clipping. After each
 "epoch" of `steps_per_epoch` steps the model is evaluated, in eval mode, on the held-out last
 10% cut into consecutive non-overlapping windows.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, NamedTuple
 
 from learnlab.io.errors import ConfigError
@@ -71,15 +71,6 @@ def load_streams(config: CharTransformerConfig) -> Streams:
     return Streams(train, test, vocab)
 
 
-def warmup_cosine(step: int, *, warmup: int, total: int, min_fraction: float) -> float:
-    """The lr factor of optimizer step `step` (0-based): linear warm-up to 1 over `warmup`
-    steps, then cosine decay to `min_fraction` at step `total`."""
-    if step < warmup:
-        return (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
-    return min_fraction + (1 - min_fraction) * 0.5 * (1 + math.cos(math.pi * progress))
-
-
 def model_options(config: CharTransformerConfig) -> dict[str, float | int]:
     """The `char-transformer` model's options (also stored with its weights)."""
     return {
@@ -90,12 +81,11 @@ def model_options(config: CharTransformerConfig) -> dict[str, float | int]:
     }
 
 
-def _optimizer_and_schedule(model: torch.nn.Module, config: CharTransformerConfig):
+def optimizer_and_schedule(model: torch.nn.Module, config: CharTransformerConfig):
     """AdamW with weight decay on matrices and embeddings (not on biases and LayerNorm gains),
-    and the warm-up + cosine LambdaLR over the run's optimizer steps."""
-    import torch
-
+    and the shared cosine schedule with linear warm-up over the run's optimizer steps."""
     from learnlab.train.optimizers import build_optimizer
+    from learnlab.train.schedules import build_schedule
 
     params = list(model.parameters())
     groups = [
@@ -105,14 +95,12 @@ def _optimizer_and_schedule(model: torch.nn.Module, config: CharTransformerConfi
     optimizer = build_optimizer(
         "adamw", groups, lr=config.lr, options={"betas": (0.9, config.beta2)}
     )
-    schedule = torch.optim.lr_scheduler.LambdaLR(
+    # warm-up to lr over warmup_steps, then cosine to min_lr_fraction*lr over the rest
+    schedule = build_schedule(
+        "cosine",
         optimizer,
-        lambda step: warmup_cosine(
-            step,
-            warmup=config.warmup_steps,
-            total=config.total_steps,
-            min_fraction=config.min_lr_fraction,
-        ),
+        total_steps=config.total_steps,
+        options={"min_fraction": config.min_lr_fraction, "warmup_steps": config.warmup_steps},
     )
     return optimizer, schedule
 
@@ -135,7 +123,7 @@ def train_language_model(
     seed_everything(config.seed)  # the weights and the dropout masks draw from it
     vocab = streams.vocab
     model = build_model("char-transformer", (config.context,), len(vocab), **model_options(config))
-    optimizer, schedule = _optimizer_and_schedule(model, config)
+    optimizer, schedule = optimizer_and_schedule(model, config)
     # the windows draw from the loader's own seeded generator, not the global one
     loader = RandomWindows(
         streams.train,
