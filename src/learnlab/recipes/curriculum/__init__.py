@@ -36,7 +36,6 @@ NAME = "curriculum"
     CurriculumConfig,
     quick={
         "dataset": "digits",
-        "limit_train": None,
         "model_options": {"width": 32, "depth": 1},
         "steps": 40,
         "evaluations": 2,
