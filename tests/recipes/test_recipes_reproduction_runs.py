@@ -5,6 +5,7 @@ overrides recovered from the saved config) and the time, date and machine the ru
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -59,3 +60,26 @@ def test_from_refuses_unfinished_runs_and_other_arguments(tmp_path, capsys):
     assert main(["reproduce", NAME, "--from", str(tmp_path), "--page", str(page)]) == 2
     assert "--from writes the page from finished runs" in capsys.readouterr().err
     assert not page.exists()
+
+
+def _recorded_seconds(run_dir) -> float:
+    return float(json.loads((run_dir / "result.json").read_text())["index"]["reproduction_seconds"])
+
+
+def test_a_resumed_run_keeps_the_time_it_recorded_or_says_the_time_is_partial(
+    tmp_path, data_root, capsys
+):
+    run_dir = tmp_path / "run"
+    _quick_run(run_dir, data_root, "train_size=100")
+    first = _recorded_seconds(run_dir)
+    resume = ["reproduce", NAME, "--resume", str(run_dir)]
+    started = time.perf_counter()
+    assert main(resume) == 0  # resuming a finished run adds to the time it recorded
+    session = time.perf_counter() - started
+    assert first < _recorded_seconds(run_dir) <= first + session
+    (run_dir / "summary.json").unlink()  # as a run interrupted before its summary was written
+    assert main(resume) == 0
+    page = tmp_path / "page.md"
+    capsys.readouterr()
+    assert main(["reproduce", "--from", str(run_dir), "--page", str(page)]) == 0
+    assert "in the last session (resumed after an interruption, not counted)" in page.read_text()

@@ -43,6 +43,8 @@ class ReproductionResult:
     assignments: tuple[str, ...] = ()  # the --set overrides it ran with
     # CPU seconds of the process over all its threads: on a shared machine the honest figure
     cpu_seconds: float | None = None
+    # False when the run was resumed after an interruption: the times are the last session's
+    time_complete: bool = True
 
     @property
     def setup_changes(self) -> list[str]:
@@ -195,7 +197,11 @@ def run_reproduction(
 
     recipe, config = _recipe_and_config(name, quick, assignments, resume)
     reproduction = recipe.reproduction
-    started, cpu_started = time.perf_counter(), time.process_time()
+    # a resumed finished run adds the time it recorded; an interrupted one recorded none
+    earlier = _earlier_times(Path(resume)) if resume is not None else (0.0, 0.0)
+    wall_before, cpu_before = earlier or (0.0, 0.0)
+    started = time.perf_counter() - wall_before
+    cpu_started = time.process_time() - cpu_before
     rows: list[dict[str, str]] = []
 
     def add_table(result) -> None:
@@ -208,6 +214,7 @@ def run_reproduction(
         result.index["reproduction_cpu_seconds"] = time.process_time() - cpu_started
         result.index["reproduced_at"] = datetime.now().strftime("%Y-%m-%d %H:%M")
         result.index["machine"] = machine_description(result.summary.get("threads"))
+        result.index["reproduction_time_complete"] = earlier is not None
         if quick:  # said on the page and in the index, not only in each row of the table
             note = reproduction.quick_note
             result.notes.insert(0, note[:1].upper() + note[1:])
@@ -235,6 +242,22 @@ def run_reproduction(
         machine=machine_description(published.summary.get("threads")),
         assignments=tuple(assignments),
         cpu_seconds=cpu_seconds,
+        time_complete=earlier is not None,
+    )
+
+
+def _earlier_times(run_dir: Path) -> tuple[float, float] | None:
+    """The wall and CPU seconds a finished reproduction run recorded before it was resumed;
+    (0, 0) for a run that recorded none; None for an interrupted run, whose earlier sessions'
+    time was never written down."""
+    from learnlab.runs.result_files import is_finished, read_result
+
+    if not is_finished(run_dir):
+        return None
+    index = read_result(run_dir).index
+    return (
+        float(index.get("reproduction_seconds", 0.0)),
+        float(index.get("reproduction_cpu_seconds", 0.0)),
     )
 
 
@@ -279,6 +302,8 @@ def reproductions_page(results: list[ReproductionResult]) -> str:
             else f"{result.seconds:,.0f} s in all (training, evaluation and report)"
             + ("" if result.cpu_seconds is None else f", {result.cpu_seconds:,.0f} s of CPU time")
         )
+        if result.seconds is not None and not result.time_complete:
+            took += " in the last session (resumed after an interruption, not counted)"
         parts.append(f"Measured on {result.finished}, on {result.machine}; {took}.")
     return "\n".join(parts) + "\n"
 

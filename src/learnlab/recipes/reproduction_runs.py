@@ -59,6 +59,7 @@ def reproduction_from_run(run_dir: str | Path) -> ReproductionResult:
         machine=result.index.get("machine", "a machine that was not recorded"),
         assignments=tuple(assignments),
         cpu_seconds=None if cpu_seconds is None else float(cpu_seconds),
+        time_complete=bool(result.index.get("reproduction_time_complete", True)),
     )
 
 
