@@ -126,3 +126,14 @@ def test_bad_input_names_what_is_wrong():
         loss_and_gradients(layers, x, labels, "gelu")
     with pytest.raises(ConfigError, match="sizes"):
         init_mlp([4])
+
+
+def test_the_docs_page_example_runs_as_printed() -> None:
+    """docs/backprop.md's "Use it from Python" block (its other blocks quote the code)."""
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "backprop.md").read_text()
+    block = page.split("## Use it from Python", 1)[1].split("```python\n", 1)[1].split("```")[0]
+    namespace: dict = {}
+    exec(compile(block, "docs/backprop.md", "exec"), namespace)  # noqa: S102 - our own page
+    assert namespace["loss"] > 0 and len(namespace["layers"]) == 2
