@@ -60,6 +60,7 @@ def test_a_temperature_of_zero_from_the_cli_exits_2_without_a_traceback(tmp_path
     assert main([*argv, "--set", "temperature=0"]) == 2
     err = capsys.readouterr().err
     assert "temperature" in err and "Traceback" not in err
+    assert "T = 1 is the plain softmax" in err  # what to use instead
     assert main([*argv, "--set", "hard_weight=2"]) == 2
     err = capsys.readouterr().err
     assert "hard_weight" in err and "Traceback" not in err

@@ -3,7 +3,7 @@ docstring says where and why they depart from the paper)."""
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from learnlab.config import DataRecipeConfig
 from learnlab.objectives.distillation import DEFAULT_HARD_WEIGHT
@@ -29,7 +29,7 @@ class DistillationConfig(DataRecipeConfig):
     # SGD with momentum and a cosine decay of the learning rate to 0, for every network
     lr: float = Field(0.05, gt=0, le=10)
     momentum: float = Field(0.9, ge=0, lt=1)
-    temperature: float = Field(20.0, gt=0, le=1e6)
+    temperature: float = Field(20.0, le=1e6)  # > 0: checked below, with what to use
     # the hard-label share of the distillation loss (objectives.distillation: 1/3 gives the
     # hard term half the soft term's weight, the paper's speech setting)
     hard_weight: float = Field(DEFAULT_HARD_WEIGHT, ge=0, le=1)
@@ -41,6 +41,16 @@ class DistillationConfig(DataRecipeConfig):
     seeds: int = Field(2, ge=1, le=100)
     limit_train: int | None = Field(None, ge=2)
     limit_test: int | None = Field(None, ge=1)
+
+    @field_validator("temperature")
+    @classmethod
+    def _positive_temperature(cls, v: float) -> float:
+        if not v > 0:
+            raise ValueError(
+                "must be > 0: it divides the logits before the softmax; T = 1 is the "
+                "plain softmax, larger T softer targets (the paper distils at T = 20)"
+            )
+        return v
 
     @model_validator(mode="after")
     def _validation_fits(self) -> DistillationConfig:
