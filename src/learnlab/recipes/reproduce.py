@@ -197,11 +197,7 @@ def run_reproduction(
 
     recipe, config = _recipe_and_config(name, quick, assignments, resume)
     reproduction = recipe.reproduction
-    # a resumed finished run adds the time it recorded; an interrupted one recorded none
-    earlier = _earlier_times(Path(resume)) if resume is not None else (0.0, 0.0)
-    wall_before, cpu_before = earlier or (0.0, 0.0)
-    started = time.perf_counter() - wall_before
-    cpu_started = time.process_time() - cpu_before
+    clock = _Clock.start(resume)
     rows: list[dict[str, str]] = []
 
     def add_table(result) -> None:
@@ -210,11 +206,11 @@ def run_reproduction(
         )
         result.tables[TABLE_NAME] = rows
         # what `learnlab reproduce --from RUN` needs to put this run on the page later
-        result.index["reproduction_seconds"] = time.perf_counter() - started
-        result.index["reproduction_cpu_seconds"] = time.process_time() - cpu_started
+        result.index["reproduction_seconds"] = clock.wall()
+        result.index["reproduction_cpu_seconds"] = clock.cpu()
         result.index["reproduced_at"] = datetime.now().strftime("%Y-%m-%d %H:%M")
         result.index["machine"] = machine_description(result.summary.get("threads"))
-        result.index["reproduction_time_complete"] = earlier is not None
+        result.index["reproduction_time_complete"] = clock.complete
         if quick:  # said on the page and in the index, not only in each row of the table
             note = reproduction.quick_note
             result.notes.insert(0, note[:1].upper() + note[1:])
@@ -230,35 +226,48 @@ def run_reproduction(
         # the same command continues it, so that the table is judged as this one would be
         command = reproduce_words(name, quick, assignments)
         raise interruption(exc.run_dir, command, resumable=True) from None
-    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     return ReproductionResult(
         name=name,
         reproduction=reproduction,
         rows=rows,
         run_dir=published.run_dir,
-        seconds=seconds,
+        seconds=clock.wall(),
         quick=quick,
         finished=datetime.now().strftime("%Y-%m-%d %H:%M"),
         machine=machine_description(published.summary.get("threads")),
         assignments=tuple(assignments),
-        cpu_seconds=cpu_seconds,
-        time_complete=earlier is not None,
+        cpu_seconds=clock.cpu(),
+        time_complete=clock.complete,
     )
 
 
-def _earlier_times(run_dir: Path) -> tuple[float, float] | None:
-    """The wall and CPU seconds a finished reproduction run recorded before it was resumed;
-    (0, 0) for a run that recorded none; None for an interrupted run, whose earlier sessions'
-    time was never written down."""
-    from learnlab.runs.result_files import is_finished, read_result
+@dataclass(frozen=True)
+class _Clock:
+    """A reproduction's wall and CPU time. A resumed finished run adds the time it recorded;
+    a run resumed after an interruption recorded none, so its time is the last session's
+    (`complete` False)."""
 
-    if not is_finished(run_dir):
-        return None
-    index = read_result(run_dir).index
-    return (
-        float(index.get("reproduction_seconds", 0.0)),
-        float(index.get("reproduction_cpu_seconds", 0.0)),
-    )
+    wall_start: float
+    cpu_start: float
+    complete: bool
+
+    @classmethod
+    def start(cls, resume: str | Path | None) -> _Clock:
+        from learnlab.runs.result_files import is_finished, read_result
+
+        wall_before = cpu_before = 0.0
+        complete = resume is None or is_finished(Path(resume))
+        if resume is not None and complete:
+            index = read_result(Path(resume)).index
+            wall_before = float(index.get("reproduction_seconds", 0.0))
+            cpu_before = float(index.get("reproduction_cpu_seconds", 0.0))
+        return cls(time.perf_counter() - wall_before, time.process_time() - cpu_before, complete)
+
+    def wall(self) -> float:
+        return time.perf_counter() - self.wall_start
+
+    def cpu(self) -> float:
+        return time.process_time() - self.cpu_start
 
 
 def _markdown_cell(text: str) -> str:
