@@ -30,4 +30,5 @@ Modules (one idea each):
     layerwise_autoencoder  greedy layer-wise pre-training with autoencoders, then fine-tuning
     transfer        freeze the first k layers, fine-tune the rest; discriminative lrs, unfreezing
     distillation    distil a teacher into a student on its soft targets (Hinton et al. 2015)
+    domain_adversarial  DANN: source and target batches in pairs, lambda_p and mu_p by progress
 """

@@ -59,6 +59,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.greedy_pretraining",
     "learnlab.recipes.optimizer_race",
     "learnlab.recipes.transfer",
+    "learnlab.recipes.dann_mnist_usps",
     "learnlab.recipes.distillation",
     "learnlab.recipes.batch_size_noise",
 )
