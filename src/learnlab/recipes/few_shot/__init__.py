@@ -36,13 +36,13 @@ NAME = "few-shot"
     FewShotConfig,
     quick={
         "train_images": 400,
-        "test_images": 600,
+        "test_images": 300,
         "episodes": 4,
         "siamese_steps": 4,
         "maml_episodes": 2,
         "maml_inner_steps": 1,
-        "test_episodes": 6,
-        "koch_episodes": 4,
+        "test_episodes": 4,
+        "koch_episodes": 2,
         "test_query": 2,
         "seeds": 3,
         "methods": ["prototypical", "siamese", "maml"],
@@ -118,4 +118,9 @@ def _train_and_test(method: str, config: FewShotConfig, data, episodes, seed: in
         else:
             accuracies = ev.prototype_accuracy(model, data.test_x, ep)
         tests[name] = ev.interval(accuracies)
-    return {"method": method, "seed": seed, "tests": tests, "seconds": time.perf_counter() - started}
+    return {
+        "method": method,
+        "seed": seed,
+        "tests": tests,
+        "seconds": time.perf_counter() - started,
+    }

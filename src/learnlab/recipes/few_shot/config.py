@@ -30,9 +30,7 @@ class FewShotConfig(DataRecipeConfig):
     embedding: int = Field(32, ge=1, le=4096)
     # MAML is an option (`--set methods=[prototypical,siamese,maml]`): its per-episode
     # adaptation at test time costs more than the default budget of 10 minutes allows
-    methods: list[Method] = Field(
-        default_factory=lambda: ["prototypical", "siamese"], min_length=1
-    )
+    methods: list[Method] = Field(default_factory=lambda: ["prototypical", "siamese"], min_length=1)
     lr: float = Field(1e-3, gt=0, le=1)  # Adam, every method
     # prototypical networks: training episodes (Snell et al. train with more ways than tested)
     episodes: int = Field(500, ge=1, le=1_000_000)

@@ -22,7 +22,6 @@ def few_shot_figure(
     from learnlab.report.plots import new_figure
 
     fig = new_figure(3.6 * len(settings), 3.8)
-    width = 0.8 / len(methods)
     for s, setting in enumerate(settings):
         ax = fig.add_subplot(1, len(settings), s + 1)
         for m, label in enumerate(labels):

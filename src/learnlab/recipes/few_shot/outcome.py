@@ -21,7 +21,9 @@ LABELS = {
 
 
 def _key(name: str) -> str:
-    return name.split(",")[0].replace("-", "").replace(" ", "_") + ("_koch" if "Koch" in name else "")
+    return name.split(",")[0].replace("-", "").replace(" ", "_") + (
+        "_koch" if "Koch" in name else ""
+    )
 
 
 def _aggregate(config: FewShotConfig, runs: list[dict], settings: dict) -> dict[str, dict]:
@@ -70,7 +72,9 @@ def _table(config, settings, pixels, agg) -> list[dict[str, str]]:
 def _target(config, settings, pixels, agg) -> str:
     name = f"{config.test_way}-way 1-shot"
     if name not in settings:
-        return "No one-shot test setting: the target (one-shot >= pixels + 10 points) is not checked."
+        return (
+            "No one-shot test setting: the target (one-shot >= pixels + 10 points) is not checked."
+        )
     base = pixels[name]["mean"]
     parts = []
     for method in config.methods:
@@ -125,8 +129,11 @@ def few_shot_result(
             "MAML's classifier has test_way outputs and is not run on it.",
             target,
         ],
-        tables={"Accuracy on test episodes (mean ± 95% interval over episodes)":
-                _table(config, settings, pixels, agg)},  # fmt: skip
+        tables={
+            "Accuracy on test episodes (mean ± 95% interval over episodes)": _table(
+                config, settings, pixels, agg
+            )
+        },  # fmt: skip
         figures=[FigureSpec("Few-shot accuracy by method", few_shot_figure, figure)],
         headline=f"[bold]few-shot[/]: {target}",
     )
