@@ -52,6 +52,7 @@ BUILTIN_FAMILIES = (
     "learnlab.models.bilinear",
     "learnlab.models.mixture_of_experts",
     "learnlab.models.skip_gram",
+    "learnlab.models.conv4",
 )
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")

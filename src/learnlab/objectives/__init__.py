@@ -17,6 +17,8 @@ are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerEx
     hints              FitNets' hint loss: a student's layer, regressed, against a teacher's
     distillation       knowledge distillation: soft targets at temperature T (x T^2), hard loss
     domain_adversarial DANN: source labels plus a domain classifier behind gradient reversal
+    prototypical       prototypical networks: softmax over -squared distances to support means
+    maml               MAML: the query loss after gradient steps on an episode's supports
 """
 
 from learnlab.objectives.base import (

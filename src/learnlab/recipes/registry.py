@@ -62,6 +62,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.dann_mnist_usps",
     "learnlab.recipes.distillation",
     "learnlab.recipes.batch_size_noise",
+    "learnlab.recipes.few_shot",
 )
 
 
