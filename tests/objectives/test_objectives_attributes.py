@@ -60,9 +60,15 @@ def test_the_loss_is_the_mean_binary_cross_entropy_to_the_class_description():
     logits = torch.tensor([[2.0, -1.0], [0.5, 0.5]])
     loss, metrics = AttributePrediction(descriptions)(model, (logits, torch.tensor([0, 1])))
     sig = lambda v: 1 / (1 + math.exp(-v))  # noqa: E731
-    expected = -(
-        math.log(sig(2.0)) + math.log(1 - sig(-1.0)) + math.log(1 - sig(0.5)) + math.log(sig(0.5))
-    ) / 4
+    expected = (
+        -(
+            math.log(sig(2.0))
+            + math.log(1 - sig(-1.0))
+            + math.log(1 - sig(0.5))
+            + math.log(sig(0.5))
+        )
+        / 4
+    )
     assert float(loss) == pytest.approx(expected)
     assert metrics["attribute_accuracy"].tolist() == [1.0, 0.5]
 

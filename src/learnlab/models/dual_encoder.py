@@ -12,8 +12,10 @@ CLIP.
 Example:
     >>> import torch
     >>> model = DualEncoder(image_size=64, vocabulary_size=20, embed_dim=16, seed=0)
-    >>> model.encode_image(torch.zeros(2, 1, 8, 8)).shape, model.encode_text(torch.tensor([[3, 4, 0]])).shape
-    (torch.Size([2, 16]), torch.Size([1, 16]))
+    >>> model.encode_image(torch.zeros(2, 1, 8, 8)).shape
+    torch.Size([2, 16])
+    >>> model.encode_text(torch.tensor([[3, 4, 0]])).shape
+    torch.Size([1, 16])
 """
 
 from __future__ import annotations

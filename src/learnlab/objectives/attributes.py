@@ -52,7 +52,9 @@ def seven_segment_codes() -> torch.Tensor:
 
 def lit_segments(digit: int) -> list[str]:
     """The names of the segments that `digit` lights, in the order a..g."""
-    return [name for name, bit in zip(SEGMENTS, SEVEN_SEGMENT_CODES[digit], strict=True) if bit == "1"]
+    return [
+        name for name, bit in zip(SEGMENTS, SEVEN_SEGMENT_CODES[digit], strict=True) if bit == "1"
+    ]
 
 
 def check_attributes_vary(descriptions: torch.Tensor, seen: Sequence[int]) -> None:

@@ -61,5 +61,5 @@ class ContrastiveImageText(Objective):
         loss = clip_loss(image_embeddings, text_embeddings, scale)
         with torch.no_grad():
             logits = clip_logits(image_embeddings, text_embeddings, scale)
-            hits = (logits.argmax(dim=1) == torch.arange(len(logits), device=logits.device))
+            hits = logits.argmax(dim=1) == torch.arange(len(logits), device=logits.device)
         return loss, {"pair_accuracy": hits.float()}
