@@ -123,8 +123,8 @@ def _result(config: ZeroShotConfig, outcomes, seconds: float) -> Result:
     notes = [
         f"Digits (8x8, scikit-learn) described by seven-segment codes; {config.splits} splits of "
         f"{config.unseen_classes} unseen digits, {config.seeds} seeds each; an MLP "
-        f"({config.hidden} hidden units, {config.epochs} epochs of Adam, lr {config.lr:g}) predicts the 7 "
-        "segments from the seen digits' training images only.",
+        f"({config.hidden} hidden units, {config.epochs} epochs of Adam, lr {config.lr:g}) "
+        "predicts the 7 segments from the seen digits' training images only.",
         f"Unseen-digit test accuracy (most probable description): {headline}; by the nearest "
         f"description {percent(summary['unseen_accuracy_nearest'])}. Spreads are over all "
         f"{len(outcomes)} (split, seed) runs. {seconds:.0f} s.",
