@@ -62,6 +62,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.distillation",
     "learnlab.recipes.batch_size_noise",
     "learnlab.recipes.zero_shot",
+    "learnlab.recipes.clip_digits",
 )
 
 
