@@ -32,7 +32,7 @@ def test_captions_name_the_digit_or_describe_its_segments_and_tokenize_with_padd
     assert min(words.values()) == 1 and "seven" in words and "upper-right" in words
     tokens = tokenize(["a handwritten 7", "the number seven"], words)
     assert tokens.shape == (2, 3) and tokens[0].tolist() == [
-        words[w] for w in "a handwritten 7".split()
+        words[w] for w in ["a", "handwritten", "7"]
     ]
 
 
