@@ -19,6 +19,8 @@ are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerEx
     domain_adversarial DANN: source labels plus a domain classifier behind gradient reversal
     prototypical       prototypical networks: softmax over -squared distances to support means
     maml               MAML: the query loss after gradient steps on an episode's supports
+    attributes         zero-shot by class descriptions: attribute prediction, most probable class
+    clip               CLIP's symmetric InfoNCE between image and caption embeddings
 """
 
 from learnlab.objectives.base import (

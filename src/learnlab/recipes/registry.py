@@ -63,6 +63,8 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.distillation",
     "learnlab.recipes.batch_size_noise",
     "learnlab.recipes.few_shot",
+    "learnlab.recipes.zero_shot",
+    "learnlab.recipes.clip_digits",
 )
 
 
