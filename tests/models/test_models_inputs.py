@@ -84,7 +84,7 @@ def test_a_model_on_text_names_the_models_and_recipes_that_take_text():
 def test_a_non_classifier_names_its_recipe():
     with pytest.raises(ConfigError, match="learnlab run autoencoders") as info:
         check_model_fits("vae", "mnist", (1, 28, 28), options_given=False)
-    assert "Models that fit mnist: gru, lenet5" in str(info.value)
+    assert "Models that fit mnist: conv4, gru, lenet5" in str(info.value)
 
 
 def test_a_size_that_options_may_change_is_left_to_the_model():

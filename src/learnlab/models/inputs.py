@@ -57,6 +57,7 @@ MODEL_INPUTS: dict[str, ModelInputs] = {
     "moe-mlp": ModelInputs(_FLAT),
     "lenet5": ModelInputs(("image",), min_size=12),
     "mnist-cnn": ModelInputs(("image",), min_size=6),
+    "conv4": ModelInputs(("image",), min_size=16),  # four 2x2 poolings
     "speedrun-cnn": ModelInputs(("image",), min_size=12),
     "preact-resnet": ModelInputs(("image",)),
     "mlp-mixer": ModelInputs(("image",), multiple_of=4),
