@@ -19,7 +19,7 @@ def test_quick_run_compares_pretrained_with_scratch(tmp_path, isolated_one_threa
     summary, result = published.summary, published.result
     for count in (20, 100):
         for method in ("from_scratch", "pre_trained_encoder"):
-            key = f"test_error_{count}_labels_{method}"
+            key = f"{method}_{count}_labels_test_error"
             assert 0 <= summary[key] <= 1
             assert summary[f"{key}_min"] <= summary[key] <= summary[f"{key}_max"]
             assert f"{key}_std" in summary  # two seeds: a spread
@@ -36,6 +36,7 @@ def test_quick_run_compares_pretrained_with_scratch(tmp_path, isolated_one_threa
         ({"label_counts": [15]}, "label_counts"),
         ({"label_counts": []}, "label_counts"),
         ({"unlabelled_size": 50, "label_counts": [100]}, "unlabelled_size"),
+        ({"frozen_layers": 3}, "frozen_layers"),
     ],
 )
 def test_bad_label_budgets_are_refused(overrides, named):

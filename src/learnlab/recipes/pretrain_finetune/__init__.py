@@ -70,7 +70,7 @@ def _summary(config: PretrainFinetuneConfig, seeds: list[dict[str, Any]]) -> dic
         scratch = [s["errors"][count]["from scratch"] for s in seeds]
         for method in METHODS:
             errors = [s["errors"][count][method] for s in seeds]
-            key = f"test_error_{count}_labels_{slug(method)}"
+            key = f"{slug(method)}_{count}_labels_test_error"
             summary[key] = statistics.fmean(errors)
             summary.update(spread_keys(key, errors))
         tuned = [s["errors"][count]["pre-trained encoder"] for s in seeds]
@@ -85,7 +85,7 @@ def _rows(config: PretrainFinetuneConfig, summary: dict[str, Any]) -> list[dict[
     rows = []
     for count in config.label_counts:
         for method in METHODS:
-            key = f"test_error_{count}_labels_{slug(method)}"
+            key = f"{slug(method)}_{count}_labels_test_error"
             std = summary.get(f"{key}_std")
             pretrained = method != "from scratch"
             rows.append(
@@ -109,8 +109,8 @@ def _rows(config: PretrainFinetuneConfig, summary: dict[str, Any]) -> list[dict[
 def _verdict(config: PretrainFinetuneConfig, summary: dict[str, Any]) -> str:
     parts = []
     for count in config.label_counts:
-        scratch = summary[f"test_error_{count}_labels_from_scratch"]
-        tuned = summary[f"test_error_{count}_labels_pre_trained_encoder"]
+        scratch = summary[f"from_scratch_{count}_labels_test_error"]
+        tuned = summary[f"pre_trained_encoder_{count}_labels_test_error"]
         gain = "a gain" if tuned < scratch else "NO gain"
         parts.append(
             f"with {count} labels the pre-trained encoder reaches {percent(tuned, 2)} test "

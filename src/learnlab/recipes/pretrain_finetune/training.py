@@ -83,8 +83,9 @@ def test_error(model, data: dict[str, Any]) -> float:
     return float((predicted != data["y_test"]).float().mean())
 
 
-def train_classifier(model, config, data, indices, seed: int) -> float:
-    """Every layer trained on the labelled subset (fine_tune with k = 0); the test error."""
+def train_classifier(model, config, data, indices, seed: int, **tuning: Any) -> float:
+    """The model trained on the labelled subset (fine_tune: every layer unless `tuning`
+    freezes some, k=..., or sets discriminative rates, decay=...); the test error."""
     import torch
 
     from learnlab.data.loader import TensorLoader
@@ -95,7 +96,8 @@ def train_classifier(model, config, data, indices, seed: int) -> float:
     x, y = data["x_pool"][indices], data["y_pool"][indices]
     loader = TensorLoader(x, y, batch_size=min(config.batch_size, len(x)), seed=seed)
     torch.manual_seed(seed)
-    fine_tune(model, CrossEntropy(), loader, Stage(epochs=config.finetune_epochs, lr=config.lr))
+    stage = Stage(epochs=config.finetune_epochs, lr=config.lr)
+    fine_tune(model, CrossEntropy(), loader, stage, **tuning)
     return test_error(model, data)
 
 
@@ -111,7 +113,9 @@ def run_seed(config: PretrainFinetuneConfig, data: dict[str, Any], seed: int) ->
         fresh = build_fresh_encoder(config)
         scratch = train_classifier(classifier(fresh, config), config, data, indices, seed)
         tuned = classifier(copy.deepcopy(autoencoder.encoder), config)
-        pretrained = train_classifier(tuned, config, data, indices, seed)
+        pretrained = train_classifier(
+            tuned, config, data, indices, seed, k=config.frozen_layers, decay=config.decay
+        )
         errors[count] = {"from scratch": scratch, "pre-trained encoder": pretrained}
     return {"errors": errors, "pretrain_loss": loss}
 
