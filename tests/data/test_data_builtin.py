@@ -130,7 +130,7 @@ def test_mnist1d_and_global_rng_untouched():
 
 
 @pytest.mark.parametrize("name", ["mnist", "fashion-mnist", "usps", "tiny-shakespeare", "digits",
-                                  "mnist1d"])  # fmt: skip
+                                  "mnist1d", "diabetes", "friedman1"])  # fmt: skip
 def test_spec_contract(name):
     spec = get_dataset_spec(name)
     assert spec.name == name and spec.description and spec.citation

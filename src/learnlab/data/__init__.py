@@ -6,11 +6,11 @@
     >>> loader = TensorLoader(x, ds.train.y, batch_size=128, seed=0)  # doctest: +SKIP
 
 Importing this package registers the built-in data sets (mnist, fashion-mnist, usps,
-tiny-shakespeare, digits, mnist1d); their heavy dependencies (h5py, scikit-learn, mnist1d)
-are imported only when a set that needs them is loaded.
+tiny-shakespeare, digits, mnist1d, diabetes, friedman1); their heavy dependencies (h5py,
+scikit-learn, mnist1d) are imported only when a set that needs them is loaded.
 """
 
-from learnlab.data import builtin_images, builtin_other  # noqa: F401  (registers the sets)
+from learnlab.data import builtin_images, builtin_other, builtin_regression  # noqa: F401
 from learnlab.data.dataset import Dataset, Split
 from learnlab.data.files import RemoteFile, fetch_file
 from learnlab.data.idx import read_idx

@@ -7,6 +7,8 @@
     selective              coverage-accuracy curve, accuracy at coverage, AURC
     streaming              the same in constant memory (binned accumulators)
     baselines              majority class and logistic regression beside every model
+    regression             R^2 and mean squared error; the training-mean and least-squares
+                           baselines beside every regression model
     classification_report  all of the above for one set of test probabilities
     cascade                a cheap and an expensive classifier in sequence; the threshold that
                            keeps a target recall

@@ -53,12 +53,17 @@ def _classification_scalars(y_true, probabilities, outputs) -> dict[str, float]:
 
 
 def test_split_outputs(config, data, model, test_loader) -> tuple[dict, dict[str, torch.Tensor]]:
-    """Classification only: macro scores and calibration/coverage scalars for the summary, and
+    """Regression: R^2 and MSE of the model and baselines (`regression_outputs`).
+    Classification: macro scores and calibration/coverage scalars for the summary, and
     the test labels and probabilities (and the baselines', and for images the worst-classified
     test images) for outputs.safetensors."""
     from learnlab.report.gallery import gallery_outputs
 
     ds = data.dataset
+    if ds.task == "regression":
+        from learnlab.pipeline.regression_outputs import regression_outputs
+
+        return regression_outputs(config, data, model, test_loader)
     if ds.task != "classification":
         return {}, {}
     y_true, probabilities = predict_probabilities(model, test_loader)

@@ -65,6 +65,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.few_shot",
     "learnlab.recipes.zero_shot",
     "learnlab.recipes.clip_digits",
+    "learnlab.recipes.pretrain_finetune",
 )
 
 

@@ -172,6 +172,7 @@ def headline_section(run: RunFiles) -> Section | None:
     """The section, or None for a run without test metrics (most recipes: their notes, at
     the top of the page, carry their answer)."""
     from learnlab.report.html import Section
+    from learnlab.report.regression_section import regression_verdict
 
     summary = run.summary
     if "test_accuracy" not in summary and "test_loss" not in summary:
@@ -194,6 +195,9 @@ def headline_section(run: RunFiles) -> Section | None:
             "<p>No baseline was fitted for this run (baselines = false): nothing here says "
             "whether a majority-class guess or a linear model would do as well.</p>"
         )
+    elif (verdict := regression_verdict(summary)) is not None:
+        kind = "worse" if "beats this model" in verdict else "better"
+        body.append(f'<p class="verdict {kind}">{html.escape(verdict)}</p>')
     else:
         task = html.escape(str(run.model_info.get("task", "this")))
         body.append(f"<p>No baseline is fitted for a {task} task.</p>")

@@ -98,6 +98,12 @@ def section_classification(run: RunFiles) -> Section | None:
     return classification_section(run)
 
 
+def section_regression(run: RunFiles) -> Section | None:
+    from learnlab.report.regression_section import regression_section
+
+    return regression_section(run)
+
+
 def section_tables(run: RunFiles) -> Section | None:
     return tables_section(run.tables)
 
@@ -153,6 +159,7 @@ SECTION_BUILDERS: list[SectionBuilder] = [
     section_test_metrics,
     section_confusion,
     section_classification,
+    section_regression,
     section_tables,
     section_figures,
     section_parts,

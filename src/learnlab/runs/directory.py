@@ -56,6 +56,11 @@ BASELINE_PROBABILITIES_PREFIX = "baseline_probabilities/"
 # gallery, uint8 (G, C, H, W) in 0..255 (0 black), and their int64 (G,) positions in the test
 # split (their labels and probabilities are those of TEST_LABELS_KEY, TEST_PROBABILITIES_KEY)
 GALLERY_IMAGES_KEY = "gallery_images"
+# regression only: float32 (N, ...) test targets and the model's predictions, and baselines'
+# predictions, e.g. "baseline_predictions/linear"
+TEST_TARGETS_KEY = "test_targets"
+TEST_PREDICTIONS_KEY = "test_predictions"
+BASELINE_PREDICTIONS_PREFIX = "baseline_predictions/"
 GALLERY_INDICES_KEY = "gallery_indices"
 
 
