@@ -69,3 +69,15 @@ def test_bad_settings_exit_2_naming_the_setting(tmp_path, capsys, setting, named
     assert main(["run", NAME, "--run-dir", str(tmp_path / "x"), "--set", setting]) == 2
     err = capsys.readouterr().err
     assert named in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_default_run_learns_both_tasks_on_every_network(tmp_path, data_root):
+    settings = {"data_root": str(data_root), "download": False, "progress": False}
+    summary = run_recipe(NAME, settings, run_dir=tmp_path / "run").summary
+    # every network learns its tasks: far above chance (10% accuracy; IoU 0 for no overlap)
+    for key in ("class_only_accuracy", "average_accuracy", "uncertainty_accuracy"):
+        assert summary[key] > 0.4
+    for key in ("box_only_iou", "average_iou", "uncertainty_iou"):
+        assert summary[key] > 0.4
+    assert summary["log_var_box"] < 0  # the small box loss is weighted up
