@@ -41,7 +41,7 @@ def test_a_single_task_is_that_task_loss_alone():
     box_only = ClassAndBox("average", tasks=("box",))
     loss, metrics = box_only(outputs(box=HEADS["box"]), BATCH)  # no class head needed
     assert loss.item() == pytest.approx(4.0) and set(metrics) == {"box_loss"}
-    loss, _ = ClassAndBox("average", tasks=("class",))(outputs(class_=None, **HEADS), BATCH)
+    loss, _ = ClassAndBox("average", tasks=("class",))(outputs(**{"class": HEADS["class"]}), BATCH)
     assert loss.item() == pytest.approx(LOG3)
 
 
