@@ -12,6 +12,14 @@ and predicted boxes. Objective: `learnlab.objectives.multitask`; data:
 `learnlab.data.canvas`; IoU: `learnlab.metrics.boxes`.
 
 Resume: the run has no parts; `--resume` runs it again.
+
+Measured (default config, 2026-12-06, `OMP_NUM_THREADS=1 learnlab run multitask-canvas
+--set progress=false`, 3 seeds, 286 s of user CPU time, 18 min wall on a shared machine):
+test accuracy class-only 67.5% ± 7.0 (std over seeds), average 52.8% ± 12.0, uncertainty
+56.2% ± 13.9; mean IoU box-only 0.778 ± 0.007, average 0.527 ± 0.038, uncertainty 0.526 ±
+0.027. At this budget (6,000 canvases, 5 epochs, a small trunk) sharing the trunk costs both
+tasks (paired against the single-task networks, more than two standard errors on every
+score); the learned log-variances moved only to s_class = 0.32 and s_box = -0.48.
 """
 
 from __future__ import annotations

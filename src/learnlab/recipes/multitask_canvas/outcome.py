@@ -74,11 +74,9 @@ def _show(score: str, value: float) -> str:
 
 
 def _difference(score: str, found: dict[str, Any]) -> str:
-    scale, unit = (100, " pts") if score == "accuracy" else (1, "")
-    error = f" ± {scale * found['stderr']:.2f}" if found["stderr"] is not None else ""
-    return (
-        f"{scale * found['diff']:+.{2 if scale == 100 else 3}f}{error}{unit} ({found['verdict']})"
-    )
+    scale, unit, digits = (100, " pts", 2) if score == "accuracy" else (1, "", 3)
+    error = f" ± {scale * found['stderr']:.{digits}f}" if found["stderr"] is not None else ""
+    return f"{scale * found['diff']:+.{digits}f}{error}{unit} ({found['verdict']})"
 
 
 def _figure_data(config: MultitaskCanvasConfig, task: Any, runs: list[dict[str, Any]]) -> dict:
