@@ -12,6 +12,7 @@
     classification_report  all of the above for one set of test probabilities
     cascade                a cheap and an expensive classifier in sequence; the threshold that
                            keeps a target recall
+    boxes                  intersection over union of paired boxes (localisation)
 
 Submodules are imported on demand (`from learnlab.metrics import curves`), so importing this
 package stays cheap.

@@ -21,6 +21,7 @@ are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerEx
     maml               MAML: the query loss after gradient steps on an episode's supports
     attributes         zero-shot by class descriptions: attribute prediction, most probable class
     clip               CLIP's symmetric InfoNCE between image and caption embeddings
+    multitask          class logits plus a box: losses averaged or weighted by learned uncertainty
 """
 
 from learnlab.objectives.base import (

@@ -66,6 +66,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.zero_shot",
     "learnlab.recipes.clip_digits",
     "learnlab.recipes.pretrain_finetune",
+    "learnlab.recipes.multitask_canvas",
 )
 
 
