@@ -32,7 +32,13 @@ def _identity_batch() -> SemiSupervisedBatch:
 
 def test_ramp_weight_is_lees_alpha():
     assert [ramp_weight(t, 3.0, 2, 6) for t in (0, 1, 2, 3, 4, 6, 100)] == [
-        0.0, 0.0, 0.0, 0.75, 1.5, 3.0, 3.0
+        0.0,
+        0.0,
+        0.0,
+        0.75,
+        1.5,
+        3.0,
+        3.0,
     ]
 
 
@@ -109,8 +115,9 @@ def test_power_iteration_finds_the_top_eigenvector():
 def test_vat_loss_is_the_kl_at_eps_along_the_direction():
     model, x, _ = _tiny_linear()
     eps = 0.7
-    objective = VirtualAdversarial(eps=eps, xi=1e-5, iterations=1, weight=1.0,
-                                   generator=torch.Generator().manual_seed(3))
+    objective = VirtualAdversarial(
+        eps=eps, xi=1e-5, iterations=1, weight=1.0, generator=torch.Generator().manual_seed(3)
+    )
     start = torch.randn(x.shape, generator=torch.Generator().manual_seed(3), dtype=x.dtype)
     loss, metrics = objective.unlabelled_loss(model, x)
     with torch.no_grad():

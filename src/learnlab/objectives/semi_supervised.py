@@ -140,7 +140,10 @@ class PseudoLabel(_SemiSupervised):
         alpha = ramp_weight(self.step, self.weight, self.ramp_start, self.ramp_end)
         if model.training:
             self.step += 1
-        return alpha * unlabelled, {"unlabelled_loss": unlabelled.detach(), "confident": mask.mean()}
+        return alpha * unlabelled, {
+            "unlabelled_loss": unlabelled.detach(),
+            "confident": mask.mean(),
+        }
 
 
 def _normalise(d: Tensor) -> Tensor:
@@ -208,9 +211,7 @@ class VirtualAdversarial(_SemiSupervised):
             with torch.no_grad():
                 clean = model(x)
         start = torch.randn(x.shape, generator=self.generator, dtype=x.dtype).to(x.device)
-        d = adversarial_direction(
-            model, x, clean, start, xi=self.xi, iterations=self.iterations
-        )
+        d = adversarial_direction(model, x, clean, start, xi=self.xi, iterations=self.iterations)
         vat = _kl_from_logits(clean, model(x + self.eps * d))
         loss = self.weight * vat
         metrics: Metrics = {"unlabelled_loss": vat.detach()}
