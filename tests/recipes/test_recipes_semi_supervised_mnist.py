@@ -66,7 +66,6 @@ def test_more_labels_per_class_than_exist_is_a_config_error(quick, tmp_path):
     "setting, named",
     [
         ("labels_per_class=0", "labels_per_class"),
-        ("labels_per_class=100000", "labels_per_class"),
         ("threshold=1.2", "threshold"),
     ],
 )
