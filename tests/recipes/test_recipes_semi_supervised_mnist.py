@@ -91,3 +91,12 @@ def test_bad_settings_exit_2_from_the_cli(setting, named, data_root, tmp_path):
     )
     assert done.returncode == 2, done.stderr
     assert named in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_the_default_configuration_reaches_5_percent(data_root, tmp_path):
+    """The issue's target: <= 5% test error for the best method (chosen on validation)."""
+    settings = {"data_root": str(data_root), "download": False, "progress": False}
+    summary = run_recipe(NAME, settings, run_dir=tmp_path / NAME).summary
+    assert summary["best_test_error"] <= 0.05
+    assert summary["vat_test_error"] < summary["labelled_only_test_error"]
