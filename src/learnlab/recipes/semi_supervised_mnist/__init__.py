@@ -15,6 +15,15 @@ initial weights. The best method is the one with the lowest validation error (th
 MNIST training images, labelled, held out); the test set chooses nothing. The published numbers
 (Ladder networks, VAT) are printed beside ours in a table of their own: they come from larger
 networks trained much longer.
+
+Measured (default config, 2026-12-06, `OMP_NUM_THREADS=1 learnlab run semi-supervised-mnist
+--run-dir RUN --set progress=false`; 412 s of user CPU time on one thread, 23 min wall on the
+shared, heavily loaded 2-core machine): test error, mean +- std over seeds 0-2, labelled only
+20.00 +- 2.49% (17.74, 22.67, 19.60), pseudo-labelling 16.33 +- 0.71% (15.89, 17.15, 15.95),
+VAT 4.80 +- 0.85% (4.48, 4.16, 5.76); VAT is the best on validation (4.29%) and meets the
+target (<= 5%) on the mean, not on every seed (seed 2: 5.76%). Pseudo-labelling gains 3.7
+points over the baseline, VAT 15.2; both stay far from the published 1.06% (Ladder) and 1.36%
+(VAT), whose networks train for far longer.
 """
 
 from __future__ import annotations
