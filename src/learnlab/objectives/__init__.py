@@ -22,6 +22,7 @@ are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerEx
     attributes         zero-shot by class descriptions: attribute prediction, most probable class
     clip               CLIP's symmetric InfoNCE between image and caption embeddings
     multitask          class logits plus a box: losses averaged or weighted by learned uncertainty
+    semi_supervised    labelled + unlabelled batches: pseudo-labelling (Lee 2013), VAT (Miyato 2018)
 """
 
 from learnlab.objectives.base import (

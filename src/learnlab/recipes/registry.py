@@ -67,6 +67,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.clip_digits",
     "learnlab.recipes.pretrain_finetune",
     "learnlab.recipes.multitask_canvas",
+    "learnlab.recipes.semi_supervised_mnist",
 )
 
 
