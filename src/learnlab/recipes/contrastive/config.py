@@ -30,7 +30,7 @@ class ContrastiveConfig(DataRecipeConfig):
     epochs: int = Field(15, ge=1, le=500)
     batch_size: int = Field(256, ge=2, le=8192)
     lr: float = Field(2e-3, gt=0, le=1)
-    temperature: float = 0.5  # NT-Xent's (SimCLR's table 5: 0.5 among the best for its batch)
+    temperature: float = 0.5  # NT-Xent's; not tuned here (SimCLR compares values from 0.05 to 1)
     # the triplet loss's margin; None: Hermans et al.'s soft margin log(1 + exp(d+ - d-))
     margin: float | None = None
     # the views (learnlab.data.views.ViewAugment): pixels, degrees, pixels, pixels, std
