@@ -108,7 +108,8 @@ def train_encoder(kind: str, config: ContrastiveConfig, data: Digits, seed: int)
     loader = TensorLoader(
         data.train.x, data.train.y, batch_size=config.batch_size, seed=seed, drop_last=True
     )
-    train_stage(encoder, objective, loader, Stage(epochs=config.epochs, lr=config.lr), name=kind)
+    lr = config.triplet_lr if kind == "triplet" else config.lr
+    train_stage(encoder, objective, loader, Stage(epochs=config.epochs, lr=lr), name=kind)
     return encoder
 
 

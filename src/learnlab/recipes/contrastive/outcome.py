@@ -107,7 +107,8 @@ def _notes(config: ContrastiveConfig, summary: dict[str, Any]) -> list[str]:
     )
     return [
         f"LeNet-5 encoders ({config.representation}-wide output) trained for {config.epochs} "
-        f"epochs of Adam (lr {config.lr:g}, batch {config.batch_size}) on {train:,} MNIST "
+        f"epochs of Adam (lr {config.lr:g}, triplet {config.triplet_lr:g}, batch "
+        f"{config.batch_size}) on {train:,} MNIST "
         f"training images; views: shifts up to {config.translate:g} px, rotations up to "
         f"{config.rotate:g} degrees, elastic distortion of up to {config.elastic_alpha:g} px "
         f"(smoothness {config.elastic_sigma:g} px), noise std {config.noise_std:g} (torch's "
