@@ -11,6 +11,17 @@ by the batch-hard triplet loss on one view, the labels telling which images matc
 cross-entropy through a linear classifier on one view (the supervised reference). The heads
 are dropped; a logistic regression on each frozen representation (its C chosen on held-out
 training images) is scored on the MNIST test set.
+
+Measured (default config, 2026-12-06, `OMP_NUM_THREADS=1 learnlab run contrastive --run-dir
+RUN`; 332 s of user CPU time on one thread, 11 min 26 s of wall time on the shared 2-core
+machine): linear-probe test accuracy, mean +- std over 3 seeds: random 84.02 +- 0.86%, SimCLR
+91.93 +- 2.38% (+7.9 points over random, every seed gaining 4.8 to 9.7), triplet 60.99 +-
+7.43%, supervised 97.78 +- 0.15% (SimCLR 5.9 points below it). The batch-hard triplet encoder
+is WORSE than the random one on every seed (-17.9 to -30.5 points): its embedding collapses
+(at lr 2e-3 to 44% on seed 0; 2e-4, chosen on validation, only softens it). Hermans et al.
+sample P classes x K images per batch; these batches are drawn at random (about 25 images per
+class in 256), so the hardest positive is often an outlier: a known failure of batch-hard
+mining that this recipe does not yet address.
 """
 
 from __future__ import annotations
