@@ -23,6 +23,7 @@ are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerEx
     clip               CLIP's symmetric InfoNCE between image and caption embeddings
     multitask          class logits plus a box: losses averaged or weighted by learned uncertainty
     semi_supervised    labelled + unlabelled batches: pseudo-labelling (Lee 2013), VAT (Miyato 2018)
+    contrastive        SimCLR's NT-Xent on two augmented views, triplet loss with batch-hard mining
 """
 
 from learnlab.objectives.base import (

@@ -68,6 +68,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.pretrain_finetune",
     "learnlab.recipes.multitask_canvas",
     "learnlab.recipes.semi_supervised_mnist",
+    "learnlab.recipes.contrastive",
 )
 
 
