@@ -29,7 +29,8 @@ def test_describe_a_model(capsys):
     assert code == 0, err
     assert out.startswith("model mlp\n")
     assert 'Rumelhart, Hinton, Williams (1986), "Learning representations' in out  # its paper
-    assert "data sets it fits: diabetes, digits, fashion-mnist, friedman1, mnist, mnist1d, usps" in out
+    fits = "diabetes, digits, fashion-mnist, friedman1, mnist, mnist1d, usps"
+    assert f"data sets it fits: {fits}" in out
     assert "options (--set model_options.NAME=VALUE):" in out
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith("    ")}
     assert rows["width"][1:3] == ["int", "256"] and rows["depth"][1:3] == ["int", "2"]
