@@ -61,6 +61,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.transfer",
     "learnlab.recipes.distillation",
     "learnlab.recipes.batch_size_noise",
+    "learnlab.recipes.digit_strings",
 )
 
 
