@@ -9,8 +9,15 @@ from learnlab.metrics.sequences import edit_distance, sequence_scores
 
 @pytest.mark.parametrize(
     ("a", "b", "distance"),
-    [([], [], 0), ([1], [], 1), ([], [1, 2], 2), ([1, 2, 3], [1, 3], 1), ([1, 2], [2, 1], 2),
-     ([3, 1, 4, 1, 5], [3, 1, 4, 1, 5], 0), ([1, 1, 1], [2, 2, 2], 3)],
+    [
+        ([], [], 0),
+        ([1], [], 1),
+        ([], [1, 2], 2),
+        ([1, 2, 3], [1, 3], 1),
+        ([1, 2], [2, 1], 2),
+        ([3, 1, 4, 1, 5], [3, 1, 4, 1, 5], 0),
+        ([1, 1, 1], [2, 2, 2], 3),
+    ],
 )
 def test_edit_distance_on_cases_counted_by_hand(a, b, distance):
     assert edit_distance(a, b) == distance == edit_distance(b, a)

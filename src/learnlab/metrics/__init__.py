@@ -10,6 +10,8 @@
     classification_report  all of the above for one set of test probabilities
     cascade                a cheap and an expensive classifier in sequence; the threshold that
                            keeps a target recall
+    sequences              edit distance, whole-string accuracy and symbol error rate of
+                           predicted sequences (tested against hand-counted cases)
 
 Submodules are imported on demand (`from learnlab.metrics import curves`), so importing this
 package stays cheap.

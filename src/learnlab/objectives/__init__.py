@@ -16,6 +16,7 @@ are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerEx
     consolidation      EWC and L2 to the old weights: quadratic penalties of continual learning
     hints              FitNets' hint loss: a student's layer, regressed, against a teacher's
     distillation       knowledge distillation: soft targets at temperature T (x T^2), hard loss
+    ctc                connectionist temporal classification (Graves 2006), best-path decoding
 """
 
 from learnlab.objectives.base import (

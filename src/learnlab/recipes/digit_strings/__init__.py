@@ -177,4 +177,3 @@ def _result(config: DigitStringsConfig, test, seeds: list[dict[str, Any]]) -> Re
         headline=f"[bold]{NAME}[/]: whole-string accuracy "
         f"{percent(summary['test_string_accuracy'], 2)} over {len(seeds)} seeds",
     )
-
