@@ -13,6 +13,8 @@
     cascade                a cheap and an expensive classifier in sequence; the threshold that
                            keeps a target recall
     boxes                  intersection over union of paired boxes (localisation)
+    sequences              edit distance, whole-string accuracy and symbol error rate of
+                           predicted sequences (tested against hand-counted cases)
 
 Submodules are imported on demand (`from learnlab.metrics import curves`), so importing this
 package stays cheap.

@@ -69,6 +69,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.multitask_canvas",
     "learnlab.recipes.semi_supervised_mnist",
     "learnlab.recipes.contrastive",
+    "learnlab.recipes.digit_strings",
 )
 
 
