@@ -22,7 +22,7 @@ Example:
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from learnlab.recipes.paper import Spread
@@ -75,3 +75,23 @@ def read_spread(summary: dict[str, Any], key: str) -> Spread | None:
         high=float(summary[f"{key}_max"]),
         seeds=int(summary.get("seeds", 1)),
     )
+
+
+def summary_reader(key: str) -> Callable[[dict[str, Any]], float]:
+    """A claim's `measure`: the summary's value of `key`, as a float."""
+
+    def measure(summary: dict[str, Any]) -> float:
+        return float(summary[key])
+
+    measure.__name__ = f"read_{key}"
+    return measure
+
+
+def spread_reader(key: str) -> Callable[[dict[str, Any]], Spread | None]:
+    """A claim's `spread`: the spread over seeds that `spread_keys` recorded for `key`."""
+
+    def spread(summary: dict[str, Any]) -> Spread | None:
+        return read_spread(summary, key)
+
+    spread.__name__ = f"spread_of_{key}"
+    return spread

@@ -3,11 +3,8 @@ numbers (checked against the paper's text), how ours are read and how far apart 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from learnlab.recipes.paper import Claim, Paper, Reproduction, Spread
-from learnlab.recipes.seeds import read_spread
+from learnlab.recipes.paper import Claim, Paper, Reproduction
+from learnlab.recipes.seeds import spread_reader, summary_reader
 
 PAPER = Paper(
     authors="Hinton, Vinyals, Dean",
@@ -17,31 +14,15 @@ PAPER = Paper(
 )
 
 
-def _read(key: str) -> Callable[[dict[str, Any]], float]:
-    def measure(summary: dict[str, Any]) -> float:
-        return float(summary[key])
-
-    measure.__name__ = f"read_{key}"
-    return measure
-
-
-def _spread(key: str) -> Callable[[dict[str, Any]], Spread | None]:
-    def spread(summary: dict[str, Any]) -> Spread | None:
-        return read_spread(summary, key)
-
-    spread.__name__ = f"spread_of_{key}"
-    return spread
-
-
 def _errors(quantity: str, paper: float, key: str, tolerance: float, why: str) -> Claim:
     return Claim(
         quantity=quantity,
         paper=paper,
-        measure=_read(key),
+        measure=summary_reader(key),
         tolerance=tolerance,
         why_different=why,
         digits=0,
-        spread=_spread(key),
+        spread=spread_reader(key),
     )
 
 
@@ -99,7 +80,7 @@ REPRODUCTION = Reproduction(
         Claim(
             quantity="the distilled student beats the scratch student (1 = yes, mean of seeds)",
             paper=1.0,
-            measure=_read("distilled_beats_scratch"),
+            measure=summary_reader("distilled_beats_scratch"),
             tolerance=0.5,  # the measure is 0 or 1: agreeing means 1
             why_different="the distilled students made no fewer test errors on average",
             digits=1,

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from learnlab.recipes.paper import Claim, Paper, Reproduction, Spread
-from learnlab.recipes.seeds import read_spread
+from learnlab.recipes.paper import Claim, Paper, Reproduction
+from learnlab.recipes.seeds import spread_reader, summary_reader
 
 PAPER = Paper(
     authors="Frankle, Carbin",
@@ -27,22 +26,6 @@ WHY_SHORTER = (
     "4,000 iterations per round (the paper: 50,000), 3 seeds (the paper: 5), controls only at "
     "the levels the claims read, so that the 16 rounds fit the 10-minute limit on 2 cores"
 )
-
-
-def _read(key: str) -> Callable[[dict[str, Any]], float]:
-    def measure(summary: dict[str, Any]) -> float:
-        return float(summary[key])
-
-    measure.__name__ = f"read_{key}"
-    return measure
-
-
-def _spread(key: str) -> Callable[[dict[str, Any]], Spread | None]:
-    def spread(summary: dict[str, Any]) -> Spread | None:
-        return read_spread(summary, key)
-
-    spread.__name__ = f"spread_{key}"
-    return spread
 
 
 def reinit_target_met(summary: dict[str, Any]) -> float:
@@ -87,27 +70,27 @@ REPRODUCTION = Reproduction(
         Claim(
             quantity="ticket's early stop at Pm = 21.1%, % earlier than the dense network",
             paper=38.0,
-            measure=_read("ticket_earlier_at_21.1"),
+            measure=summary_reader("ticket_earlier_at_21.1"),
             tolerance=20.0,
             why_different=WHY_SHORTER,
             digits=0,
-            spread=_spread("ticket_earlier_at_21.1"),
+            spread=spread_reader("ticket_earlier_at_21.1"),
         ),
         Claim(
             quantity="ticket's test accuracy at Pm = 13.5% minus the dense network's (points)",
             paper=0.3,
-            measure=_read("ticket_gain_at_13.5"),
+            measure=summary_reader("ticket_gain_at_13.5"),
             tolerance=0.3,
             why_different=WHY_SHORTER,
-            spread=_spread("ticket_gain_at_13.5"),
+            spread=spread_reader("ticket_gain_at_13.5"),
         ),
         Claim(
             quantity="ticket's test accuracy at Pm = 3.6% minus the dense network's (points)",
             paper=0.0,
-            measure=_read("ticket_gain_at_3.6"),
+            measure=summary_reader("ticket_gain_at_3.6"),
             tolerance=0.3,
             why_different=WHY_SHORTER,
-            spread=_spread("ticket_gain_at_3.6"),
+            spread=spread_reader("ticket_gain_at_3.6"),
         ),
         Claim(
             quantity="at Pm 13.5-21.1% the ticket is as accurate as dense, stops earlier (1 = yes)",
