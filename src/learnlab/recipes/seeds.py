@@ -95,3 +95,13 @@ def spread_reader(key: str) -> Callable[[dict[str, Any]], Spread | None]:
 
     spread.__name__ = f"spread_of_{key}"
     return spread
+
+
+def check_seed_range(seed: int, seeds: int) -> None:
+    """A ValueError (a config validator's error) when seeds `seed` to `seed + seeds - 1` go
+    past the largest seed torch accepts."""
+    if seed + seeds > 2**63:
+        raise ValueError(
+            f"seeds {seed} to {seed + seeds - 1} go past the largest seed (2**63 - 1); "
+            "choose a smaller seed."
+        )

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from learnlab.config import DataRecipeConfig
+from learnlab.recipes.seeds import check_seed_range, seed_values
 
 Method = Literal["plain", "curriculum", "anti-curriculum", "random-order"]
 METHODS: tuple[str, ...] = ("plain", "curriculum", "anti-curriculum", "random-order")
@@ -55,16 +56,10 @@ class CurriculumConfig(DataRecipeConfig):
                 f"steps ({self.steps}) must be a multiple of evaluations ({self.evaluations}), "
                 "so that every point of the learning curves is the same number of steps apart"
             )
-        if self.seed + self.seeds > 2**63:
-            raise ValueError(
-                f"seeds {self.seed} to {self.seed + self.seeds - 1} go past the largest seed "
-                "(2**63 - 1); choose a smaller seed"
-            )
+        check_seed_range(self.seed, self.seeds)
         return self
 
     def seed_list(self) -> list[int]:
-        from learnlab.recipes.seeds import seed_values
-
         return seed_values(self.seed, self.seeds)
 
     def ramp_steps(self) -> int:

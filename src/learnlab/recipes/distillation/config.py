@@ -7,6 +7,7 @@ from pydantic import Field, field_validator, model_validator
 
 from learnlab.config import DataRecipeConfig
 from learnlab.objectives.distillation import DEFAULT_HARD_WEIGHT
+from learnlab.recipes.seeds import check_seed_range, seed_values
 
 MNIST_TRAIN_EXAMPLES = 60_000
 
@@ -61,14 +62,8 @@ class DistillationConfig(DataRecipeConfig):
                 f"are taken from the {train} training images and must leave some to train on; "
                 f"choose validation < {train} (e.g. {train // 10})."
             )
-        if self.seed + self.seeds > 2**63:
-            raise ValueError(
-                f"seeds {self.seed} to {self.seed + self.seeds - 1} go past the largest seed "
-                "(2**63 - 1); choose a smaller seed."
-            )
+        check_seed_range(self.seed, self.seeds)
         return self
 
     def seed_list(self) -> list[int]:
-        from learnlab.recipes.seeds import seed_values
-
         return seed_values(self.seed, self.seeds)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from learnlab.config import DataRecipeConfig
+from learnlab.recipes.seeds import check_seed_range, seed_values
 
 METHODS = ("sgd", "l2", "ewc")
 MNIST_TRAIN_EXAMPLES = 60_000
@@ -63,14 +64,8 @@ class ForgettingConfig(DataRecipeConfig):
                 f"val_examples={self.val_examples} leaves no MNIST training image to train on; "
                 f"choose fewer than {MNIST_TRAIN_EXAMPLES}."
             )
-        if self.seed + self.seeds > 2**63:
-            raise ValueError(
-                f"seeds {self.seed} to {self.seed + self.seeds - 1} go past the largest seed "
-                "(2**63 - 1); choose a smaller seed."
-            )
+        check_seed_range(self.seed, self.seeds)
         return self
 
     def seed_list(self) -> list[int]:
-        from learnlab.recipes.seeds import seed_values
-
         return seed_values(self.seed, self.seeds)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from learnlab.config import DataRecipeConfig
+from learnlab.recipes.seeds import check_seed_range, seed_values
 
 
 class GreedyPretrainingConfig(DataRecipeConfig):
@@ -45,11 +46,7 @@ class GreedyPretrainingConfig(DataRecipeConfig):
                 f"{self.depth * self.pretrain_epochs} epochs of pre-training leave none of the "
                 f"{self.epochs} epochs for fine-tuning; lower pretrain_epochs or raise epochs."
             )
-        if self.seed + self.seeds > 2**63:
-            raise ValueError(
-                f"seeds {self.seed} to {self.seed + self.seeds - 1} go past the largest seed "
-                "(2**63 - 1); choose a smaller seed."
-            )
+        check_seed_range(self.seed, self.seeds)
         return self
 
     @property
@@ -58,6 +55,4 @@ class GreedyPretrainingConfig(DataRecipeConfig):
         return self.epochs - self.depth * self.pretrain_epochs
 
     def seed_list(self) -> list[int]:
-        from learnlab.recipes.seeds import seed_values
-
         return seed_values(self.seed, self.seeds)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from learnlab.config import DataRecipeConfig, TrainConfig
+from learnlab.recipes.seeds import check_seed_range, seed_values
 
 
 class Lenet5MnistConfig(DataRecipeConfig):
@@ -28,16 +29,10 @@ class Lenet5MnistConfig(DataRecipeConfig):
     @model_validator(mode="after")
     def _seeds_fit(self) -> Lenet5MnistConfig:
         """What the field types cannot say (a dry run checks it too)."""
-        if self.seed + self.seeds > 2**63:
-            raise ValueError(
-                f"seeds {self.seed} to {self.seed + self.seeds - 1} go past the largest seed "
-                "(2**63 - 1); choose a smaller seed."
-            )
+        check_seed_range(self.seed, self.seeds)
         return self
 
     def seed_list(self) -> list[int]:
-        from learnlab.recipes.seeds import seed_values
-
         return seed_values(self.seed, self.seeds)
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from learnlab.config import DataRecipeConfig
+from learnlab.recipes.seeds import check_seed_range, seed_values
 
 MNIST_TRAIN_EXAMPLES = 60_000
 
@@ -57,11 +58,7 @@ class LotteryTicketConfig(DataRecipeConfig):
 
     @model_validator(mode="after")
     def _consistent(self) -> LotteryTicketConfig:
-        if self.seed + self.seeds > 2**63:
-            raise ValueError(
-                f"seeds {self.seed} to {self.seed + self.seeds - 1} go past the largest seed "
-                "(2**63 - 1); choose a smaller seed."
-            )
+        check_seed_range(self.seed, self.seeds)
         if self.rewind_iteration > self.iterations:
             raise ValueError(
                 f"rewind_iteration={self.rewind_iteration} is after the last of the "
@@ -70,6 +67,4 @@ class LotteryTicketConfig(DataRecipeConfig):
         return self
 
     def seed_list(self) -> list[int]:
-        from learnlab.recipes.seeds import seed_values
-
         return seed_values(self.seed, self.seeds)

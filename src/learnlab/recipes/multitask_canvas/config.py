@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from learnlab.config import DataRecipeConfig
+from learnlab.recipes.seeds import check_seed_range, seed_values
 
 MNIST_SIDE = 28  # the pasted digits' side in pixels
 Weighting = Literal["average", "uncertainty"]
@@ -58,16 +59,10 @@ class MultitaskCanvasConfig(DataRecipeConfig):
                 f"canvas={self.canvas} is too small for {len(self.channels)} pooling stages; "
                 f"use fewer channels entries or canvas >= {2 ** len(self.channels)}"
             )
-        if self.seed + self.seeds > 2**63:
-            raise ValueError(
-                f"seeds {self.seed} to {self.seed + self.seeds - 1} go past the largest seed "
-                "(2**63 - 1); choose a smaller seed"
-            )
+        check_seed_range(self.seed, self.seeds)
         return self
 
     def seed_list(self) -> list[int]:
-        from learnlab.recipes.seeds import seed_values
-
         return seed_values(self.seed, self.seeds)
 
     def methods(self) -> list[str]:

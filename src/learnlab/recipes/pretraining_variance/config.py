@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from learnlab.config import DataRecipeConfig
+from learnlab.recipes.seeds import check_seed_range, seed_values
 
 
 class PretrainingVarianceConfig(DataRecipeConfig):
@@ -36,11 +37,7 @@ class PretrainingVarianceConfig(DataRecipeConfig):
 
     @model_validator(mode="after")
     def _fits(self) -> PretrainingVarianceConfig:
-        if self.seed + self.seeds > 2**63:
-            raise ValueError(
-                f"seeds {self.seed} to {self.seed + self.seeds - 1} go past the largest seed "
-                "(2**63 - 1); choose a smaller seed."
-            )
+        check_seed_range(self.seed, self.seeds)
         if self.first_examples > self.train_size:
             raise ValueError(
                 f"first_examples ({self.first_examples}) must be at most train_size "
@@ -49,6 +46,4 @@ class PretrainingVarianceConfig(DataRecipeConfig):
         return self
 
     def seed_list(self) -> list[int]:
-        from learnlab.recipes.seeds import seed_values
-
         return seed_values(self.seed, self.seeds)

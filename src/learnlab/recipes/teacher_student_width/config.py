@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from learnlab.config import DataRecipeConfig
+from learnlab.recipes.seeds import check_seed_range, seed_values
 
 
 class TeacherStudentWidthConfig(DataRecipeConfig):
@@ -46,17 +47,11 @@ class TeacherStudentWidthConfig(DataRecipeConfig):
 
     @model_validator(mode="after")
     def _seeds_fit(self) -> TeacherStudentWidthConfig:
-        if self.seed + self.seeds > 2**63:
-            raise ValueError(
-                f"seeds {self.seed} to {self.seed + self.seeds - 1} go past the largest seed "
-                "(2**63 - 1); choose a smaller seed."
-            )
+        check_seed_range(self.seed, self.seeds)
         return self
 
     def widths(self) -> list[int]:
         return [m * self.teacher_units for m in self.width_multiples]
 
     def seed_list(self) -> list[int]:
-        from learnlab.recipes.seeds import seed_values
-
         return seed_values(self.seed, self.seeds)
