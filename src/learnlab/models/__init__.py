@@ -6,6 +6,8 @@ model passes the contract tests in tests/models/test_models_contract.py. `load_m
 rebuilds a trained one from its run directory; `load_model_info(run)`: what it was trained on.
 `backprop_by_hand`: an MLP's forward pass, backward pass and SGD step in NumPy, the chain rule
 written out and checked against autograd (docs/backprop.md).
+`mean_field_mrf`: a binary MRF whose K mean-field iterations, unrolled, are the layers of a
+denoising network (recipe unrolled-mrf), and its CNN baseline.
 """
 
 from learnlab.models.registry import build_model, model_description, model_names, register_model
