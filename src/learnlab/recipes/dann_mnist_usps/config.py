@@ -23,7 +23,7 @@ class DannMnistUspsConfig(DataRecipeConfig):
     # labelled USPS training images apart from those: model selection, never the test set
     val_examples: int = Field(500, ge=0, le=USPS_TRAIN_EXAMPLES)
     # passes over the source images; every method takes the same number of steps
-    epochs: int = Field(30, ge=1, le=1000)
+    epochs: int = Field(20, ge=1, le=1000)
     batch_size: int = Field(64, ge=1)  # per domain: DANN's batches hold twice as many images
     lr: float = Field(0.01, gt=0, le=1)  # mu_0 of the annealing (the paper's 0.01)
     momentum: float = Field(0.9, ge=0, lt=1)
