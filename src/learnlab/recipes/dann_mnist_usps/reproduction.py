@@ -64,9 +64,9 @@ REPRODUCTION = Reproduction(
             measure=_measure("source_only"),
             tolerance=0.05,
             why_different=(
-                "fewer training steps than ADDA's (a CPU budget), their released code's optimiser "
-                "(Adam) not used, epoch chosen on a USPS validation split, and the held-out USPS "
-                "test set rather than the USPS training images"
+                "fewer training steps than ADDA's (a CPU budget), DANN's SGD schedule rather than "
+                "ADDA's optimiser, the epoch chosen on a USPS validation split, and the held-out "
+                "USPS test set rather than the USPS training images"
             ),
             digits=3,
             spread=_spread("source_only"),
