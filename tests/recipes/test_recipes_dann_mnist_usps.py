@@ -129,12 +129,11 @@ def test_quick_run_trains_three_methods_per_seed_beside_addas_table(tmp_path, qu
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="missed as measured on 2026-12-06: DANN - source-only = -1.6 +- 1.3 points over 3 "
-    "seeds (docs/reproductions.md); strict, so that reaching the target is noticed",
-)
 def test_default_configuration_gains_three_points_over_source_only(tmp_path, data_root):
+    """Measured on 2026-12-06 (ADDA's 28x28 protocol, LeNet, epochs chosen on USPS validation):
+    source only 0.683 +- 0.024, DANN 0.717 +- 0.029, gain +3.4 +- 2.7 points (seeds +1.1, +6.3,
+    +2.7): the mean meets the target, narrowly; the seeds make the run deterministic."""
     settings = {"data_root": str(data_root), "download": False, "progress": False}
     summary = run_recipe(NAME, settings, run_dir=tmp_path / NAME).summary
     assert summary["dann_gain_points"] >= 3.0
+    assert summary["dann_accuracy"] > summary["source_only_accuracy"]
