@@ -7,13 +7,16 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from learnlab import config as cfg
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
+from learnlab.recipes.dann_mnist_usps import experiment
 from learnlab.recipes.dann_mnist_usps.config import DannMnistUspsConfig
-from learnlab.recipes.dann_mnist_usps.data import draw_domains, load_raw
+from learnlab.recipes.dann_mnist_usps.data import draw_domains, load_raw, usps_upscaled
 from learnlab.recipes.dann_mnist_usps.reproduction import PAPER_ACCURACY
+from learnlab.recipes.dann_mnist_usps.selection import KeepBestOnValidation
 from learnlab.recipes.runner import run_recipe
 
 NAME = "dann-mnist-usps"
@@ -24,6 +27,7 @@ pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 def test_the_defaults_are_addas_protocol_with_danns_schedules():
     config = DannMnistUspsConfig()
     assert (config.source_examples, config.target_examples) == (2000, 1800)
+    assert config.protocol == "adda" and config.val_examples > 0
     assert (config.lr, config.momentum, config.anneal_lr, config.gamma) == (0.01, 0.9, True, 10)
     assert config.seeds >= 3
     assert PAPER_ACCURACY == {"source_only": 0.752, "dann": 0.771, "adda": 0.894}
@@ -35,6 +39,8 @@ def test_the_defaults_are_addas_protocol_with_danns_schedules():
         ({"batch_size": 500, "target_examples": 100}, "batch_size=500 is larger than the 100"),
         ({"target_examples": 9000}, "target_examples"),
         ({"gamma": 0}, "gamma"),
+        ({"protocol": "usps32"}, "protocol"),
+        ({"target_examples": 7000, "val_examples": 500}, "val_examples=500 exceed"),
     ],
 )
 def test_bad_settings_are_config_errors_naming_the_setting(data, match):
@@ -53,15 +59,54 @@ def test_bad_settings_from_the_cli_exit_2_without_a_traceback(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-def test_each_seed_draws_addas_sample_sizes_at_one_resolution(quick):
+def test_each_seed_draws_addas_sample_sizes_at_28x28_with_usps_upscaled(quick):
     config = DannMnistUspsConfig(**quick(NAME))
     raw = load_raw(config)
     first, second = draw_domains(raw, config, 0), draw_domains(raw, config, 1)
-    assert first.source.x.shape == (200, 1, 16, 16) and first.target.x.shape == (180, 1, 16, 16)
-    assert first.test.x.shape == (100, 1, 16, 16)
+    assert first.source.x.shape == (200, 1, 28, 28) and first.target.x.shape == (180, 1, 28, 28)
+    assert first.val.x.shape == (50, 1, 28, 28) and first.test.x.shape == (100, 1, 28, 28)
     assert not first.source.y.equal(second.source.y)  # another draw per seed
     # standardised with the drawn MNIST images' statistics
     assert abs(float(first.source.x.mean())) < 1e-5
+    # the validation images are USPS training images apart from the 1,800 (none repeated)
+    flat = torch.cat([first.target.x, first.val.x]).flatten(1)
+    assert len(torch.unique(flat, dim=0)) == len(flat)
+    # USPS upscaled bilinearly (torch's interpolate), then standardised: an affine map of it
+    upscaled = usps_upscaled(raw.test_x).flatten().double()
+    design = torch.stack([upscaled, torch.ones_like(upscaled)], 1)
+    standardised = first.test.x.flatten().double()
+    fit = torch.linalg.lstsq(design, standardised.unsqueeze(1)).solution
+    assert (design @ fit).flatten().sub(standardised).abs().max() < 1e-5
+    assert float(fit[0]) > 0
+
+
+def test_the_earlier_protocol_stays_available_at_16x16(quick):
+    config = DannMnistUspsConfig(**{**quick(NAME), "protocol": "usps16"})
+    data = draw_domains(load_raw(config), config, 0)
+    assert data.source.x.shape[1:] == data.target.x.shape[1:] == (1, 16, 16)
+    assert experiment.network(config)(data.source.x[:2]).shape == (2, 10)
+
+
+def test_keeping_the_best_validation_epoch_restores_its_weights():
+    """A real fit of a tiny model: after it, the model scores the best epoch's validation
+    accuracy (not the last epoch's), and the curve holds one accuracy per epoch."""
+    from learnlab.data.loader import TensorLoader
+    from learnlab.objectives.supervised import CrossEntropy
+    from learnlab.procedures.base import Stage, train_stage
+    from learnlab.recipes.transfer.data import Images, error_rate
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 4, generator=g)
+    y = (x[:, 0] > 0).long()
+    val = Images(x[:32], 1 - y[:32])  # flipped labels: training makes validation worse
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 2))
+    keep = KeepBestOnValidation(val)
+    loader = TensorLoader(x, y, batch_size=16, seed=0)
+    train_stage(model, CrossEntropy(), loader, Stage(6, "sgd", 0.5), name="t", callbacks=[keep])
+    assert len(keep.curve) == 6 and keep.best_accuracy == max(keep.curve)
+    assert keep.curve[-1] < keep.best_accuracy  # the last epoch is not the one kept
+    assert 1.0 - error_rate(model, val) == pytest.approx(keep.best_accuracy)
 
 
 def test_quick_run_trains_three_methods_per_seed_beside_addas_table(tmp_path, quick):
@@ -84,12 +129,11 @@ def test_quick_run_trains_three_methods_per_seed_beside_addas_table(tmp_path, qu
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="missed as measured on 2026-12-06: DANN - source-only = -1.6 +- 1.3 points over 3 "
-    "seeds (docs/reproductions.md); strict, so that reaching the target is noticed",
-)
 def test_default_configuration_gains_three_points_over_source_only(tmp_path, data_root):
+    """Measured on 2026-12-06 (ADDA's 28x28 protocol, LeNet, epochs chosen on USPS validation):
+    source only 0.683 +- 0.024, DANN 0.717 +- 0.029, gain +3.4 +- 2.7 points (seeds +1.1, +6.3,
+    +2.7): the mean meets the target, narrowly; the seeds make the run deterministic."""
     settings = {"data_root": str(data_root), "download": False, "progress": False}
     summary = run_recipe(NAME, settings, run_dir=tmp_path / NAME).summary
     assert summary["dann_gain_points"] >= 3.0
+    assert summary["dann_accuracy"] > summary["source_only_accuracy"]

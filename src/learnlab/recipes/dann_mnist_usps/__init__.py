@@ -4,12 +4,14 @@ MNIST -> USPS column of ADDA's Table 2 (Tzeng et al., CVPR 2017: source only 0.7
 reversal 0.771, ADDA 0.894). Lecture L3: domain adaptation.
 
 For each seed (a part, `seed-<s>`, so `--resume` keeps finished seeds) 2,000 MNIST and 1,800
-USPS training images are drawn (ADDA's protocol), MNIST brought to USPS's 16x16, and the same
-initial network is trained three ways (experiment.py): on the MNIST labels only, with DANN
+USPS training images are drawn (ADDA's protocol: both at 28x28, USPS upscaled bilinearly;
+ADDA's LeNet), plus 500 labelled USPS validation images apart from them, and the same initial
+network is trained three ways (experiment.py): on the MNIST labels only, with DANN
 (the unlabelled USPS images through the domain classifier behind gradient reversal:
 `learnlab.objectives.domain_adversarial`, `learnlab.procedures.domain_adversarial`), and on
-the USPS labels (the reference a domain adaptation method would reach at best). All are
-scored on the 2,007 USPS test images. Target: DANN >= source only + 3 points (mean).
+the USPS labels (the reference a domain adaptation method would reach at best). Each keeps
+its epoch with the best validation accuracy (selection.py); all are scored on the 2,007 USPS
+test images, which choose nothing. Target: DANN >= source only + 3 points (mean).
 """
 
 from __future__ import annotations
@@ -72,7 +74,9 @@ def _result(config: DannMnistUspsConfig, seeds: list[dict[str, Any]]) -> Result:
             f"Target {verdict}: DANN {summary['dann_gain_points']:+.1f} points over source only "
             f"(mean of {len(seeds)} seeds, {summary['dann_gain_points_min']:+.1f} to "
             f"{summary['dann_gain_points_max']:+.1f}); the target is +{TARGET_GAIN_POINTS:g}.",
-            "The settings are the papers'; none was chosen on the USPS test images.",
+            "The settings are the papers'; each method's epoch was chosen on "
+            f"{config.val_examples} labelled USPS validation images (USPS training images apart "
+            "from the 1,800), none on the USPS test images.",
         ],
         tables={
             "USPS test accuracy, MNIST -> USPS": _method_rows(summary),
@@ -117,6 +121,9 @@ def _seed_rows(seeds: list[dict[str, Any]]) -> list[dict[str, str]]:
             **{LABELS[m]: f"{s[f'{m}_accuracy']:.3f}" for m in LABELS},
             "DANN gain (points)": f"{s['dann_gain_points']:+.1f}",
             "final domain accuracy": f"{s['dann_final_domain_accuracy']:.3f}",
+            "chosen epochs (source only / DANN / target only)": " / ".join(
+                str(s.get(f"{m}_chosen_epoch", "-")) for m in LABELS
+            ),
             "seconds": f"{s['train_seconds']:.0f}",
         }
         for s in seeds

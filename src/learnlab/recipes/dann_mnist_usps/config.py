@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 
 from learnlab.config import DataRecipeConfig
@@ -10,13 +12,18 @@ USPS_TRAIN_EXAMPLES = 7291
 
 
 class DannMnistUspsConfig(DataRecipeConfig):
-    """ADDA's MNIST -> USPS protocol (2,000 MNIST and 1,800 USPS training images, drawn per
-    seed) with DANN's MNIST network and training settings (Ganin et al. 2016)."""
+    """ADDA's MNIST -> USPS protocol (2,000 MNIST and 1,800 USPS training images drawn per
+    seed, both at 28x28, ADDA's LeNet) with DANN's training settings (Ganin et al. 2016).
+    `protocol="usps16"`: the earlier setting, MNIST brought to 16x16 and DANN's MNIST net."""
+
+    protocol: Literal["adda", "usps16"] = "adda"
 
     source_examples: int = Field(2000, ge=10, le=60_000)  # labelled MNIST training images
     target_examples: int = Field(1800, ge=10, le=USPS_TRAIN_EXAMPLES)  # USPS, labels unused
+    # labelled USPS training images apart from those: model selection, never the test set
+    val_examples: int = Field(500, ge=0, le=USPS_TRAIN_EXAMPLES)
     # passes over the source images; every method takes the same number of steps
-    epochs: int = Field(30, ge=1, le=1000)
+    epochs: int = Field(20, ge=1, le=1000)
     batch_size: int = Field(64, ge=1)  # per domain: DANN's batches hold twice as many images
     lr: float = Field(0.01, gt=0, le=1)  # mu_0 of the annealing (the paper's 0.01)
     momentum: float = Field(0.9, ge=0, lt=1)
@@ -33,6 +40,11 @@ class DannMnistUspsConfig(DataRecipeConfig):
                 f"batch_size={self.batch_size} is larger than the {smaller} images of the "
                 "smaller domain (source_examples, target_examples); use a batch_size of at most "
                 f"{smaller} or more examples."
+            )
+        if self.target_examples + self.val_examples > USPS_TRAIN_EXAMPLES:
+            raise ValueError(
+                f"target_examples={self.target_examples} + val_examples={self.val_examples} "
+                f"exceed the {USPS_TRAIN_EXAMPLES} USPS training images; lower either."
             )
         if self.seed + self.seeds > 2**63:
             raise ValueError(f"seeds {self.seed}.. go past 2**63 - 1; choose a smaller seed.")

@@ -1,6 +1,16 @@
-"""ADDA's MNIST -> USPS data: 2,000 MNIST and 1,800 USPS training images drawn per seed, at
-USPS's 16x16 (MNIST brought to it by the transfer recipe's `mnist_as_usps`), standardised with
-the drawn MNIST images' mean and standard deviation; the USPS test set (2,007 images) scores."""
+"""ADDA's MNIST -> USPS data: 2,000 MNIST and 1,800 USPS training images drawn per seed, a
+labelled USPS validation split drawn from the remaining USPS training images (never from the
+test set), and the USPS test set (2,007 images) that scores.
+
+Two protocols put both domains at one resolution (`protocol`):
+
+    adda     ADDA's: 28x28. MNIST as it is; USPS's 16x16 upscaled to 28x28 (bilinear, torch's
+             `interpolate`), as ADDA's code resizes every image to its LeNet's input size.
+    usps16   the earlier one: MNIST's central 20x20 brought to USPS's 16x16 (the transfer
+             recipe's `mnist_as_usps`); the digits then already look much alike.
+
+All sets are standardised with the drawn MNIST images' mean and standard deviation.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +22,14 @@ from torch import Tensor
 from learnlab.recipes.dann_mnist_usps.config import DannMnistUspsConfig
 from learnlab.recipes.transfer.data import Images, mnist_as_usps
 
+ADDA_SIZE = 28  # ADDA's LeNet input (MNIST's own size)
+
 
 @dataclass(frozen=True)
 class Domains:
     source: Images  # labelled MNIST
     target: Images  # USPS: DANN sees only x; train-on-target uses y too
+    val: Images  # labelled USPS training images apart from `target`: model selection only
     test: Images  # USPS test images
 
 
@@ -46,19 +59,39 @@ def load_raw(config: DannMnistUspsConfig) -> RawData:
     )
 
 
+def usps_upscaled(x: Tensor, size: int = ADDA_SIZE) -> Tensor:
+    """float (N, 1, 16, 16) USPS in [0, 1] -> (N, 1, size, size), bilinear."""
+    resized = torch.nn.functional.interpolate(
+        x.float(), size=(size, size), mode="bilinear", align_corners=False
+    )
+    return resized.clamp(0, 1)
+
+
+def _at_one_resolution(raw: RawData, config: DannMnistUspsConfig):
+    """(mnist as float in [0, 1], usps to that size): the two domains at one resolution."""
+    if config.protocol == "usps16":
+        return mnist_as_usps, lambda x: x.float()
+    return (lambda x: x.float().div(255)), usps_upscaled
+
+
 def draw_domains(raw: RawData, config: DannMnistUspsConfig, seed: int) -> Domains:
-    """The seed's 2,000 MNIST and 1,800 USPS images (without replacement)."""
+    """The seed's 2,000 MNIST and 1,800 USPS images (without replacement), and its
+    `val_examples` labelled USPS validation images, disjoint from those 1,800."""
     g = torch.Generator().manual_seed(seed)
     pick_source = torch.randperm(len(raw.mnist_x), generator=g)[: config.source_examples]
-    pick_target = torch.randperm(len(raw.usps_x), generator=g)[: config.target_examples]
-    source = mnist_as_usps(raw.mnist_x[pick_source])
+    usps_order = torch.randperm(len(raw.usps_x), generator=g)
+    pick_target = usps_order[: config.target_examples]
+    pick_val = usps_order[config.target_examples :][: config.val_examples]
+    mnist_images, usps_images = _at_one_resolution(raw, config)
+    source = mnist_images(raw.mnist_x[pick_source])
     mean, std = source.mean(), source.std()
 
     def images(x: Tensor, y: Tensor) -> Images:
-        return Images((x.float() - mean) / std, y.long())
+        return Images((x - mean) / std, y.long())
 
     return Domains(
         source=images(source, raw.mnist_y[pick_source]),
-        target=images(raw.usps_x[pick_target], raw.usps_y[pick_target]),
-        test=images(raw.test_x, raw.test_y),
+        target=images(usps_images(raw.usps_x[pick_target]), raw.usps_y[pick_target]),
+        val=images(usps_images(raw.usps_x[pick_val]), raw.usps_y[pick_val]),
+        test=images(usps_images(raw.test_x), raw.test_y),
     )

@@ -25,21 +25,41 @@ from learnlab.recipes.transfer.data import Images, error_rate
 from learnlab.result import Result
 
 NAME = "dann-mnist-usps"
-FEATURES = 48 * 4 * 4  # what the feature extractor gives a 16x16 image
 METHODS = ("source_only", "dann", "target_only")
 
 
+def lenet() -> nn.Sequential:
+    """ADDA's LeNet at 28x28 (its released code): features conv 5x5 (20) - pool - conv 5x5
+    (50) - pool, ReLUs, no padding; label predictor 500 (ReLU) - 10. DANN's domain
+    classifier reads the 800 features, as Ganin et al.'s reads their convolutional part."""
+    features = nn.Sequential(
+        nn.Conv2d(1, 20, 5), nn.MaxPool2d(2), nn.ReLU(),
+        nn.Conv2d(20, 50, 5), nn.MaxPool2d(2), nn.ReLU(), nn.Flatten(),
+    )  # fmt: skip
+    classifier = nn.Sequential(nn.Linear(50 * 4 * 4, 500), nn.ReLU(), nn.Linear(500, 10))
+    return nn.Sequential(OrderedDict(features=features, classifier=classifier))
+
+
 def dann_network() -> nn.Sequential:
-    """Ganin et al.'s MNIST network at 16x16: features conv 5x5 (32) - pool - conv 5x5 (48) -
-    pool; label predictor 100 - 100 - 10 (ReLUs); the domain classifier reads the features."""
+    """Ganin et al.'s MNIST network at 16x16 (the usps16 protocol): features conv 5x5 (32) -
+    pool - conv 5x5 (48) - pool; label predictor 100 - 100 - 10 (ReLUs)."""
     features = nn.Sequential(
         nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 48, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
     )  # fmt: skip
     classifier = nn.Sequential(
-        nn.Linear(FEATURES, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 10)
+        nn.Linear(48 * 4 * 4, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 10)
     )
     return nn.Sequential(OrderedDict(features=features, classifier=classifier))
+
+
+def network(config: DannMnistUspsConfig) -> nn.Sequential:
+    return lenet() if config.protocol == "adda" else dann_network()
+
+
+def feature_size(model: nn.Sequential) -> int:
+    """The width of the features the domain classifier reads (its first linear layer's input)."""
+    return next(m for m in model.classifier if isinstance(m, nn.Linear)).in_features
 
 
 def _loader(images: Images, config: DannMnistUspsConfig, seed: int, labelled: bool = True):
@@ -49,21 +69,22 @@ def _loader(images: Images, config: DannMnistUspsConfig, seed: int, labelled: bo
     return TensorLoader(*tensors, batch_size=config.batch_size, seed=seed)
 
 
-def _train(config, method: str, model: nn.Module, data: Domains, seed: int) -> list[dict]:
+def _train(config, method: str, model: nn.Module, data: Domains, seed: int):
     from learnlab.objectives.domain_adversarial import DomainAdversarial, domain_classifier
     from learnlab.objectives.supervised import CrossEntropy
     from learnlab.procedures.base import Stage, train_stage
     from learnlab.procedures.domain_adversarial import DannSchedule, DomainPairs
+    from learnlab.recipes.dann_mnist_usps.selection import KeepBestOnValidation
 
     stage = Stage(config.epochs, optimizer="momentum", lr=config.lr, momentum=config.momentum)
     source = _loader(data.source, config, seed)
     steps = config.epochs * len(source)
     if method == "dann":
         torch.manual_seed(seed + 1)
+        classifier = domain_classifier(feature_size(model))
         objective: Any = DomainAdversarial(
-            model, feature_layer="features", domain_classifier=domain_classifier(FEATURES),
-            gamma=config.gamma,
-        )  # fmt: skip
+            model, feature_layer="features", domain_classifier=classifier, gamma=config.gamma
+        )
         loader: Any = DomainPairs(source, _loader(data.target, config, seed + 1, labelled=False))
     else:
         objective, loader = CrossEntropy(), source
@@ -74,20 +95,23 @@ def _train(config, method: str, model: nn.Module, data: Domains, seed: int) -> l
             )
             steps = stage.epochs * len(loader)
     schedule = DannSchedule(objective if method == "dann" else None, steps, config.anneal_lr)
-    phase = train_stage(model, objective, loader, stage, name=method, callbacks=[schedule])
-    return [dict(record) for record in phase.history]
+    keep = KeepBestOnValidation(data.val)
+    phase = train_stage(model, objective, loader, stage, name=method, callbacks=[schedule, keep])
+    return [dict(record) for record in phase.history], keep
 
 
 def train_seed(config: DannMnistUspsConfig, data: Domains, seed: int) -> Result:
     """Source only, DANN and target only from the same initial weights: USPS test accuracy."""
     torch.manual_seed(seed)
-    initial = dann_network()
+    initial = network(config)
     summary: dict[str, Any] = {"seed": seed}
     histories: dict[str, list[dict]] = {}
     for method in METHODS:
         start = time.perf_counter()
         model = copy.deepcopy(initial)
-        histories[method] = _train(config, method, model, data, seed)
+        histories[method], keep = _train(config, method, model, data, seed)
+        summary[f"{method}_chosen_epoch"] = keep.best_epoch or config.epochs
+        summary[f"{method}_val_accuracy"] = keep.best_accuracy
         summary[f"{method}_accuracy"] = 1.0 - error_rate(model, data.test)
         summary[f"{method}_source_accuracy"] = 1.0 - error_rate(model, data.source)
         summary[f"{method}_seconds"] = time.perf_counter() - start
