@@ -5,6 +5,7 @@ budgets, speaker counts and parts are refused (Python API and CLI, exit 2)."""
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 
@@ -171,3 +172,26 @@ def test_cli_too_few_speakers_exits_2_without_traceback(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert "speakers: Input should be greater than or equal to 2" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("probe", [True, False])
+def test_linear_probe_trains_the_head_alone(probe):
+    import torch
+
+    from learnlab.recipes.pretrain_finetune import speakers
+    from learnlab.recipes.pretrain_finetune.config import PretrainFinetuneConfig
+
+    config = PretrainFinetuneConfig(
+        lm_dim=8, lm_heads=2, lm_depth=1, speaker_context=8, speakers=2,
+        speaker_label_counts=[4], speaker_epochs=2, speaker_linear_probe=probe,
+    )  # fmt: skip
+    vocab = list("abcde")
+    model = speakers.classifier(speakers.fresh_body(config, vocab, 0), config, vocab, 0)
+    body, head = copy.deepcopy(model.body.state_dict()), model.head.weight.clone()
+    x = torch.randint(0, 6, (8, 8))
+    y = torch.tensor([0, 1] * 4)
+    data = {"x_train": x, "y_train": y, "x_test": x, "y_test": y}
+    assert 0 <= speakers.fine_tuned_accuracy(model, config, data, seed=0) <= 1
+    unchanged = [torch.equal(v, model.body.state_dict()[k]) for k, v in body.items()]
+    assert all(unchanged) if probe else not any(unchanged[:2])
+    assert not torch.equal(head, model.head.weight)

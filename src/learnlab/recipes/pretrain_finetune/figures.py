@@ -39,6 +39,7 @@ def label_budget_figure(
     if reference is not None:
         ax.axhline(100 * reference[1], linestyle="--", color="grey", label=reference[0])
     ax.set_xscale("log")
+    ax.minorticks_off()  # the log axis would label 60, 200... between the counts
     ax.set_xticks(list(label_counts), [str(c) for c in label_counts])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -107,19 +107,22 @@ def fresh_body(config: PretrainFinetuneConfig, vocab: list[str], seed: int) -> n
 
 
 def fine_tuned_accuracy(model: nn.Module, config: PretrainFinetuneConfig, data, seed: int) -> float:
-    """Every layer of `model` trained on the labelled lines; its test accuracy."""
+    """Every layer of `model` (or only its head: speaker_linear_probe) trained on the labelled
+    lines; its test accuracy."""
     import torch
 
     from learnlab.data.loader import TensorLoader
     from learnlab.objectives.supervised import CrossEntropy
     from learnlab.procedures.base import Stage
-    from learnlab.procedures.transfer import fine_tune
+    from learnlab.procedures.transfer import fine_tune, model_layers
 
     x, y = data["x_train"], data["y_train"]
     loader = TensorLoader(x, y, batch_size=min(config.speaker_batch_size, len(x)), seed=seed)
     torch.manual_seed(seed)
     stage = Stage(epochs=config.speaker_epochs, lr=config.speaker_lr)
-    fine_tune(model, CrossEntropy(), loader, stage)
+    # a linear probe: every layer but the new head frozen
+    k = len(model_layers(model)) - 1 if config.speaker_linear_probe else 0
+    fine_tune(model, CrossEntropy(), loader, stage, k=k)
     model.eval()
     with torch.no_grad():
         predicted = torch.cat([model(chunk).argmax(dim=1) for chunk in data["x_test"].split(256)])
