@@ -110,13 +110,15 @@ def shakespeare_texts(root: str | Path | None = None, download: bool = True) -> 
 class SpokenLine:
     speaker: str
     text: str
+    # its index in text.splitlines(): where it stands in the text (to cut it out, e.g.)
+    number: int = field(default=-1, compare=False)
 
 
 def speaker_lines(text: str) -> list[SpokenLine]:
     """Every non-empty line of a speech in `text`, with the name of its speaker."""
     lines = []
     speaker = None
-    for raw in text.splitlines():
+    for number, raw in enumerate(text.splitlines()):
         line = raw.strip()
         if not line:
             speaker = None  # a blank line ends the speech
@@ -125,5 +127,5 @@ def speaker_lines(text: str) -> list[SpokenLine]:
         if match:
             speaker = match.group(1)
         elif speaker is not None:
-            lines.append(SpokenLine(speaker, line))
+            lines.append(SpokenLine(speaker, line, number))
     return lines
