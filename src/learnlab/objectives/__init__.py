@@ -25,6 +25,7 @@ are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerEx
     semi_supervised    labelled + unlabelled batches: pseudo-labelling (Lee 2013), VAT (Miyato 2018)
     contrastive        SimCLR's NT-Xent on two augmented views, triplet loss with batch-hard mining
     ctc                connectionist temporal classification (Graves 2006), best-path decoding
+    cell_actions       a planner imitated on whole maps: cross-entropy at the labelled cells
 """
 
 from learnlab.objectives.base import (

@@ -70,6 +70,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.semi_supervised_mnist",
     "learnlab.recipes.contrastive",
     "learnlab.recipes.digit_strings",
+    "learnlab.recipes.value_iteration_network",
 )
 
 
