@@ -73,7 +73,9 @@ def test_sampled_states_have_labels_and_images_mark_the_agent():
     assert int((labels != NO_ACTION).sum()) == len(states)
     images = state_images(worlds, states)
     assert images.shape == (len(states), 3, 8, 8)
-    assert (images[torch.arange(len(states)), 2, r, c] == 1).all() and images[:, 2].sum() == len(states)
+    assert (images[torch.arange(len(states)), 2, r, c] == 1).all() and images[:, 2].sum() == len(
+        states
+    )
     assert torch.equal(images[:, 0], worlds.obstacles[m].float())
 
 

@@ -18,7 +18,9 @@ def test_quick_run_reports_both_policies_and_the_planner(tmp_path, isolated_one_
     from learnlab.recipes import get_recipe
     from learnlab.recipes.runner import run_recipe
 
-    published = run_recipe(NAME, dict(get_recipe(NAME).quick, progress=False), run_dir=tmp_path / "r")
+    published = run_recipe(
+        NAME, dict(get_recipe(NAME).quick, progress=False), run_dir=tmp_path / "r"
+    )
     result = published.result
     summary = result.summary
     for size in (6, 8):

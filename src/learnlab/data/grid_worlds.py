@@ -108,9 +108,7 @@ def expert_actions(distances: torch.Tensor) -> torch.Tensor:
     return torch.where(has_action, actions, torch.full_like(actions, NO_ACTION))
 
 
-def generate_grid_worlds(
-    maps: int, size: int, obstacle_fraction: float, seed: int
-) -> GridWorlds:
+def generate_grid_worlds(maps: int, size: int, obstacle_fraction: float, seed: int) -> GridWorlds:
     """`maps` random maps (seeded): walls on the border, random inner obstacles, a free goal."""
     check_grid_settings(size, obstacle_fraction)
     generator = torch.Generator().manual_seed(seed)

@@ -103,7 +103,12 @@ def _spread(values: list[float]) -> str:
     import statistics
 
     std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{percent(_mean(values))} ± {100 * std:.1f} [{percent(min(values))}, {percent(max(values))}]"
+    low, high = percent(min(values)), percent(max(values))
+    return f"{percent(_mean(values))} ± {100 * std:.1f} [{low}, {high}]"
+
+
+def _moves(group: list) -> str:
+    return f"{_mean([o.rollouts.extra_moves() for o in group]):.2f}"
 
 
 def _table(outcomes: dict[int, dict[str, list]]) -> list[dict[str, str]]:
@@ -120,7 +125,7 @@ def _table(outcomes: dict[int, dict[str, list]]) -> list[dict[str, str]]:
                 ),
                 "action accuracy (expert's label)": _spread([o.action_accuracy for o in group]),
                 "optimal moves": _spread([o.optimal_action_rate for o in group]),
-                "extra moves when successful": f"{_mean([o.rollouts.extra_moves() for o in group]):.2f}",
+                "extra moves when successful": _moves(group),
                 "CPU s per seed": f"{_mean([o.seconds for o in group]):.1f}",
             })  # fmt: skip
     return rows
@@ -161,7 +166,7 @@ def _result(config, outcomes: dict[int, dict[str, list]], example: dict, seconds
     summary = _summary(config, outcomes, seconds)
     lines = "; ".join(f"{s}x{s}: {_line(runs)}" for s, runs in outcomes.items())
     notes = [
-        "Tamar, Wu, Thomas, Levine & Abbeel (2016), \"Value Iteration Networks\" (NIPS), "
+        'Tamar, Wu, Thomas, Levine & Abbeel (2016), "Value Iteration Networks" (NIPS), '
         "section 4.1: the grid-world domain, on maps generated here (not the paper's data).",
         f"Maps: walls on the border, inner obstacles with probability {config.obstacle_fraction}, "
         f"a random free goal; 8 moves of cost 1 (a diagonal move needs only its target cell "

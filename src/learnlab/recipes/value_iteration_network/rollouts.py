@@ -37,7 +37,9 @@ class Rollouts:
         return float((self.moves - self.optimal)[self.success].float().mean())
 
 
-def rollout(policy: Policy, worlds: GridWorlds, starts: torch.Tensor, limit_factor: float) -> Rollouts:
+def rollout(
+    policy: Policy, worlds: GridWorlds, starts: torch.Tensor, limit_factor: float
+) -> Rollouts:
     steps = torch.tensor(MOVES)
     maps = starts[:, 0]
     position = starts[:, 1:].clone()

@@ -54,8 +54,9 @@ def make_data(config: ValueIterationNetworkConfig, size: int) -> SizeData:
     )
 
 
-def _evaluate(name: str, model, policy: Policy, data: SizeData, config, seconds: float,
-              value_map=None) -> PolicyOutcome:
+def _evaluate(
+    name: str, model, policy: Policy, data: SizeData, config, seconds: float, value_map=None
+) -> PolicyOutcome:
     starts = data.test_starts
     labels = data.test.actions[starts[:, 0], starts[:, 1], starts[:, 2]]
     accuracy = float((policy(starts) == labels).float().mean())
