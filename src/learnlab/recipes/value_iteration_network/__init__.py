@@ -15,9 +15,10 @@ within `step_limit_factor` x the optimal number of moves. Reported per size, as 
 the rate of optimal moves (any shortest-path move), the mean extra moves of successful
 rollouts over the planner's, and the planner itself (100% by construction).
 
-Nothing is tuned on the test maps: the settings (the paper's K, 150 hidden and 10 Q channels,
-RMSProp at lr 0.005; epochs and sizes set by the time budget) were fixed before the test maps
-were rolled out. Resume: the recipe is one computation of a few minutes; `--resume` runs it again.
+Nothing is tuned on the test maps: the paper's K, 150 hidden and 10 Q channels and RMSProp
+are kept; the learning rates and the VIN's batch of maps were chosen on 200 validation maps
+(another seed stream than the training and test maps; one seed); epochs and map counts are set
+by the time budget. Resume: the recipe is one computation of a few minutes; `--resume` runs it again.
 """
 
 from __future__ import annotations
@@ -172,8 +173,8 @@ def _result(config, outcomes: dict[int, dict[str, list]], example: dict, seconds
         f"a random free goal; 8 moves of cost 1 (a diagonal move needs only its target cell "
         f"free). Training: {config.train_maps} maps x up to {config.states_per_map} labelled "
         f"start states per size; test: {config.test_maps} unseen maps x {config.test_starts} "
-        f"starts. Both policies: {config.epochs} epochs of RMSProp (lr {config.lr:g}) on the "
-        f"same labelled states; seeds {config.seed_list()}.",
+        f"starts. Both policies: {config.epochs} epochs of RMSProp (lr {config.lr:g} VIN, "
+        f"{config.cnn_lr:g} CNN) on the same labelled states; seeds {config.seed_list()}.",
         f"Success rate on unseen maps (mean over seeds): {lines}. A rollout fails on touching "
         f"an obstacle or after {config.step_limit_factor:g} x the optimal number of moves.",
         "Action accuracy counts the expert's own label (ties broken by a fixed move order); "

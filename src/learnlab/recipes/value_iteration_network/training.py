@@ -121,7 +121,7 @@ def train_cnn(data: SizeData, seed: int, config) -> PolicyOutcome:
     labels = data.train.actions[states[:, 0], states[:, 1], states[:, 2]]
     x = state_images(data.train, states)
     loader = TensorLoader(x, labels, batch_size=config.batch_states, seed=seed)
-    stage = Stage(epochs=config.epochs, optimizer="rmsprop", lr=config.lr)
+    stage = Stage(epochs=config.epochs, optimizer="rmsprop", lr=config.cnn_lr)
     train_stage(cnn, CrossEntropy(), loader, stage, name=f"cnn-{size}")
     cnn.eval()
 
