@@ -18,7 +18,9 @@ rollouts over the planner's, and the planner itself (100% by construction).
 Nothing is tuned on the test maps: the paper's K, 150 hidden and 10 Q channels and RMSProp
 are kept; the learning rates and the VIN's batch of maps were chosen on 200 validation maps
 (another seed stream than the training and test maps; one seed); epochs and map counts are set
-by the time budget. Resume: the recipe is one computation of a few minutes; `--resume` runs it again.
+by the time budget.
+
+Resume: the recipe is one computation of a few minutes; `--resume` runs it again.
 """
 
 from __future__ import annotations
