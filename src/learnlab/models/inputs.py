@@ -84,6 +84,14 @@ MODEL_INPUTS: dict[str, ModelInputs] = {
     "bilinear": ModelInputs(takes="two inputs, forward(x, z)", recipe="moe-cascade"),
     "gcn": ModelInputs(takes="a graph (node features and edges)", recipe="gcn-karate"),
     "gcn-graph": ModelInputs(takes="a batch of graphs", recipe="gcn-karate"),
+    "vin": ModelInputs(
+        takes="grid-world states (3, H, W): obstacles, goal, agent position",
+        recipe="value-iteration-network",
+    ),
+    "grid-cnn": ModelInputs(
+        takes="grid-world states (3, H, W): obstacles, goal, agent position",
+        recipe="value-iteration-network",
+    ),
 }
 
 

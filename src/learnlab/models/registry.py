@@ -53,6 +53,8 @@ BUILTIN_FAMILIES = (
     "learnlab.models.mixture_of_experts",
     "learnlab.models.skip_gram",
     "learnlab.models.conv4",
+    "learnlab.models.value_iteration",
+    "learnlab.models.grid_cnn",
 )
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")

@@ -27,6 +27,7 @@ are 0-dim tensors (batch means), 1-dim tensors (one value per example) or `PerEx
     contrastive        SimCLR's NT-Xent on two augmented views, triplet loss with batch-hard mining
     ctc                connectionist temporal classification (Graves 2006), best-path decoding
     marginals          per-pixel cross-entropy of predicted marginals (structured denoising)
+    cell_actions       a planner imitated on whole maps: cross-entropy at the labelled cells
 """
 
 from learnlab.objectives.base import (

@@ -71,6 +71,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.contrastive",
     "learnlab.recipes.digit_strings",
     "learnlab.recipes.unrolled_mrf",
+    "learnlab.recipes.value_iteration_network",
 )
 
 
