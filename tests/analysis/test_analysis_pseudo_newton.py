@@ -66,9 +66,7 @@ def test_one_step_reaches_the_critical_point_of_a_quadratic():
         ([1.2, 0.8, 0.1], [1.0, 1.0, 0.0], 0.0),
     ],
 )
-def test_the_cubic_critical_point_next_to_the_start_is_found_with_its_index(
-    start, critical, index
-):
+def test_the_cubic_critical_point_next_to_the_start_is_found_with_its_index(start, critical, index):
     w, loss, hessian = problem(cubic, start)
     end = pseudo_inverse_newton(loss, [w], hessian, tolerance=1e-12, max_hessians=20)
     assert end.gradient_norm <= 1e-12 and end.hessians <= 8  # quadratic convergence
