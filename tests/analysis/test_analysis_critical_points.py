@@ -181,6 +181,8 @@ def test_the_correlation_of_index_and_error_is_spearmans():
     [
         ({"tolerance": 0.0}, "tolerance"),
         ({"max_iterations": 0}, "max_iterations"),
+        ({"max_iterations": -1, "newton_steps": 5}, "max_iterations"),
+        ({"newton_steps": 5, "newton": "exact"}, "newton"),
         ({"newton_steps": -1}, "newton_steps"),
         ({"starts": []}, "starts"),
         ({"starts": [torch.zeros(3)]}, r"starts\[0\]"),

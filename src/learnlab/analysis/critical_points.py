@@ -41,12 +41,15 @@ from learnlab.analysis.base import flat, loss_closure, preserved_model_state, tr
 from learnlab.analysis.damped_newton import ZERO_EIGENVALUE, damped_newton
 from learnlab.analysis.hessian import dense_hessian
 from learnlab.analysis.hessian_operator import checked_loss
+from learnlab.analysis.pseudo_newton import pseudo_inverse_newton
 from learnlab.io.errors import ConfigError
 from learnlab.objectives.base import Objective
 
 # a rank correlation needs at least 5 points to mean anything: with 4, even a perfect order
 # arises by chance with probability 2/24 = 0.083 (two-sided); with 5, 2/120 = 0.017
 MIN_RANK_POINTS = 5
+# the Newton searches on grad L = 0 that may follow (or replace) L-BFGS on |grad L|^2
+NEWTON_METHODS = {"damped": damped_newton, "pseudo-inverse": pseudo_inverse_newton}
 
 
 @dataclass(frozen=True)
@@ -172,22 +175,29 @@ def critical_points(
     tolerance: float = 1e-5,
     max_iterations: int = 500,
     newton_steps: int = 0,
+    newton: str = "damped",
     error: Callable[[nn.Module, Any], float] = classification_error,
     on_point: Callable[[int, float], None] | None = None,
 ) -> CriticalPoints:
     """Search a critical point of the objective on `batch` from each flat parameter vector in
     `starts` (minimising the squared gradient norm), keep those with |grad L| <= tolerance and
     take each kept point's loss, `error(model, batch)` and Hessian spectrum (dense, float64:
-    small models only). `newton_steps` > 0 refines each unfinished search by damped Newton
-    steps (`damped_newton.damped_newton`, up to that many dense Hessians, each reused for a
-    few steps). `on_point(i, gradient_norm)` is told as each search
-    ends (progress). The model is left as it came."""
+    small models only). `newton_steps` > 0 refines each unfinished search by Newton steps on
+    grad L = 0, up to that many dense Hessians: `newton="damped"` (`damped_newton`, each
+    Hessian reused for a few steps) or `"pseudo-inverse"` (`pseudo_newton`: -H^+ g with a line
+    search on |g|). `max_iterations=0` skips L-BFGS (Newton alone). `on_point(i,
+    gradient_norm)` is told as each search ends (progress). The model is left as it came."""
     if not tolerance > 0:
         raise ConfigError(f"tolerance={tolerance}: the gradient-norm tolerance must be > 0.")
-    if max_iterations < 1:
-        raise ConfigError(f"max_iterations={max_iterations}: take at least 1 iteration.")
     if newton_steps < 0:
         raise ConfigError(f"newton_steps={newton_steps}: give 0 (none) or more.")
+    if max_iterations < 0 or max_iterations + newton_steps == 0:
+        raise ConfigError(
+            f"max_iterations={max_iterations}: take at least 1 L-BFGS iteration, or 0 with "
+            "newton_steps > 0 (Newton alone)."
+        )
+    if newton not in NEWTON_METHODS:
+        raise ConfigError(f"newton={newton!r}: choose one of {sorted(NEWTON_METHODS)}.")
     if len(starts) == 0:
         raise ConfigError("starts is empty: give at least one flat parameter vector.")
     with preserved_model_state(model):
@@ -203,12 +213,14 @@ def critical_points(
         try:
             for i, start in enumerate(starts):
                 set_flat(params, start.to(original.dtype))
-                norm = minimise_gradient_norm(
-                    loss, params, max_iterations=max_iterations, tolerance=tolerance
-                )
+                norm = float("inf")
+                if max_iterations:
+                    norm = minimise_gradient_norm(
+                        loss, params, max_iterations=max_iterations, tolerance=tolerance
+                    )
                 spectrum = None
                 if newton_steps and norm > tolerance / 10:
-                    end = damped_newton(
+                    end = NEWTON_METHODS[newton](
                         loss,
                         params,
                         lambda: dense_hessian(model, objective, batch),

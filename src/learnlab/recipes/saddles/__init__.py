@@ -2,28 +2,33 @@
 Dauphin, Pascanu, Gulcehre, Cho, Ganguli & Bengio (2014), "Identifying and attacking the
 saddle point problem in high-dimensional non-convex optimization", NIPS.
 
-The paper finds critical points of a small MLP on MNIST downsampled to 10x10 by damped Newton
-from noisy points near a training path and plots training error against index (the fraction
-of negative Hessian eigenvalues): the points "concentrate along a monotonically increasing
-curve" (high-error critical points are saddles; the minima have low error). Here: starts along
-SGD runs, moved by uniform noise; from each, L-BFGS on |grad L|^2 / 2
-(`learnlab.analysis.critical_points`), optionally followed by the paper's damped Newton
-(`newton_steps`, `learnlab.analysis.damped_newton`). The criterion, checked after the search:
-an end is a critical point when |grad L| <= relative_tolerance x ln 10 (default 1e-5 x ln 10
-= 2.3e-5; ln 10 is the loss scale, the cross-entropy of a uniform guess); the others are
-reported apart (count, gradient norms) and left out of Spearman's rho by that rule alone.
+The paper found critical points of a small MLP on MNIST downsampled to 10x10 by Newton's
+method (drawn to saddles as to minima) from noisy points near a training path and plotted
+training error against index (the fraction of negative Hessian eigenvalues): the points
+"concentrate along a monotonically increasing curve". Here the loss is the cross-entropy plus
+weight decay (without it the 2,500 images are separable and trained points have no critical
+point near: L-BFGS drives the loss to 1e-10 as the weights grow without bound). Starts: the
+network with only its first k hidden units trained (k = 0 ... 20; the others silent, zero in
+and out: a minimum of the k-unit net is then a critical point of the 20-unit one, Fukumizu &
+Amari 2000), moved by uniform noise; from each, Newton's method with the Hessian's
+pseudo-inverse and a line search on |grad L| (`learnlab.analysis.pseudo_newton`). The
+criterion, checked after the search: an end is a critical point when |grad L| <=
+relative_tolerance x ln 10 (default 2.3e-5); the others are reported apart (count, gradient
+norms) and left out of Spearman's rho by that rule alone.
 
-Measured (2026-12-06, 1 torch thread, a 2-core machine shared with ~16 jobs; mid-size:
-trajectories=2, max_iterations=500, 12 starts a seed, ~65 s of CPU each): for seeds 0, 1 and 2
-alike, the 2 searches from the initialisation meet the criterion (|grad L| 1.7e-6 to 1.0e-5:
-the plateau around the initialisation, error 88.8%, index 0.0004 to 0.005) and the 10 from
-trained starts do not (|grad L| 3.7e-3 to 1.1e-2): rho is undefined (n/a) on every seed, and
-the target is missed. L-BFGS on |grad L|^2 crawls there (4.2e-3 after 500 iterations, 2.6e-3
-after 1,000 from a 100-step start) and damped Newton does not rescue it (4 Hessians: 1.3e-2 to
-7.7e-3; with weight decay 1e-3 or a squared-error loss likewise): gradient-flat regions, as
-Frye et al. (2021) found when they tried to reproduce this figure. Before the criterion (main,
-all 24 default searches kept at |grad L| <= 0.01, 8e-4 to 8e-3) rho was 0.13 over all and 0.95
-over the 20 trained starts: that curve was drawn through points that are not critical.
+Why not starts along SGD runs (the paper's, and this recipe's earlier version): measured
+(2026-12-06), without weight decay no search from a trained point met the criterion (L-BFGS
+on |grad L|^2 and damped Newton stalled at |grad L| 2e-3 to 1e-2; only the 4 searches from the
+initialisation did, at error 88.8%, index ~0: rho n/a); with weight decay 1e-3, damped Newton
+(8 Hessians) from SGD points after 0 and 30 steps still ended at |grad L| 1.7e-3 and 2.3e-2.
+
+Measured (2026-12-06, 1 torch thread, the default configuration run as four processes of
+widths [0, 1, 2], [3, 4], [6, 9], [13, 20] on a 2-core machine shared by ~19 jobs; 188 s of
+user CPU in all): 9 of 9 searches kept (|grad L| 8.6e-13 to 3.1e-7), none rejected; error
+88.3, 61.8, 31.1, 14.8, 7.9, 1.9, 0.1, 0.0, 0.0% at index 0.081, 0.077, 0.073, 0.069, 0.065,
+0.057, 0.044, 0.028, 0.000 for k = 0, 1, 2, 3, 4, 6, 9, 13, 20; Spearman rho 0.996. Each
+silent unit gives exactly 9 negative eigenvalues (index 9 (20 - k) / 2,230), so the monotone
+curve is that of the narrow nets embedded in the wide one.
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ def run(config: SaddlesConfig, ctx: RunContext) -> Result:
 def _result(
     config: SaddlesConfig,
     found: Any,
-    origins: list[dict[str, int]],
+    origins: list[dict[str, Any]],
     parameters: int,
     seconds: float,
 ) -> Result:
@@ -108,26 +113,32 @@ def _result(
 
 def _note(config: SaddlesConfig, found: Any, parameters: int) -> str:
     return (
-        f"{len(found.index) + found.rejected} searches ({config.trajectories} SGD runs x "
-        f"{len(config.snapshots)} snapshots) on a {config.image_size**2}-{config.hidden}-10 "
-        f"tanh MLP ({parameters:,} parameters) over {config.examples:,} MNIST images; "
-        f"{len(found.index)} ended with |grad L| <= {config.tolerance():.1e} "
+        f"{len(found.index) + found.rejected} Newton searches ({len(config.widths)} numbers of "
+        f"trained hidden units x {config.runs} initialisations) on a "
+        f"{config.image_size**2}-{config.hidden}-10 tanh MLP ({parameters:,} parameters) over "
+        f"{config.examples:,} MNIST images, loss: cross-entropy + {config.weight_decay:g} / 2 "
+        f"|theta|^2; {len(found.index)} ended with |grad L| <= {config.tolerance():.1e} "
         f"({config.relative_tolerance:g} x ln 10, the loss scale) and count as critical points; "
-        f"{found.rejected} did not and are left out of rho by that rule alone. Minimising "
-        "|grad L|^2 can stall where the gradient lies in the Hessian's near-null space "
-        "(gradient-flat regions, Frye et al. 2021): the table gives every search's final "
-        "gradient norm."
+        f"{found.rejected} did not and are left out of rho by that rule alone (the table gives "
+        "every search's final gradient norm)."
     )
 
 
-def _rows(found: Any, origins: list[dict[str, int]]) -> list[dict[str, str]]:
+def _origin(where: dict[str, Any]) -> dict[str, str]:
+    return {
+        "trained units": str(where["width"]),
+        "run": str(where["run"]),
+        "|grad L| before noise": f"{where['start_gradient_norm']:.1e}",
+    }
+
+
+def _rows(found: Any, origins: list[dict[str, Any]]) -> list[dict[str, str]]:
     rows = []
     for j, i in enumerate(found.start.tolist()):
         rows.append(
             {
                 "start": str(i),
-                "SGD run": str(origins[i]["run"]),
-                "SGD steps": str(origins[i]["step"]),
+                **_origin(origins[i]),
                 "kept": "yes",
                 "|grad L|": f"{found.gradient_norm[j]:.3e}",
                 "loss": f"{found.loss[j]:.4f}",
@@ -139,8 +150,7 @@ def _rows(found: Any, origins: list[dict[str, int]]) -> list[dict[str, str]]:
         rows.append(
             {
                 "start": str(i),
-                "SGD run": str(origins[i]["run"]),
-                "SGD steps": str(origins[i]["step"]),
+                **_origin(origins[i]),
                 "kept": "no",
                 "|grad L|": f"{norm:.3e}",
             }
@@ -148,7 +158,7 @@ def _rows(found: Any, origins: list[dict[str, int]]) -> list[dict[str, str]]:
     return sorted(rows, key=lambda row: int(row["start"]))
 
 
-def _figures(found: Any, origins: list[dict[str, int]], rho: float | None, spectra: int) -> list:
+def _figures(found: Any, origins: list[dict[str, Any]], rho: float | None, spectra: int) -> list:
     import torch
 
     from learnlab.recipes.saddles.figures import error_index_figure, spectra_figure
@@ -156,7 +166,8 @@ def _figures(found: Any, origins: list[dict[str, int]], rho: float | None, spect
 
     if not len(found.index):
         return []
-    steps = torch.tensor([origins[i]["step"] for i in found.start.tolist()], dtype=torch.float64)
+    widths = [origins[i]["width"] for i in found.start.tolist()]
+    units = torch.tensor(widths, dtype=torch.float64)
     figures = [
         FigureSpec(
             "Training error against index (the paper's Figure 1a)",
@@ -164,7 +175,7 @@ def _figures(found: Any, origins: list[dict[str, int]], rho: float | None, spect
             {
                 "index": torch.from_numpy(found.index),
                 "error": torch.from_numpy(100 * found.error),
-                "step": steps,
+                "units": units,
                 "rho": rho,
             },
         )

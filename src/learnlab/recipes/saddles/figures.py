@@ -12,15 +12,15 @@ if TYPE_CHECKING:
     from torch import Tensor
 
 
-def error_index_figure(*, index: Tensor, error: Tensor, step: Tensor, rho: float | None) -> Figure:
-    """Each kept critical point: training error (%) against index, coloured by the SGD step
-    its start was taken at."""
+def error_index_figure(*, index: Tensor, error: Tensor, units: Tensor, rho: float | None) -> Figure:
+    """Each kept critical point: training error (%) against index, coloured by the number of
+    hidden units trained in its start."""
     from learnlab.report.plots import new_figure
 
     fig = new_figure(5.5, 4)
     ax = fig.add_subplot(1, 1, 1)
-    points = ax.scatter(index.numpy(), error.numpy(), c=step.numpy(), cmap="viridis", s=22)
-    fig.colorbar(points, ax=ax, label="SGD steps before the search")
+    points = ax.scatter(index.numpy(), error.numpy(), c=units.numpy(), cmap="viridis", s=22)
+    fig.colorbar(points, ax=ax, label="hidden units trained in the start")
     ax.set_xlabel("index (fraction of negative Hessian eigenvalues)")
     ax.set_ylabel("training error (%)")
     ax.set_title("critical points" + ("" if rho is None else f": Spearman rho = {rho:.2f}"))

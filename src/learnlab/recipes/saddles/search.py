@@ -1,14 +1,15 @@
-"""The saddles experiment: downsampled MNIST, the MLP, starts along SGD runs, the search."""
+"""The saddles experiment: downsampled MNIST, the MLP, the starts, the Newton search."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from learnlab.recipes.saddles.config import CLASSES, TRAJECTORY_SEEDS, SaddlesConfig
+from learnlab.recipes.saddles.config import CLASSES, RUN_SEEDS, SaddlesConfig
 
 
 def mnist_inputs(config: SaddlesConfig) -> tuple[torch.Tensor, torch.Tensor]:
@@ -29,63 +30,114 @@ def mlp(config: SaddlesConfig, seed: int) -> nn.Module:
     ).double()
 
 
-def cross_entropy(model: nn.Module, batch: Any) -> tuple[torch.Tensor, dict]:
-    return F.cross_entropy(model(batch[0]), batch[1]), {}
+def regularised_loss(weight_decay: float) -> Any:
+    """The objective: cross-entropy plus weight_decay / 2 |theta|^2."""
+
+    def objective(model: nn.Module, batch: Any) -> tuple[torch.Tensor, dict]:
+        penalty = sum((p * p).sum() for p in model.parameters())
+        return F.cross_entropy(model(batch[0]), batch[1]) + 0.5 * weight_decay * penalty, {}
+
+    return objective
 
 
-def sgd_starts(
-    config: SaddlesConfig, x: torch.Tensor, y: torch.Tensor
-) -> tuple[list[torch.Tensor], list[dict[str, int]]]:
-    """One start per (SGD run, snapshot): the run's flat parameters after that many steps of
-    minibatch SGD, moved by uniform noise; and where each came from."""
+def active_units(config: SaddlesConfig, width: int) -> torch.Tensor:
+    """A mask over the flat parameters: the weights in and out of the first `width` hidden
+    units and the output biases. With the rest 0, the network is a `width`-unit one."""
+    inputs, hidden = config.image_size**2, config.hidden
+    units = torch.arange(hidden) < width
+    return torch.cat(
+        [
+            units[:, None].expand(hidden, inputs).reshape(-1),  # first layer weights
+            units,  # first layer biases
+            units[None, :].expand(CLASSES, hidden).reshape(-1),  # second layer weights
+            torch.ones(CLASSES, dtype=torch.bool),  # output biases
+        ]
+    )
+
+
+def trained_start(
+    config: SaddlesConfig, batch: Any, width: int, seed: int
+) -> tuple[torch.Tensor, float]:
+    """The network's flat parameters with only the first `width` hidden units trained (by
+    L-BFGS on the regularised loss, from PyTorch's initialisation) and the others silent (0 in
+    and out); and |grad L| of the full network there, before any noise."""
+    from scipy.optimize import minimize
     from torch.nn.utils import parameters_to_vector
 
+    from learnlab.analysis.critical_points import set_flat
+
+    model = mlp(config, seed)
+    params = list(model.parameters())
+    mask = active_units(config, width)
+    start = parameters_to_vector(params).detach() * mask
+    objective = regularised_loss(config.weight_decay)
+
+    def full_gradient(vector: torch.Tensor) -> tuple[float, torch.Tensor]:
+        set_flat(params, vector)
+        loss = objective(model, batch)[0]
+        grads = torch.autograd.grad(loss, params)
+        return float(loss.detach()), torch.cat([g.reshape(-1) for g in grads])
+
+    def value_and_gradient(active: np.ndarray) -> tuple[float, np.ndarray]:
+        vector = start.clone()
+        vector[mask] = torch.from_numpy(active)
+        value, gradient = full_gradient(vector)
+        return value, gradient[mask].numpy()
+
+    found = minimize(
+        value_and_gradient,
+        start[mask].numpy(),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": config.fit_iterations, "gtol": 1e-10, "ftol": 0.0, "maxcor": 30},
+    )
+    start[mask] = torch.from_numpy(found.x)
+    return start, float(full_gradient(start)[1].norm())
+
+
+def starts_from_trained_units(
+    config: SaddlesConfig, batch: Any
+) -> tuple[list[torch.Tensor], list[dict[str, Any]]]:
+    """One start per (width, run): `trained_start` moved by uniform noise in [-noise, noise]
+    on every parameter; and where each came from."""
     starts, origins = [], []
-    for run in range(config.trajectories):
-        seed = TRAJECTORY_SEEDS * config.seed + run  # seeds 0, 1, 2 share no SGD run
-        model = mlp(config, seed)
-        optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
-        draws = torch.Generator().manual_seed(seed)
-        for step in range(config.snapshots[-1] + 1):
-            if step in config.snapshots:
-                at = parameters_to_vector(model.parameters()).detach()
-                noise = torch.rand(at.shape, generator=draws, dtype=at.dtype) * 2 - 1
-                starts.append(at + config.noise * noise)
-                origins.append({"run": run, "step": step})
-            if step < config.snapshots[-1]:
-                rows = torch.randint(0, len(x), (config.batch_size,), generator=draws)
-                loss = cross_entropy(model, (x[rows], y[rows]))[0]
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+    for width in config.widths:
+        for run in range(config.runs):
+            seed = RUN_SEEDS * config.seed + run  # seeds 0, 1, 2 share no run
+            at, norm = trained_start(config, batch, width, seed)
+            draws = torch.Generator().manual_seed(seed * 1000 + width)
+            noise = torch.rand(at.shape, generator=draws, dtype=at.dtype) * 2 - 1
+            starts.append(at + config.noise * noise)
+            origins.append({"width": width, "run": run, "start_gradient_norm": norm})
     return starts, origins
 
 
-def search(config: SaddlesConfig, console: Any) -> tuple[Any, list[dict[str, int]], int]:
+def search(config: SaddlesConfig, console: Any) -> tuple[Any, list[dict[str, Any]], int]:
     """The critical points found from every start, where the starts came from, and the
     parameter count."""
     from learnlab.analysis.critical_points import critical_points
 
     x, y = mnist_inputs(config)
-    starts, origins = sgd_starts(config, x, y)
+    starts, origins = starts_from_trained_units(config, (x, y))
     model = mlp(config, config.seed)
 
     def progress(i: int, norm: float) -> None:
         if config.progress:
             where = origins[i]
             console.print(
-                f"saddles: search {i + 1}/{len(starts)} (run {where['run']}, step "
-                f"{where['step']}): |grad L| = {norm:.2e}"
+                f"saddles: search {i + 1}/{len(starts)} ({where['width']} trained units, run "
+                f"{where['run']}): |grad L| = {norm:.2e}"
             )
 
     found = critical_points(
         model,
-        cross_entropy,
+        regularised_loss(config.weight_decay),
         (x, y),
         starts,
         tolerance=config.tolerance(),
-        max_iterations=config.max_iterations,
+        max_iterations=0,
         newton_steps=config.newton_steps,
+        newton="pseudo-inverse",
         on_point=progress,
     )
     return found, origins, config.parameters()
