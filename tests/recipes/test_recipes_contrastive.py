@@ -122,6 +122,7 @@ def test_quick_run_tables_the_probes_with_spreads_and_resumes_the_seeds(tmp_path
     ]
     assert all("+-" in row["test accuracy"] for row in table)
     assert "simclr_minus_random_points_std" in summary
+    assert any("P x K batches (10 digits x 4 images" in note for note in result.notes)
     figure = result.figures[0]
     assert len(figure.data["means"]) == 4 and (run_dir / "report.html").is_file()
     # --resume: the finished seeds are read back, the missing one is run again
