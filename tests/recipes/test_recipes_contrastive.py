@@ -41,6 +41,8 @@ def test_defaults_use_every_view_and_three_seeds():
         ({"rotate": -5}, "rotate"),
         ({"limit_train": 300, "val_examples": 100, "batch_size": 256}, "batch_size=256"),
         ({"probe_c": [0]}, "probe_c"),
+        ({"triplet_classes": 11}, "triplet_classes"),
+        ({"limit_train": 300, "val_examples": 100, "triplet_per_class": 30}, "triplet_per_class"),
     ],
 )
 def test_bad_settings_are_config_errors_naming_the_setting(settings, match):
@@ -50,7 +52,12 @@ def test_bad_settings_are_config_errors_naming_the_setting(settings, match):
 
 @pytest.mark.parametrize(
     ("setting", "match"),
-    [("temperature=0", "temperature"), ("batch_size=1", "batch_size"), ("margin=-1", "margin")],
+    [
+        ("temperature=0", "temperature"),
+        ("batch_size=1", "batch_size"),
+        ("margin=-1", "margin"),
+        ("triplet_classes=20", "triplet_classes"),
+    ],
 )
 def test_bad_settings_from_the_cli_exit_2_without_a_traceback(setting, match, tmp_path, capsys):
     run_dir = tmp_path / "x"
@@ -58,6 +65,44 @@ def test_bad_settings_from_the_cli_exit_2_without_a_traceback(setting, match, tm
     err = capsys.readouterr().err
     assert match in err and "Traceback" not in err
     assert not run_dir.exists()
+
+
+def _digits(per_class: list[int]):
+    """Tiny labelled splits: class c has per_class[c] training images."""
+    import torch
+
+    from learnlab.recipes.contrastive.experiment import Digits, Split
+
+    y = torch.cat([torch.full((n,), c) for c, n in enumerate(per_class)])
+    y = y[torch.randperm(len(y), generator=torch.Generator().manual_seed(0))]
+    split = Split(torch.rand(len(y), 1, 28, 28), y)
+    return Digits(train=split, val=split, test=split)
+
+
+def test_the_triplet_encoder_trains_on_p_by_k_batches_the_others_on_shuffled_ones():
+    import torch
+
+    from learnlab.recipes.contrastive.experiment import training_loader
+
+    data = _digits([30, 25, 40, 22, 35, 28, 31, 26, 33, 30])
+    config = ContrastiveConfig(triplet_classes=6, triplet_per_class=4, batch_size=64)
+    triplet = list(training_loader("triplet", config, data, seed=0))
+    assert len(triplet) == len(data.train.y) // 24
+    for x, y in triplet:
+        counts = torch.bincount(y, minlength=10)
+        assert sorted(counts[counts > 0].tolist()) == [4] * 6 and len(x) == 24
+    simclr = list(training_loader("simclr", config, data, seed=0))
+    assert {len(y) for _, y in simclr} == {64}  # random classes per batch, as SimCLR's are
+    assert any(len(torch.unique(y)) == 10 for _, y in simclr)
+
+
+def test_more_images_per_class_than_a_digit_has_is_a_config_error_naming_it():
+    from learnlab.recipes.contrastive.experiment import training_loader
+
+    data = _digits([30, 25, 9, 22, 35, 28, 31, 26, 33, 30])
+    config = ContrastiveConfig(triplet_classes=4, triplet_per_class=10, batch_size=64)
+    with pytest.raises(ConfigError, match="per_class=10 is more than the 9 examples of class 2"):
+        training_loader("triplet", config, data, seed=0)
 
 
 def test_quick_run_tables_the_probes_with_spreads_and_resumes_the_seeds(tmp_path, quick, capsys):
@@ -77,6 +122,7 @@ def test_quick_run_tables_the_probes_with_spreads_and_resumes_the_seeds(tmp_path
     ]
     assert all("+-" in row["test accuracy"] for row in table)
     assert "simclr_minus_random_points_std" in summary
+    assert any("P x K batches (10 digits x 4 images" in note for note in result.notes)
     figure = result.figures[0]
     assert len(figure.data["means"]) == 4 and (run_dir / "report.html").is_file()
     # --resume: the finished seeds are read back, the missing one is run again

@@ -32,6 +32,8 @@ def test_quick_run_compares_every_method_with_pixels_over_three_seeds(tmp_path, 
     assert methods[:4] == ["1-NN in pixels", "prototypical network", "Siamese network", "MAML"]
     assert rows[-2]["10-way 1-shot, all digits (Koch)"] == "70.3%"  # Koch et al. 2015
     assert rows[-1]["10-way 1-shot, all digits (Koch)"] == "26.5%"
+    # the published figures say where they were checked (their Table 3, section 4.4)
+    assert any("Table 3" in note and "section 4.4" in note for note in result.notes)
     (figure,) = result.figures
     assert [len(v) for v in figure.data["values"][1]] == [3, 3, 3]  # 3 seeds per setting
     assert any("Target" in note for note in result.notes)

@@ -15,13 +15,26 @@ training images) is scored on the MNIST test set.
 Measured (default config, 2026-12-06, `OMP_NUM_THREADS=1 learnlab run contrastive --run-dir
 RUN`; 332 s of user CPU time on one thread, 11 min 26 s of wall time on the shared 2-core
 machine): linear-probe test accuracy, mean +- std over 3 seeds: random 84.02 +- 0.86%, SimCLR
-91.93 +- 2.38% (+7.9 points over random, every seed gaining 4.8 to 9.7), triplet 60.99 +-
-7.43%, supervised 97.78 +- 0.15% (SimCLR 5.9 points below it). The batch-hard triplet encoder
-is WORSE than the random one on every seed (-17.9 to -30.5 points): its embedding collapses
-(at lr 2e-3 to 44% on seed 0; 2e-4, chosen on validation, only softens it). Hermans et al.
-sample P classes x K images per batch; these batches are drawn at random (about 25 images per
-class in 256), so the hardest positive is often an outlier: a known failure of batch-hard
-mining that this recipe does not yet address.
+91.93 +- 2.38% (+7.9 points over random, every seed gaining 4.8 to 9.7), triplet (on random
+batches of 256) 60.99 +- 7.43%, supervised 97.78 +- 0.15% (SimCLR 5.9 points below it).
+The batch-hard triplet encoder is WORSE than the random one on every seed (-17.9 to -30.5
+points): its embedding collapses (at lr 2e-3 to 44% on seed 0; 2e-4, chosen on validation,
+only softens it).
+
+P x K batches (Hermans et al.'s sampling, `learnlab.data.class_balanced`: 10 digits x 4
+images, now the triplet encoder's batches; the other encoders are unchanged) do NOT prevent
+the collapse. Measured (2026-12-06, the default config, seeds 0-2, the triplet encoder alone:
+36 s of CPU time a seed to train): probe test accuracy 66.41%, 40.19%, 59.12%, mean 55.24
++- 13.53%, no better than on random batches and below the random encoder on every seed.
+Diagnosis (seed 0, 3 epochs, validation images): the training loss sits at
+log 2 = 0.693 (soft margin with d+ = d-) from the first epoch on and the embeddings shrink
+to a point (mean pairwise distance of the head's output 9e-5); the same happens without the
+projection head, with L2-normalised embeddings and margin 0.2 (loss stuck at the margin),
+and with a batch norm on the embedding; K = 8 or 25 (validation 72.3%, 73.9%) is no better
+than K = 4 (72.2%). A likely reason (not measured here): Hermans et al.'s TriNet starts from
+an ImageNet-trained ResNet-50, while from a random LeNet-5 the hardest positive is farther
+than the hardest negative for most anchors, and shrinking every distance is the quickest way
+down the loss. This recipe does not yet fix it.
 """
 
 from __future__ import annotations

@@ -34,6 +34,10 @@ class ContrastiveConfig(DataRecipeConfig):
     # validation images, seed 0, 3 epochs: 2e-3 50.5%, 3e-4 69.8%, 2e-4 73.5%), so its own,
     # chosen on validation
     triplet_lr: float = Field(2e-4, gt=0, le=1)
+    # the triplet encoder's batches (Hermans et al.'s P x K): `triplet_classes` digits,
+    # `triplet_per_class` images of each (an epoch: as many batches as hold the images once)
+    triplet_classes: int = Field(10, ge=2, le=10)
+    triplet_per_class: int = Field(4, ge=2, le=1000)
     temperature: float = 0.5  # NT-Xent's; not tuned here (SimCLR compares values from 0.05 to 1)
     # the triplet loss's margin; None: Hermans et al.'s soft margin log(1 + exp(d+ - d-))
     margin: float | None = None
@@ -77,6 +81,12 @@ class ContrastiveConfig(DataRecipeConfig):
                 f"batch_size={self.batch_size} is more than the {train} training images "
                 f"(limit_train={self.limit_train} - val_examples={self.val_examples}); "
                 "lower batch_size or raise limit_train."
+            )
+        if self.triplet_classes * self.triplet_per_class > train:
+            raise ValueError(
+                f"triplet_classes x triplet_per_class = {self.triplet_classes} x "
+                f"{self.triplet_per_class} is more than the {train} training images; lower "
+                "triplet_per_class or raise limit_train."
             )
         return self
 

@@ -94,9 +94,28 @@ class ClassifierOnViews(Objective):
         return F.cross_entropy(logits, y), {"accuracy": accuracy}
 
 
+def training_loader(kind: str, config: ContrastiveConfig, data: Digits, seed: int) -> Any:
+    """The batches `kind` trains on: P x K batches for the triplet encoder (Hermans et al.:
+    K images of each of P digits), shuffled batches of `batch_size` for the others."""
+    from learnlab.data.class_balanced import ClassBalancedLoader
+    from learnlab.data.loader import TensorLoader
+
+    if kind == "triplet":
+        return ClassBalancedLoader(
+            data.train.x,
+            data.train.y,
+            classes=config.triplet_classes,
+            per_class=config.triplet_per_class,
+            seed=seed,
+        )
+    # drop_last: NT-Xent needs >= 2 examples in every batch
+    return TensorLoader(
+        data.train.x, data.train.y, batch_size=config.batch_size, seed=seed, drop_last=True
+    )
+
+
 def train_encoder(kind: str, config: ContrastiveConfig, data: Digits, seed: int) -> nn.Module:
     """An encoder trained by `kind` (or left at its random start for "random")."""
-    from learnlab.data.loader import TensorLoader
     from learnlab.procedures.base import Stage, train_stage
 
     torch.manual_seed(seed)  # every encoder of a seed starts from the same weights
@@ -104,10 +123,7 @@ def train_encoder(kind: str, config: ContrastiveConfig, data: Digits, seed: int)
     if kind == "random":
         return encoder
     objective = _objective(kind, config, seed)
-    # drop_last: NT-Xent and the triplet loss need >= 2 examples in every batch
-    loader = TensorLoader(
-        data.train.x, data.train.y, batch_size=config.batch_size, seed=seed, drop_last=True
-    )
+    loader = training_loader(kind, config, data, seed)
     lr = config.triplet_lr if kind == "triplet" else config.lr
     train_stage(encoder, objective, loader, Stage(epochs=config.epochs, lr=lr), name=kind)
     return encoder

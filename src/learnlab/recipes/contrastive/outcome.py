@@ -114,7 +114,9 @@ def _notes(config: ContrastiveConfig, summary: dict[str, Any]) -> list[str]:
         f"(smoothness {config.elastic_sigma:g} px), noise std {config.noise_std:g} (torch's "
         "affine_grid and grid_sample: kornia is not a dependency). SimCLR: NT-Xent at "
         f"temperature {config.temperature:g} through a projection head to "
-        f"{config.projection} dimensions; triplet: batch-hard mining, "
+        f"{config.projection} dimensions; triplet: batch-hard mining on P x K batches "
+        f"({config.triplet_classes} digits x {config.triplet_per_class} images, Hermans et "
+        "al.'s sampling), "
         + ("soft margin" if config.margin is None else f"margin {config.margin:g}")
         + "; both heads, and the supervised classifier, are dropped before probing.",
         f"Probe: logistic regression on the standardised frozen representation, trained on the "
