@@ -4,10 +4,17 @@ beside 1-NN in pixels, over 3 seeds with a table and a figure; bad settings exit
 
 from __future__ import annotations
 
+import copy
+
 import pytest
+import torch
+from torch import nn
 
 from learnlab.cli import main
+from learnlab.data.episodes import make_episode
+from learnlab.objectives.maml import MAMLLoss
 from learnlab.recipes.few_shot.config import FewShotConfig
+from learnlab.recipes.few_shot.evaluation import draw_test_episodes, maml_accuracy
 from learnlab.recipes.runner import run_recipe
 
 NAME = "few-shot"
@@ -70,3 +77,27 @@ def test_the_defaults_train_on_0_to_4_and_test_5_to_9_over_1000_episodes_and_3_s
     assert (config.train_digits, config.test_digits) == ([0, 1, 2, 3, 4], [5, 6, 7, 8, 9])
     assert (config.test_way, config.test_shots, config.test_episodes) == (5, [1, 5], 1000)
     assert config.seeds >= 3 and config.koch_episodes > 0
+
+
+def test_maml_is_tested_with_each_batch_statistics_and_leaves_the_model_as_it_was():
+    # Finn et al. normalise with each batch's statistics at test time too; the running
+    # averages (here (0, 1), far from the data's) would give other answers
+    torch.manual_seed(0)
+    pool = torch.randn(40, 6) * 3 + 5
+    labels = torch.arange(4).repeat_interleave(10)
+    model = nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3)).eval()
+    before = copy.deepcopy(model.state_dict())
+    episodes = draw_test_episodes(labels, [0, 1, 2, 3], 3, 1, 4, episodes=20, seed=0)
+    objective = MAMLLoss(inner_lr=0.5, inner_steps=2)
+
+    measured = maml_accuracy(model, objective, pool, episodes)
+
+    by_hand = copy.deepcopy(model).train()
+    expected = []
+    for support, query in zip(episodes.support, episodes.query, strict=True):
+        episode = make_episode(pool, support, query, ())
+        logits = objective.query_logits(by_hand, episode)
+        expected.append((logits.argmax(1) == episode.query_labels).double().mean())
+    assert torch.equal(measured, torch.stack(expected))
+    assert not model.training  # the caller's mode, weights and running averages are untouched
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
