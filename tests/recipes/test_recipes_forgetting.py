@@ -34,6 +34,10 @@ pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 def test_the_defaults_are_the_papers_permuted_mnist_setup():
     config = ForgettingConfig()
     assert (config.tasks, config.depth, config.width, config.batch_size) == (3, 2, 400, 100)
+    # the paper's 20 epochs per task (its supplementary table for Figure 2A), no early
+    # stopping, at its learning rate 1e-3 per example: 0.1 on the mean of a batch of 100
+    assert config.epochs == 20
+    assert config.lr / config.batch_size == pytest.approx(1e-3)
     assert config.fisher == "true" and config.val_examples == 10_000
     assert len(config.ewc_lambdas) > 1 and len(config.l2_lambdas) > 1 and config.seeds == 2
 
