@@ -14,8 +14,9 @@ from learnlab.models import build_model, model_names
 from learnlab.models.options import model_option_defaults, model_options
 from learnlab.models.registry import ACTIVATIONS, Activation
 
-# a shape each model builds on with its defaults (graph and token models take (F,) or (T,))
-CANDIDATE_SHAPES = [(1, 28, 28), (16,)]
+# a shape each model builds on with its defaults (graph and token models take (F,) or (T,);
+# the grid-world policies take (obstacles, goal, agent) maps)
+CANDIDATE_SHAPES = [(1, 28, 28), (16,), (3, 8, 8)]
 
 
 def shape_for(name: str) -> tuple[int, ...]:

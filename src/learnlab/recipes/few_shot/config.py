@@ -30,11 +30,12 @@ class FewShotConfig(DataRecipeConfig):
     embedding: int = Field(32, ge=1, le=4096)
     # MAML is an option (`--set methods=[prototypical,siamese,maml]`): its per-episode
     # adaptation at test time costs more than the default budget of 10 minutes allows.
-    # Measured (2026-12-06, one thread, first-order, the defaults, 3 seeds): per seed 80 s of
-    # CPU to train (800 episodes, 5 inner steps), 46 s and 89 s to test 1,000 5-way 1-shot and
-    # 5-shot episodes: ~216 s a seed, ~650 s for 3 on top of ~211 s for the two default
-    # methods; accuracy 1-shot 22.66 +- 2.84%, 5-shot 24.03 +- 4.17% (mean +- std over
-    # seeds), about chance (20%), far below prototypical networks' 61% and 80%
+    # Measured (2026-12-06, one thread, first-order, the defaults, seeds 0-2, each batch's own
+    # normalisation statistics at test time): per seed about 62 s of CPU to train (800
+    # episodes, 5 inner steps), 40 s and 82 s to test 1,000 5-way 1-shot and 5-shot episodes:
+    # ~185 s a seed, ~555 s for 3 on top of ~211 s for the two default methods; accuracy
+    # 1-shot 58.78 +- 0.65%, 5-shot 81.50 +- 1.79% (mean +- std over seeds), beside
+    # prototypical networks' 61% and 80%
     methods: list[Method] = Field(default_factory=lambda: ["prototypical", "siamese"], min_length=1)
     lr: float = Field(1e-3, gt=0, le=1)  # Adam, every method
     # prototypical networks: training episodes (Snell et al. train with more ways than tested)
