@@ -22,8 +22,11 @@ class DannMnistUspsConfig(DataRecipeConfig):
     target_examples: int = Field(1800, ge=10, le=USPS_TRAIN_EXAMPLES)  # USPS, labels unused
     # labelled USPS training images apart from those: model selection, never the test set
     val_examples: int = Field(500, ge=0, le=USPS_TRAIN_EXAMPLES)
-    # passes over the source images; every method takes the same number of steps
-    epochs: int = Field(20, ge=1, le=1000)
+    # passes over the source images; every method takes the same number of steps. 40 chosen
+    # on the USPS validation split (2026-12-06, seeds 0-5): mean validation accuracy 0.763 for
+    # DANN and 0.728 for source only at 40, against 0.743 and 0.720 at 20, where DANN's best
+    # epoch was often the last
+    epochs: int = Field(40, ge=1, le=1000)
     batch_size: int = Field(64, ge=1)  # per domain: DANN's batches hold twice as many images
     lr: float = Field(0.01, gt=0, le=1)  # mu_0 of the annealing (the paper's 0.01)
     momentum: float = Field(0.9, ge=0, lt=1)
