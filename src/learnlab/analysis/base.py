@@ -57,3 +57,12 @@ def trainable(model: nn.Module) -> list[nn.Parameter]:
 
 def flat(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     return torch.cat([t.reshape(-1) for t in tensors])
+
+
+def set_flat(params: Sequence[torch.Tensor], vector: torch.Tensor) -> None:
+    """Write the flat `vector` into the parameters, in order (in each parameter's dtype)."""
+    with torch.no_grad():
+        offset = 0
+        for p in params:
+            p.copy_(vector[offset : offset + p.numel()].view_as(p).to(p.dtype))
+            offset += p.numel()

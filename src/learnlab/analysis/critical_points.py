@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from learnlab.analysis.base import flat, loss_closure, preserved_model_state, trainable
+from learnlab.analysis.base import flat, loss_closure, preserved_model_state, set_flat, trainable
 from learnlab.analysis.damped_newton import ZERO_EIGENVALUE, damped_newton
 from learnlab.analysis.hessian import dense_hessian
 from learnlab.analysis.hessian_operator import checked_loss
@@ -102,15 +102,6 @@ def gradient_norm_objective(
     products = torch.autograd.grad(half_square, params, allow_unused=True)
     hg = [torch.zeros_like(p) if h is None else h for p, h in zip(params, products, strict=True)]
     return float(half_square.detach()), flat(hg).detach().double()
-
-
-def set_flat(params: Sequence[torch.Tensor], vector: torch.Tensor) -> None:
-    """Write the flat `vector` into the parameters, in order."""
-    with torch.no_grad():
-        offset = 0
-        for p in params:
-            p.copy_(vector[offset : offset + p.numel()].view_as(p))
-            offset += p.numel()
 
 
 def minimise_gradient_norm(

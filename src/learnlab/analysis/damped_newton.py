@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import torch
 
-from learnlab.analysis.base import flat
+from learnlab.analysis.base import flat, set_flat
 from learnlab.analysis.hessian_operator import checked_loss
 from learnlab.io.errors import ConfigError
 
@@ -79,7 +79,7 @@ def damped_newton(
     while True:
         values, vectors = torch.linalg.eigh(hessian().double())
         hessians += 1
-        norm = float(_gradient(loss, params).norm())
+        norm = float(flat_gradient(loss, params).norm())
         if norm <= tolerance or hessians > max_hessians:
             return NewtonEnd(norm, values, hessians)
         moved = False
@@ -104,28 +104,21 @@ def _best_damped_step(
     """Take the step, among the DAMPINGS, that lowers |g| most below `norm` and return the new
     |g|; leave the parameters alone and return None when none lowers it."""
     base = flat([p.detach() for p in params]).double().clone()
-    coefficients = vectors.T @ _gradient(loss, params).double()
+    coefficients = vectors.T @ flat_gradient(loss, params).double()
     scale = float(values.abs().max()) ** 2
     kept = values.abs() > ZERO_EIGENVALUE * values.abs().max()
     best: tuple[float, torch.Tensor] | None = None
     for damping in DAMPINGS:
         gain = torch.where(kept, values / (values**2 + damping * scale), torch.zeros_like(values))
         trial = base - vectors @ (gain * coefficients)
-        _set_flat(params, trial)
-        trial_norm = float(_gradient(loss, params).norm())
+        set_flat(params, trial)
+        trial_norm = float(flat_gradient(loss, params).norm())
         if trial_norm < norm and (best is None or trial_norm < best[0]):
             best = (trial_norm, trial)
-    _set_flat(params, base if best is None else best[1])
+    set_flat(params, base if best is None else best[1])
     return None if best is None else best[0]
 
 
-def _gradient(loss: Callable[[], torch.Tensor], params: Sequence[torch.Tensor]) -> torch.Tensor:
+def flat_gradient(loss: Callable[[], torch.Tensor], params: Sequence[torch.Tensor]) -> torch.Tensor:
+    """The gradient of the closure's loss with respect to `params`, as one flat vector."""
     return flat(torch.autograd.grad(checked_loss(loss, "objective"), params)).detach()
-
-
-def _set_flat(params: Sequence[torch.Tensor], vector: torch.Tensor) -> None:
-    with torch.no_grad():
-        offset = 0
-        for p in params:
-            p.copy_(vector[offset : offset + p.numel()].view_as(p).to(p.dtype))
-            offset += p.numel()

@@ -27,9 +27,8 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from learnlab.analysis.base import flat
-from learnlab.analysis.damped_newton import ZERO_EIGENVALUE, NewtonEnd
-from learnlab.analysis.hessian_operator import checked_loss
+from learnlab.analysis.base import flat, set_flat
+from learnlab.analysis.damped_newton import ZERO_EIGENVALUE, NewtonEnd, flat_gradient
 from learnlab.io.errors import ConfigError
 
 
@@ -71,7 +70,7 @@ def pseudo_inverse_newton(
     while True:
         values, vectors = torch.linalg.eigh(hessian().double())
         hessians += 1
-        gradient = _gradient(loss, params).double()
+        gradient = flat_gradient(loss, params).double()
         norm = float(gradient.norm())
         if norm <= tolerance or hessians > max_hessians:
             return NewtonEnd(norm, values, hessians)
@@ -79,22 +78,10 @@ def pseudo_inverse_newton(
         step = newton_step(values, vectors, gradient, cutoff)
         alpha = 1.0
         while alpha >= min_step:
-            _set_flat(params, base + alpha * step)
-            if float(_gradient(loss, params).norm()) < norm:
+            set_flat(params, base + alpha * step)
+            if float(flat_gradient(loss, params).norm()) < norm:
                 break
             alpha /= 2
         else:  # no step length lowers |g|: stay at the point whose spectrum we have
-            _set_flat(params, base)
+            set_flat(params, base)
             return NewtonEnd(norm, values, hessians)
-
-
-def _gradient(loss: Callable[[], torch.Tensor], params: Sequence[torch.Tensor]) -> torch.Tensor:
-    return flat(torch.autograd.grad(checked_loss(loss, "objective"), params)).detach()
-
-
-def _set_flat(params: Sequence[torch.Tensor], vector: torch.Tensor) -> None:
-    with torch.no_grad():
-        offset = 0
-        for p in params:
-            p.copy_(vector[offset : offset + p.numel()].view_as(p).to(p.dtype))
-            offset += p.numel()

@@ -64,7 +64,7 @@ def trained_start(
     from scipy.optimize import minimize
     from torch.nn.utils import parameters_to_vector
 
-    from learnlab.analysis.critical_points import set_flat
+    from learnlab.analysis.base import set_flat
 
     model = mlp(config, seed)
     params = list(model.parameters())

@@ -4,18 +4,9 @@ in a prompt. Data, written once before any image was looked at; index = Fashion-
 
 from __future__ import annotations
 
-FASHION_CLASSES = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-)
+from learnlab.data.builtin_images import FASHION_NAMES
+
+FASHION_CLASSES = tuple(FASHION_NAMES)  # the data set's class names, in label order
 
 FASHION_DESCRIPTIONS = (
     "A T-shirt: a light upper-body garment with short sleeves, a round neck and no buttons, "
