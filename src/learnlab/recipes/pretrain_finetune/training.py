@@ -32,19 +32,17 @@ def balanced_subset(labels, count: int, seed: int):
     """Indices of count / 10 examples of each class, drawn at random (seeded)."""
     import torch
 
+    from learnlab.data.semi_supervised import draw_labelled
     from learnlab.io.errors import ConfigError
 
-    g = torch.Generator().manual_seed(seed)
-    chosen = []
+    held = torch.bincount(labels, minlength=10)
     for digit in range(10):
-        of_class = (labels == digit).nonzero().flatten()
-        if len(of_class) < count // 10:
+        if held[digit] < count // 10:
             raise ConfigError(
                 f"label count {count} needs {count // 10} images of digit {digit}, but the "
-                f"unlabelled pool holds {len(of_class)}; raise unlabelled_size or lower it."
+                f"unlabelled pool holds {int(held[digit])}; raise unlabelled_size or lower it."
             )
-        chosen.append(of_class[torch.randperm(len(of_class), generator=g)[: count // 10]])
-    return torch.cat(chosen)
+    return draw_labelled(labels, count // 10, seed)[0]
 
 
 def pretrain(config: PretrainFinetuneConfig, data: dict[str, Any], seed: int):

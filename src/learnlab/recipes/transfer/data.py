@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from learnlab.data.semi_supervised import draw_labelled
 from learnlab.io.errors import ConfigError
 from learnlab.recipes.transfer.config import IMAGE_SHAPE, TransferConfig
 
@@ -70,17 +71,14 @@ def labelled_examples(pool: Images, per_class: int, seed: int) -> Images:
     """`per_class` images of each class, drawn without replacement with `seed`."""
     if per_class < 1:
         raise ConfigError(f"examples_per_class={per_class}: use at least 1 image per class.")
-    g = torch.Generator().manual_seed(seed)
-    chosen = []
+    held = torch.bincount(pool.y, minlength=10)
     for c in range(10):
-        where = torch.nonzero(pool.y == c).flatten()
-        if len(where) < per_class:
+        if held[c] < per_class:
             raise ConfigError(
-                f"examples_per_class={per_class}: the USPS pool has only {len(where)} images of "
-                f"digit {c}; choose at most {len(where)} (or fewer val_examples)."
+                f"examples_per_class={per_class}: the USPS pool has only {int(held[c])} images "
+                f"of digit {c}; choose at most {int(held[c])} (or fewer val_examples)."
             )
-        chosen.append(where[torch.randperm(len(where), generator=g)[:per_class]])
-    index = torch.cat(chosen)
+    index, _ = draw_labelled(pool.y, per_class, seed)
     return Images(pool.x[index], pool.y[index])
 
 
