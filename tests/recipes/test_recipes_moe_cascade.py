@@ -107,9 +107,49 @@ def test_quick_run_of_every_part_from_the_cli(quick_run):
         }
         assert summary["part_seconds"][part] == round(own["seconds"], 2)
     page = (quick_run / "report.html").read_text()
-    for title in ("Mixture of experts on MNIST", "Cascade: is it a 3?", "Expert load"):
+    titles = ("Mixture of experts on MNIST", "Cascade: is it a 3?", "Expert load")
+    titles += ("Inference cost of the mixtures", "Inference savings of the cascade")
+    for title in titles:
         assert title in page
     assert page.count("data:image/png;base64,") >= 4
+
+
+def test_mixtures_at_inference_cost_the_hand_count(quick_run):
+    s = json.loads((quick_run / "summary.json").read_text())
+    mixture = MixtureConfig(**QUICK["mixture"])
+    experts, hidden = mixture.experts, mixture.hidden
+    # FLOPs: 2 per multiply-add of the matrix products (torch's FlopCounterMode convention)
+    gate, expert = 2 * 784 * experts, 2 * (784 * hidden + hidden * 10)
+    width = dense_width(mixture, 784, 10)
+    assert s["moe_infer_dense_flops"] == 2 * (784 * width + width * 10)
+    assert s["moe_infer_soft_flops"] == s["moe_infer_topk_every_flops"] == gate + experts * expert
+    assert s["moe_infer_topk_flops"] == s["moe_infer_soft_hard_flops"] == gate + expert
+    assert s["moe_infer_topk_vs_soft_flops_saving"] == pytest.approx(
+        (gate + experts * expert) / (gate + expert)
+    )
+    # dispatch changes nothing but the cost; the served models are the trained ones
+    assert s["moe_infer_topk_vs_topk_every_accuracy_change"] == 0
+    assert s["moe_infer_topk_accuracy"] == pytest.approx(s["moe_topk_test_accuracy"], abs=2e-4)
+    assert s["moe_infer_soft_accuracy"] == pytest.approx(s["moe_soft_test_accuracy"], abs=2e-4)
+    change = s["moe_infer_soft_hard_accuracy"] - s["moe_infer_soft_accuracy"]
+    assert s["moe_infer_soft_hard_vs_soft_accuracy_change"] == pytest.approx(change)
+    for key in ("dense", "soft", "soft_hard", "topk_every", "topk"):
+        assert s[f"moe_infer_{key}_ms_per_example"] > 0
+
+
+def test_the_cascade_at_inference_keeps_the_target_recall_on_validation(quick_run):
+    s = json.loads((quick_run / "summary.json").read_text())
+    # the threshold is chosen on the validation images, where it keeps the target recall
+    assert s["cascade_val_recall"] >= s["cascade_target_recall"]
+    cheap, expensive = s["cascade_infer_cheap_flops"], s["cascade_infer_expensive_flops"]
+    # FLOPs counted while the cascade ran: the cheap stage on all, the CNN on those passed
+    fraction = s["cascade_expensive_fraction"]
+    assert s["cascade_infer_cascade_flops"] == pytest.approx(cheap + fraction * expensive, rel=1e-9)
+    assert s["cascade_infer_flops_saving"] == pytest.approx(
+        expensive / s["cascade_infer_cascade_flops"]
+    )
+    change = s["cascade_infer_cascade_accuracy"] - s["cascade_infer_expensive_accuracy"]
+    assert s["cascade_infer_accuracy_change"] == pytest.approx(change)
 
 
 def test_cli_prints_the_run_directory_last(tmp_path, capsys):
@@ -191,6 +231,29 @@ def test_dense_baseline_matches_the_active_parameters_of_top_k():
 def test_bad_settings_are_refused(assignments, match):
     with pytest.raises(ConfigError, match=match):
         cfg.build_config(MoeCascadeConfig, assignments=assignments)
+
+
+@pytest.mark.parametrize("recall", ["0", "-0.5", "1.01"])
+def test_a_target_recall_outside_0_1_exits_2_naming_it(tmp_path, capsys, recall):
+    run_dir = tmp_path / "bad"
+    assert (
+        main(
+            [
+                "run",
+                "moe-cascade",
+                "--run-dir",
+                str(run_dir),
+                "--set",
+                f"cascade.target_recall={recall}",
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "cascade.target_recall must be in (0, 1]" in err and f"(got {recall})" in err
+    assert "Traceback" not in err and not run_dir.exists()
+    with pytest.raises(ConfigError, match=r"target_recall must be in \(0, 1\]"):
+        CascadeConfig(target_recall=float(recall))
 
 
 def test_k_larger_than_experts_is_refused_before_anything_is_written(tmp_path):

@@ -47,7 +47,13 @@ NAME = "moe-cascade"
 # a run of seconds: every part on a few hundred examples for an epoch or a few steps
 QUICK: dict[str, Any] = {
     "progress": False,
-    "mixture": {"limit_train": 600, "epochs": 1, "experts": 4, "hidden": 8},
+    "mixture": {
+        "limit_train": 600,
+        "epochs": 1,
+        "experts": 4,
+        "hidden": 8,
+        "inference_repeats": 1,
+    },
     "cascade": {
         "limit_train": 800,
         "val_size": 300,

@@ -58,9 +58,13 @@ def threshold_sweep_figure(
     cascade_recall: Tensor,
     fraction_to_expensive: Tensor,
     chosen: float,
+    cheap_flops_ratio: float | None = None,
 ) -> Figure:
     """Recall of the cheap stage and of the cascade, and the share of images that reach the
-    expensive model, against the cheap stage's threshold (log axis); the chosen one dashed."""
+    expensive model, against the cheap stage's threshold (log axis); the chosen one dashed.
+    With `cheap_flops_ratio` (the cheap stage's FLOPs over the expensive one's), also the
+    cascade's FLOPs per example relative to the expensive model alone: that ratio plus the
+    share that reaches it."""
     from learnlab.report.plots import new_figure
 
     fig = new_figure(7, 3.6)
@@ -69,6 +73,9 @@ def threshold_sweep_figure(
     ax.plot(t, cheap_recall.numpy(), label="cheap stage recall")
     ax.plot(t, cascade_recall.numpy(), label="cascade recall")
     ax.plot(t, fraction_to_expensive.numpy(), label="fraction to the expensive model")
+    if cheap_flops_ratio is not None:
+        flops = cheap_flops_ratio + fraction_to_expensive.numpy()
+        ax.plot(t, flops, linestyle=":", label="cascade FLOPs / expensive alone")
     ax.axvline(max(chosen, 1e-6), color="black", linestyle="--", linewidth=0.8, label="chosen")
     ax.set_xscale("log")
     ax.set_xlabel("cheap stage threshold (probability of the positive class)")

@@ -11,7 +11,9 @@ same optimizer, batch size and epochs:
 
 For each: test accuracy, milliseconds per training step, and the expert load on the test set
 (fraction of examples routed to each expert for top-k, mean gate weight for soft), plus which
-digits go to which expert (top-1 routing).
+digits go to which expert (top-1 routing). Then, at inference (inference.py): FLOPs and
+milliseconds per test example of the dense MLP, soft gating, the soft model served top-1, and
+the top-1 model with every expert run or dispatched by gate, with the accuracy of each.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class MixtureConfig(StrictModel):
     # recipe leaves it off and lets the balancing loss do the work
     noisy: bool = False
     limit_train: int | None = Field(None, ge=100)
+    # timed passes over the test set of each way of serving the models (inference.py)
+    inference_repeats: int = Field(5, ge=1, le=50)
 
 
 def check_mixture(config: MixtureConfig) -> None:
@@ -95,6 +99,7 @@ def run_mixture(config: MixtureConfig, shared: DataRecipeConfig, console) -> Res
     """Train the four models on MNIST; their test accuracies, step times, expert loads and
     top-1 routing by digit."""
     from learnlab.recipes.moe_cascade.figures import expert_load_figure, routing_figure
+    from learnlab.recipes.moe_cascade.inference import mixture_inference
     from learnlab.recipes.moe_cascade.training import load_mnist, part_settings
 
     check_mixture(config)
@@ -108,22 +113,28 @@ def run_mixture(config: MixtureConfig, shared: DataRecipeConfig, console) -> Res
     )
     width = dense_width(config, math.prod(data.train.x.shape[1:]), 10)
     summary: dict[str, Any] = {}
-    rows, loads, routing = [], {}, {}
+    rows, loads, routing, models = [], {}, {}, {}
     for key, label, options, weight in _variants(config, width):
         console.print(f"[bold]moe[/]: training {label}")
         measured = _train_variant(config, shared, data, key, options, weight, console)
         summary.update({f"moe_{key}_{name}": value for name, value in measured["summary"].items()})
         rows.append({"model": label, **measured["row"]})
+        models[key] = measured["model"]
         if key != "dense":
             loads[key], routing[key] = measured["load"], measured["routing"]
+    console.print("[bold]moe[/]: measuring inference cost")
+    infer_summary, infer_tables = mixture_inference(
+        models, data.test.x, data.test.y, width, config.inference_repeats
+    )
+    summary.update(infer_summary)
     summary["seconds"] = time.perf_counter() - started
     return Result(
         kind="moe-cascade/mixture",
         title="Mixtures of experts on MNIST: soft and top-k gating, with and without balancing",
         summary=summary,
         config=part_settings(config, shared),
-        notes=[_note(config, width, summary)],
-        tables={"Mixture of experts on MNIST": rows},
+        notes=[_note(config, width, summary), _inference_note(config, summary, len(data.test.y))],
+        tables={"Mixture of experts on MNIST": rows, **infer_tables},
         figures=[
             FigureSpec(
                 "Expert load on the test set",
@@ -180,6 +191,7 @@ def _train_variant(
     params = sum(p.numel() for p in model.parameters())
     ms = 1000 * record["seconds_per_step"]
     measured: dict[str, Any] = {
+        "model": model,
         "summary": {"test_accuracy": test_acc, "ms_per_step": ms, "parameters": params},
         "row": {
             "test accuracy": percent(test_acc, 2),
@@ -212,4 +224,20 @@ def _note(config: MixtureConfig, width: int, s: dict) -> str:
         f"experts. Balancing loss on the test set (1 = uniform, {config.experts} = one expert): "
         f"{s['moe_topk_balance_loss']:.2f} with the loss, "
         f"{s['moe_topk_nobalance_balance_loss']:.2f} without."
+    )
+
+
+def _inference_note(config: MixtureConfig, s: dict, examples: int) -> str:
+    return (
+        f"At inference (the {examples:,} test images as one batch, one thread, median of "
+        f"{config.inference_repeats} interleaved passes; FLOPs: torch's FlopCounterMode, 2 per "
+        "multiply-add, matrix products only): dispatching the top-1 model by gate needs "
+        f"{s['moe_infer_topk_vs_topk_every_flops_saving']:.1f}x fewer FLOPs than running all "
+        f"{config.experts} experts and keeping the chosen one (same outputs) and takes "
+        f"{s['moe_infer_topk_vs_topk_every_seconds_saving']:.1f}x less time; against soft gating "
+        f"{s['moe_infer_topk_vs_soft_flops_saving']:.1f}x fewer FLOPs, "
+        f"{s['moe_infer_topk_vs_soft_seconds_saving']:.1f}x less time, accuracy "
+        f"{100 * s['moe_infer_topk_vs_soft_accuracy_change']:+.2f} points. Serving the "
+        "soft-trained mixture top-1 changes its accuracy by "
+        f"{100 * s['moe_infer_soft_hard_vs_soft_accuracy_change']:+.2f} points."
     )
