@@ -54,6 +54,7 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(BIN)/python ensembles.py
 	cd benchmarks && ../$(BIN)/python time_to_99.py
 	cd benchmarks && ../$(BIN)/python moe_skip.py
+	cd benchmarks && ../$(BIN)/python moe_inference.py
 	cd benchmarks && ../$(BIN)/python threads.py
 	cd benchmarks && ../$(BIN)/python hessian.py
 	cd benchmarks && ../$(BIN)/python subspace_projection.py
