@@ -281,3 +281,10 @@ def test_default_recipe_meets_its_claims(tmp_path, data_root):
     assert s["cascade_f1"] >= s["cascade_expensive_alone_f1"] - 0.01
     assert s["cascade_expensive_fraction"] <= 0.4
     assert s["cascade_seconds"] < s["cascade_expensive_alone_seconds"]
+    # at inference: hard gating runs one expert of 8, the cascade spares the CNN most images
+    # (default run, 2026-12-06: 7.6x and 3.9x to 4.0x; cascade 3.6x FLOPs, 4.2x time)
+    assert s["moe_infer_topk_vs_topk_every_flops_saving"] >= 7
+    assert s["moe_infer_topk_vs_soft_seconds_saving"] > 1.5
+    assert s["cascade_val_recall"] >= 0.99
+    assert s["cascade_infer_flops_saving"] >= 2.5 and s["cascade_infer_seconds_saving"] > 1.5
+    assert s["cascade_infer_accuracy_change"] >= -0.005
