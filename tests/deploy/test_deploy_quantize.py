@@ -49,3 +49,13 @@ def test_lstm_layers_are_quantised_too():
 def test_a_model_without_linear_or_lstm_is_a_config_error():
     with pytest.raises(ConfigError, match="has only Conv2d"):
         quantize_dynamic_int8(nn.Conv2d(1, 2, 3))
+
+
+def test_a_bare_layer_is_quantised_inside_a_container():
+    torch.manual_seed(0)
+    layer = nn.Linear(16, 4)
+    quantised = quantize_dynamic_int8(layer)
+    assert type(quantised[0]).__module__.startswith("torch.ao.nn.quantized.dynamic")
+    x = torch.randn(3, 16)
+    with torch.no_grad():
+        torch.testing.assert_close(quantised(x), layer(x), atol=0.05, rtol=0.05)

@@ -2,4 +2,10 @@
 strategies": compression, quantisation, pruning, export). Each module takes an `nn.Module`
 and returns a new one or a file, leaving the original untouched. Import the submodules you
 need.
+
+- `magnitude`: unstructured magnitude pruning (torch.nn.utils.prune), permanent on a copy.
+- `channels`: channel pruning (Li et al. 2017) that builds the smaller dense conv net.
+- `quantize`: dynamic int8 quantisation of nn.Linear and nn.LSTM layers (torch.ao).
+- `fine_tune`: a few epochs of retraining of a compressed model (the project's Trainer).
+- `measure`: test accuracy, saved size, and median latencies timed side by side.
 """

@@ -123,12 +123,19 @@ def _kind(node, modules: dict[str, nn.Module]) -> str:
         if isinstance(module, nn.Linear):
             return "linear"
         if isinstance(module, nn.Flatten):
-            return "flatten" if module.start_dim == 1 else f"Flatten(start_dim != 1) {node.target!r}"
+            return (
+                "flatten" if module.start_dim == 1 else f"Flatten(start_dim != 1) {node.target!r}"
+            )
         if isinstance(module, CHANNELWISE):
             return "channelwise"
         return f"{type(module).__name__} {node.target!r}"
     name = getattr(node.target, "__name__", str(node.target))
-    if node.op == "call_method" and name == "flatten" or node.op == "call_function" and name == "flatten":
+    if (
+        node.op == "call_method"
+        and name == "flatten"
+        or node.op == "call_function"
+        and name == "flatten"
+    ):
         return "flatten"
     if node.op == "call_method" and name in CHANNELWISE_METHODS:
         return "channelwise"

@@ -10,7 +10,7 @@ build on. The 0/1 masks of `learnlab.analysis.pruning` (Linear layers only, iter
 the lottery-ticket recipe; this module is the library route for any Linear or Conv layer.
 
 Example:
-    >>> model = torch.nn.Sequential(torch.nn.Linear(10, 10), torch.nn.ReLU(), torch.nn.Linear(10, 2))
+    >>> model = torch.nn.Sequential(torch.nn.Linear(10, 10), torch.nn.Linear(10, 2))
     >>> pruned = magnitude_prune(model, 0.5)
     >>> round(weight_sparsity(pruned), 2), round(weight_sparsity(model), 2)
     (0.5, 0.0)

@@ -53,7 +53,8 @@ def median_latencies(
     models: Mapping[str, nn.Module], x: Tensor, repeats: int = 30, warmup: int = 3
 ) -> dict[str, float]:
     """Per model, the median wall time in seconds of one forward pass of the batch `x`, the
-    models timed in turn within each of `repeats` rounds (after `warmup` untimed rounds)."""
+    models timed in turn within each of `repeats` rounds (after `warmup` untimed rounds),
+    each round starting with the next model."""
     if not models:
         raise ConfigError("median_latencies needs at least one model to time.")
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
@@ -61,8 +62,11 @@ def median_latencies(
     for model in models.values():
         model.eval()
     times: dict[str, list[float]] = {name: [] for name in models}
+    names = list(models)
     for round_ in range(warmup + repeats):
-        for name, model in models.items():
+        # each round starts with another model: no model always runs first (colder caches)
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            model = models[name]
             start = time.perf_counter()
             model(x)
             if round_ >= warmup:

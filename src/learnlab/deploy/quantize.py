@@ -17,7 +17,7 @@ inference on the CPU; its state dict holds packed parameters that safetensors ca
 
 Example:
     >>> model = torch.nn.Sequential(torch.nn.Linear(8, 4))
-    >>> type(quantize_dynamic_int8(model)[0]).__name__
+    >>> quantize_dynamic_int8(model)[0]._get_name()
     'DynamicQuantizedLinear'
 """
 
@@ -34,7 +34,8 @@ QUANTISED_TYPES = (nn.Linear, nn.LSTM)
 
 def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
     """A copy of `model` (in eval mode) whose nn.Linear and nn.LSTM layers have int8 weights
-    and dynamically quantised activations; the original is unchanged. A ConfigError if the
+    and dynamically quantised activations; the original is unchanged (a bare Linear or LSTM
+    comes back as the single layer of an nn.Sequential). A ConfigError if the
     model has neither layer (there would be nothing to quantise)."""
     from learnlab.io.errors import ConfigError
 
@@ -46,6 +47,9 @@ def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
             f"{', '.join(kinds)}."
         )
     float_copy = copy.deepcopy(model).eval()
+    if isinstance(float_copy, QUANTISED_TYPES):
+        # quantize_dynamic swaps children only: a bare layer goes into a container first
+        float_copy = nn.Sequential(float_copy)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.ao")
         warnings.filterwarnings("ignore", message=r".*torch\.ao\.quantization is deprecated")

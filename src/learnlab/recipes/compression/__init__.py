@@ -1,0 +1,126 @@
+"""compression: make a trained MNIST model smaller and faster (lecture L4, "application
+strategies": runtime and storage limits), and measure what each way costs in accuracy.
+
+For each seed the recipe trains the 784-512-512-10 MLP and LeNet-5 (`conv_model`) briefly
+(`epochs` of SGD with momentum and a cosine schedule, the project's Trainer), then compares
+on the test set:
+the original; unstructured magnitude pruning at each of `sparsities` (`learnlab.deploy.
+magnitude`, torch.nn.utils.prune); for the conv net, channel pruning to `channel_fraction` of
+each convolution's filters (`learnlab.deploy.channels`, Li et al. 2017), the smaller dense
+model before and after `fine_tune_epochs` of fine-tuning on the training images; and dynamic
+int8 quantisation of the Linear layers (`learnlab.deploy.quantize`). Each variant's test
+accuracy (and its paired change against the original, in points), file size, non-zero
+parameters and median latency (timed side by side with the original: `learnlab.deploy.
+measure`) are means over the seeds with their spreads. The latest `distillation` run of the run
+index, when there is one, is shown beside them (a smaller student trained on a teacher's soft
+targets).
+
+Nothing is chosen on the test set: the sparsities, the fraction and the fine-tuning are set in
+advance; fine-tuning sees only training images.
+
+Resume: the recipe is one computation of a few minutes; `--resume` runs it again.
+"""
+
+from __future__ import annotations
+
+from learnlab.recipes.compression.config import CompressionConfig
+from learnlab.recipes.compression.outcome import NAME
+from learnlab.recipes.context import RunContext
+from learnlab.recipes.registry import register_recipe
+from learnlab.result import Result
+
+QUICK = {
+    "seeds": 1,
+    "epochs": 1,
+    "mlp_width": 128,
+    "limit_train": 256,
+    "limit_test": 256,
+    "sparsities": [0.5, 0.9],
+    "latency_batch": 64,
+    "latency_repeats": 3,
+}
+
+
+@register_recipe(
+    NAME,
+    "Compression on MNIST: magnitude pruning, channel pruning to a smaller dense LeNet-5 "
+    "(measured speed-up), dynamic int8 quantisation; accuracy, size and latency of each",
+    CompressionConfig,
+    quick=QUICK,
+)
+def run(config: CompressionConfig, ctx: RunContext) -> Result:
+    import time
+
+    from learnlab.recipes.compression.distilled import distillation_rows, latest_distillation
+    from learnlab.recipes.compression.measured import conv_variants, measure_variants, mlp_variants
+    from learnlab.recipes.compression.outcome import result
+
+    start = time.perf_counter()  # the runner has set torch's threads from config.threads
+    _check_prunable(config.conv_model)
+    train, test = _data(config)
+    models: dict[str, list[dict]] = {"mlp": [], "conv": []}
+    for seed in config.seed_list():
+        mlp = _trained(
+            config, "mlp", {"depth": config.mlp_depth, "width": config.mlp_width}, train, seed
+        )
+        models["mlp"].append(measure_variants(mlp_variants(mlp, config), test, config))
+        conv = _trained(config, config.conv_model, {}, train, seed)
+        variants = conv_variants(conv, train, config, seed)
+        models["conv"].append(measure_variants(variants, test, config))
+        if config.progress:
+            ctx.console.print(f"{NAME}: seed {seed} done, {time.perf_counter() - start:.0f} s")
+    titles = {
+        "mlp": f"MLP 784-{config.mlp_width}x{config.mlp_depth}-10",
+        "conv": config.conv_model,
+    }
+    entry = latest_distillation()
+    distilled = (entry, distillation_rows(entry) if entry else [])
+    return result(config, models, titles, distilled, time.perf_counter() - start)
+
+
+def _data(config: CompressionConfig):
+    """MNIST normalised with the data set's mean and std: (x, y) of the training images
+    (all, or the first `limit_train`) and of the test images (or the first `limit_test`)."""
+    from learnlab.data import load_dataset, normalize
+
+    ds = load_dataset("mnist", root=config.data_root, download=config.download)
+
+    def split(part, limit: int | None):
+        end = limit or len(part.x)
+        x = normalize(part.x[:end], scale=ds.scale, mean=ds.mean, std=ds.std)
+        return x, part.y[:end].long()
+
+    return split(ds.train, config.limit_train), split(ds.test, config.limit_test)
+
+
+def _trained(config: CompressionConfig, name: str, options: dict, train, seed: int):
+    """Registered model `name` initialised from `seed` and trained on `train`."""
+    import torch
+
+    from learnlab.deploy.fine_tune import fine_tune
+    from learnlab.models import build_model
+
+    torch.manual_seed(seed)
+    model = build_model(name, (1, 28, 28), 10, **options)
+    fine_tune(
+        model,
+        *train,
+        epochs=config.epochs,
+        lr=config.lr,
+        momentum=config.momentum,
+        batch_size=config.batch_size,
+        seed=seed,
+    )
+    return model
+
+
+def _check_prunable(name: str) -> None:
+    """Before any training: a ConfigError naming `conv_model` if channel pruning cannot cut it."""
+    from learnlab.deploy.channels import find_stages
+    from learnlab.io.errors import ConfigError
+    from learnlab.models import build_model
+
+    try:
+        find_stages(build_model(name, (1, 28, 28), 10))
+    except ConfigError as error:
+        raise ConfigError(f"conv_model {name!r}: {error}") from None
