@@ -68,7 +68,7 @@ def test_quick_run_reports_each_variant_of_both_models(tmp_path, quick):
     [
         ({"sparsities": [1.0]}, "sparsities must be a fraction in \\[0, 1\\)"),
         ({"sparsities": [-0.1, 0.5]}, "sparsities"),
-        ({"channel_fraction": 0}, "channel_fraction must be a fraction in \\(0, 1\\]"),
+        ({"channel_fraction": 0}, "channel_fraction"),
         ({"channel_fraction": 1.5}, "channel_fraction"),
         ({"conv_model": "lenet-7"}, "conv_model 'lenet-7' is not a registered model"),
         ({"seeds": 0}, "seeds"),

@@ -2,18 +2,17 @@
 strategies": runtime and storage limits), and measure what each way costs in accuracy.
 
 For each seed the recipe trains the 784-512-512-10 MLP and LeNet-5 (`conv_model`) briefly
-(`epochs` of SGD with momentum and a cosine schedule, the project's Trainer), then compares
-on the test set:
-the original; unstructured magnitude pruning at each of `sparsities` (`learnlab.deploy.
-magnitude`, torch.nn.utils.prune); for the conv net, channel pruning to `channel_fraction` of
-each convolution's filters (`learnlab.deploy.channels`, Li et al. 2017), the smaller dense
-model before and after `fine_tune_epochs` of fine-tuning on the training images; and dynamic
-int8 quantisation of the Linear layers (`learnlab.deploy.quantize`). Each variant's test
-accuracy (and its paired change against the original, in points), file size, non-zero
-parameters and median latency (timed side by side with the original: `learnlab.deploy.
-measure`) are means over the seeds with their spreads. The latest `distillation` run of the run
-index, when there is one, is shown beside them (a smaller student trained on a teacher's soft
-targets).
+(`epochs` of SGD with momentum, a cosine schedule) and compares on the test set: the
+original, magnitude pruning at each of `sparsities`, channel pruning to `channel_fraction` of
+the filters (before and after `fine_tune_epochs` of fine-tuning), and dynamic int8
+quantisation of the Linear layers.
+
+The tools are in `learnlab.deploy`: `magnitude` (torch.nn.utils.prune), `channels` (Li et
+al. 2017: the smaller dense network), `quantize` (torch.ao dynamic int8), `measure`. Each
+variant's test accuracy (and its change against the original, paired by seed, in points),
+file size, non-zero parameters and median latency (timed side by side with the original) are
+means over the seeds with their spreads. The latest `distillation` run of the run index, when
+there is one, is shown beside them (a smaller student trained on a teacher's soft targets).
 
 Nothing is chosen on the test set: the sparsities, the fraction and the fine-tuning are set in
 advance; fine-tuning sees only training images.

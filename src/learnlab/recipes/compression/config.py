@@ -28,7 +28,7 @@ class CompressionConfig(DataRecipeConfig):
     # unstructured magnitude pruning: the fractions of each layer's weights set to zero
     sparsities: list[float] = Field(default_factory=lambda: [0.5, 0.8, 0.9])
     # channel pruning: the fraction of each convolution's filters kept, then fine-tuning
-    channel_fraction: float = 0.5
+    channel_fraction: float = Field(0.5, gt=0, le=1)
     fine_tune_epochs: int = Field(1, ge=0, le=100)
     fine_tune_lr: float = Field(0.01, gt=0, le=10)
     # latency: the median of latency_repeats forward passes of a test batch of latency_batch
@@ -44,16 +44,6 @@ class CompressionConfig(DataRecipeConfig):
 
         try:
             return [check_sparsity(v, "sparsities") for v in values]
-        except ConfigError as error:
-            raise ValueError(str(error)) from None
-
-    @field_validator("channel_fraction")
-    @classmethod
-    def _channel_fraction(cls, value: float) -> float:
-        from learnlab.deploy.channels import check_keep_fraction
-
-        try:
-            return check_keep_fraction(value, "channel_fraction")
         except ConfigError as error:
             raise ValueError(str(error)) from None
 
