@@ -17,6 +17,7 @@ CASES = [
     ("lenet5", (1, 28, 28), 10, {}),
     ("mnist-cnn", (1, 16, 16), 10, {}),
     ("speedrun-cnn", (1, 28, 28), 10, {"channels_last": False}),
+    ("speedrun-cnn", (1, 28, 28), 10, {}),  # channels-last layout: a traced .contiguous()
     ("conv4", (1, 16, 16), 5, {"width": 8}),
     ("grid-cnn", (3, 8, 8), 8, {}),
 ]
