@@ -28,6 +28,7 @@ SMOKE_ARGS = {
     "moe_skip": ["--batch", "64", "--dim", "16", "--hidden", "32", "--repeats", "1"],
     "moe_inference": ["--batch", "64", "--dim", "16", "--hidden", "32", "--repeats", "1"],
     "roofline": ["--repeats", "1", "--batches", "64", "--steps", "5"],
+    "compression": ["--batches", "2", "--repeats", "1"],
     "threads": ["--families", "bilinear", "--sample-seconds", "0.01", "--repeats", "1"]
     + ["--no-demo"],
 }

@@ -5,4 +5,9 @@ need.
 
 - `inference_cost`: FLOPs and wall time per example of a forward pass, and hard (top-1)
   gating of a mixture of experts that runs only each example's chosen expert.
+- `magnitude`: unstructured magnitude pruning (torch.nn.utils.prune), permanent on a copy.
+- `channels`: channel pruning (Li et al. 2017) that builds the smaller dense conv net.
+- `quantize`: dynamic int8 quantisation of nn.Linear and nn.LSTM layers (torch.ao).
+- `fine_tune`: a few epochs of retraining of a compressed model (the project's Trainer).
+- `measure`: test accuracy, saved size, and median latencies timed side by side.
 """
