@@ -39,7 +39,8 @@ class ExportFormat:
 def quiet_exporters() -> Iterator[None]:
     """Keep the exporters' chatter (torchvision not installed, deprecations of torch.jit, the
     ONNX exporter's progress lines) out of the command's output; errors still propagate."""
-    names = ("torch.onnx", "torch.export", "torch._dynamo", "torch.fx", "onnxscript")
+    names = ("torch.onnx", "torch.export", "torch._export", "torch._dynamo", "torch.fx")
+    names += ("onnxscript",)
     loggers = [logging.getLogger(name) for name in names]
     levels = [logger.level for logger in loggers]
     try:
@@ -70,8 +71,25 @@ def _batch_dim():
     return torch.export.Dim("batch", min=1)
 
 
+def require_onnx() -> None:
+    """A clear error, before any export, when the ONNX packages are not installed."""
+    import importlib.util
+
+    from learnlab.io.errors import ConfigError
+
+    missing = [m for m in ("onnx", "onnxscript", "onnxruntime") if not importlib.util.find_spec(m)]
+    if missing:
+        raise ConfigError(
+            f"--format onnx needs {', '.join(missing)}, not installed here.\n"
+            "Install them with `pip install 'learnlab[export]'`, or choose --format "
+            "torchscript or exported-program (they need only torch)."
+        )
+
+
 def _write_onnx(model: nn.Module, example: Tensor, path: Path) -> None:
     import torch
+
+    require_onnx()
 
     # the weights inside the file (external_data=False): one file to move, and the temporary
     # name it is written under does not leave a .data file behind under another name
