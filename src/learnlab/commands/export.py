@@ -56,9 +56,7 @@ def run(args: argparse.Namespace) -> int:
     info = read_model_info(weights)
     inputs = check_inputs(info, examples=args.examples, data_root=args.data_root)
     output = args.output or weights.with_name(weights.stem + spec.suffix)
-    report = export_model(
-        load_model(weights), inputs, spec.name, output, tolerance=args.tolerance
-    )
+    report = export_model(load_model(weights), inputs, spec.name, output, tolerance=args.tolerance)
     _print_report(report, info)
     print(report.path)
     return 0

@@ -8,7 +8,7 @@ is caught), compares with the eager model's outputs, and only when the largest a
 difference is within `tolerance` renames the file into place. Otherwise the temporary file is
 removed and nothing is left at `path` (a previous file there stays as it was).
 
-    >>> report = export_model(model, test_x[:1000], "onnx", Path("run/model.onnx"))  # doctest: +SKIP
+    >>> report = export_model(model, test_x[:1000], "onnx", Path("m.onnx"))  # doctest: +SKIP
     >>> report.max_abs_difference  # doctest: +SKIP
     2.4e-07
 """

@@ -112,9 +112,7 @@ def _load_onnx(path: Path) -> Runner:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()
     options.inter_op_num_threads = 1
-    session = onnxruntime.InferenceSession(
-        str(path), options, providers=["CPUExecutionProvider"]
-    )
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     input_name = session.get_inputs()[0].name
 
     def run(x: Tensor) -> list[Tensor]:
@@ -166,9 +164,7 @@ def _load_exported_program(path: Path) -> Runner:
 
 
 FORMATS: dict[str, ExportFormat] = {
-    "onnx": ExportFormat(
-        "onnx", ".onnx", _write_onnx, _load_onnx, "ONNX, checked in onnxruntime"
-    ),
+    "onnx": ExportFormat("onnx", ".onnx", _write_onnx, _load_onnx, "ONNX, checked in onnxruntime"),
     "torchscript": ExportFormat(
         "torchscript",
         ".torchscript.pt",

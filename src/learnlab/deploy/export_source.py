@@ -53,8 +53,7 @@ def choose_model(run_dir: Path, name: str | None) -> Path:
         return next(iter(models.values()))
     if name not in models:
         raise ConfigError(
-            f"--model {name!r}: {run_dir} holds no saved model of that name; it holds: "
-            f"{listing}."
+            f"--model {name!r}: {run_dir} holds no saved model of that name; it holds: {listing}."
         )
     return models[name]
 
