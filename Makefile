@@ -60,6 +60,7 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(BIN)/python hessian.py
 	cd benchmarks && ../$(BIN)/python subspace_projection.py
 	cd benchmarks && ../$(BIN)/python newton_cg_step.py
+	cd benchmarks && ../$(BIN)/python export_latency.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -25,6 +25,7 @@ SMOKE_ARGS = {
     "hessian": ["--batch", "32", "--images", "64", "--steps", "3", "--repeats", "1"],
     "subspace_projection": ["--d", "8", "--repeats", "1"],
     "newton_cg_step": ["--batch", "32", "--cg-iters", "2", "--repeats", "1", "--inputs", "random"],
+    "export_latency": ["--models", "mlp", "--batches", "2", "--repeats", "1", "--seconds", "0.01"],
     "moe_skip": ["--batch", "64", "--dim", "16", "--hidden", "32", "--repeats", "1"],
     "moe_inference": ["--batch", "64", "--dim", "16", "--hidden", "32", "--repeats", "1"],
     "roofline": ["--repeats", "1", "--batches", "64", "--steps", "5"],

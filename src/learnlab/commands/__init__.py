@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "learnlab.commands.report",
     "learnlab.commands.reproduce",
     "learnlab.commands.analyze",
+    "learnlab.commands.export",
     "learnlab.commands.doctor",
     "learnlab.commands.search",
 )

@@ -10,4 +10,7 @@ need.
 - `quantize`: dynamic int8 quantisation of nn.Linear and nn.LSTM layers (torch.ao).
 - `fine_tune`: a few epochs of retraining of a compressed model (the project's Trainer).
 - `measure`: test accuracy, saved size, and median latencies timed side by side.
+export: export_model writes a model as ONNX, TorchScript or an ExportedProgram, checked
+    against the eager model before it is put in place (export_formats: the three formats;
+    export_source: a run's saved models and the test examples to check on).
 """
