@@ -29,6 +29,7 @@ SMOKE_ARGS = {
     "roofline": ["--repeats", "1", "--batches", "64", "--steps", "5"],
     "threads": ["--families", "bilinear", "--sample-seconds", "0.01", "--repeats", "1"]
     + ["--no-demo"],
+    "ddp_scaling": ["--steps", "2", "--repeats", "1", "--examples", "2048"],
 }
 
 
