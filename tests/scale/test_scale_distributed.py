@@ -21,7 +21,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from learnlab.cli import main
+from learnlab.config import TrainConfig
+from learnlab.pipeline import run_training
 from learnlab.train.checkpoint import load_state
 
 TIMEOUT_S = 60  # the collective timeout the runs get (LEARNLAB_COLLECTIVE_TIMEOUT)
@@ -99,7 +100,17 @@ def test_two_processes_end_with_the_weights_of_one(two_process_run, tmp_path, mo
     two, out = two_process_run
     one = tmp_path / "one"
     monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path))
-    assert main([*ARGS, "--run-dir", str(one)]) == 0  # in this process: no torch to import
+    config = TrainConfig(  # ARGS, run in this process (no torch to import, no report to draw)
+        dataset="digits",
+        model="mlp",
+        epochs=2,
+        batch_size=64,
+        seed=3,
+        progress=False,
+        baselines=False,
+        model_options={"width": 32},
+    )
+    run_training(config, run_dir=one, report=False, index=False)
     assert max_difference(weights(one), weights(two)) < 1e-5
     # rank 0 alone writes: one run directory printed, one line per epoch, the metrics reduced
     # over both ranks' shares (the same means as one process's, to rounding)
