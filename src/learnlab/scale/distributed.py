@@ -31,25 +31,9 @@ from torch import nn
 
 from learnlab.io.errors import ConfigError
 from learnlab.objectives.base import Objective
-from learnlab.scale.launch import RankFailed
+from learnlab.scale.launch import RankFailed, collective_timeout
 
-TIMEOUT_ENV = "LEARNLAB_COLLECTIVE_TIMEOUT"
-DEFAULT_TIMEOUT_S = 300.0
 T = TypeVar("T")
-
-
-def collective_timeout() -> float:
-    """Seconds a collective (or joining the group) may wait: $LEARNLAB_COLLECTIVE_TIMEOUT."""
-    text = os.environ.get(TIMEOUT_ENV, "")
-    if not text:
-        return DEFAULT_TIMEOUT_S
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if seconds <= 0:
-        raise ConfigError(f"{TIMEOUT_ENV}={text!r}: give a positive number of seconds, e.g. 120.")
-    return seconds
 
 
 def started_by_torchrun() -> bool:

@@ -27,12 +27,28 @@ from learnlab.io.errors import ConfigError, LearnlabError
 
 WORKER_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK")  # set by torchrun for each worker
 DEFAULT_MULTI_NODE_PORT = 29500  # torchrun's
+TIMEOUT_ENV = "LEARNLAB_COLLECTIVE_TIMEOUT"
+DEFAULT_TIMEOUT_S = 300.0
 
 
 class RankFailed(LearnlabError):
     """A rank of a multi-process run failed, or lost its peers; the whole run ends."""
 
     exit_code = 1
+
+
+def collective_timeout() -> float:
+    """Seconds a collective (or joining the group) may wait: $LEARNLAB_COLLECTIVE_TIMEOUT."""
+    text = os.environ.get(TIMEOUT_ENV, "")
+    if not text:
+        return DEFAULT_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise ConfigError(f"{TIMEOUT_ENV}={text!r}: give a positive number of seconds, e.g. 120.")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -154,8 +170,6 @@ def launch(plan: LaunchPlan, worker_argv: list[str]) -> int:
     rank exited 2 (they printed why: a configuration they refused)."""
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.run import parse_args, run
-
-    from learnlab.scale.distributed import collective_timeout
 
     timeout = collective_timeout()
     share_threads(plan.nproc)
