@@ -32,6 +32,7 @@ SMOKE_ARGS = {
     "compression": ["--batches", "2", "--repeats", "1"],
     "threads": ["--families", "bilinear", "--sample-seconds", "0.01", "--repeats", "1"]
     + ["--no-demo"],
+    "ddp_scaling": ["--steps", "2", "--repeats", "1", "--examples", "2048"],
 }
 
 

@@ -50,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dry_run_option(parser)
     add_run_options(parser)
     add_logger_option(parser)
+    from learnlab.scale.launch import add_launch_options
+
+    add_launch_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,9 +94,35 @@ def run(args: argparse.Namespace) -> int:
             choose_run_dir("dry-run", args.run_dir)  # refuses a --run-dir that holds files
         dryrun.report(config.model_dump(mode="json"), [dryrun.check_train_config(config)])
         return 0
+    from learnlab.scale import launch
+
+    plan = launch.plan_from_args(args)  # --nproc N: torchrun starts N of this command
+    if plan is not None:
+        return launch.launch(plan, worker_argv(args))
     outcome = run_training(config, run_dir=args.run_dir, resume=args.resume)
-    print(outcome.run_dir)
+    from learnlab.scale.distributed import is_leader, leave
+
+    if is_leader():  # one line from a multi-process run
+        print(outcome.run_dir)
+    leave()
     return 0
+
+
+def worker_argv(args: argparse.Namespace) -> list[str]:
+    """This command's arguments for each process torchrun starts (the launch options left
+    out: the processes find theirs in torchrun's environment)."""
+    argv = ["train"]
+    for flag in ("dataset", "model", "optimizer", "lr", "epochs", "batch_size", "seed"):
+        argv += _flag(flag, getattr(args, flag))
+    for flag in ("threads", "logger", "resume", "run_dir", "config"):
+        argv += _flag(flag, getattr(args, flag))
+    for assignment in args.assignments:
+        argv += ["--set", assignment]
+    return argv
+
+
+def _flag(name: str, value) -> list[str]:
+    return [] if value is None else [f"--{name.replace('_', '-')}", str(value)]
 
 
 def config_of_run(path: Path) -> dict:

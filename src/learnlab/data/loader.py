@@ -19,6 +19,11 @@ iterator finishes the interrupted epoch (it yields nothing if that epoch had no 
 the iterator after it starts the next epoch. When an epoch ends, position returns to 0 and
 the next `iter()` starts a new epoch from the generator's current state. Only one iterator
 should be live at a time; calling `iter()` again abandons the previous epoch.
+
+Data parallel. With `world_size` > 1 every rank draws the same permutation (same seed) and
+yields its share of each global batch of `batch_size` examples (`torch.tensor_split` of the
+batch's indices: shares differ by at most one example); `global_examples` is the size of the
+global batch last yielded. The state is the same on every rank.
 """
 
 from __future__ import annotations
@@ -60,6 +65,8 @@ class TensorLoader:
         generator: torch.Generator | None = None,
         device: str | torch.device | None = None,
         transform: BatchTransform | None = None,
+        rank: int = 0,
+        world_size: int = 1,
     ) -> None:
         if not tensors or not all(isinstance(t, Tensor) for t in tensors):
             raise ConfigError("TensorLoader needs one or more tensors, e.g. TensorLoader(x, y).")
@@ -86,6 +93,18 @@ class TensorLoader:
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.transform = transform
+        if not 0 <= rank < world_size:
+            raise ConfigError(f"rank must be in [0, {world_size}), got {rank}.")
+        self.rank, self.world_size = rank, world_size
+        smallest = min(batch_size, self.num_examples % batch_size or batch_size)
+        if smallest < world_size:  # a rank with an empty share would have no mean loss
+            raise ConfigError(
+                f"batch_size {batch_size} with {self.num_examples} examples gives a batch of "
+                f"{smallest}, fewer than the {world_size} processes: each needs one example or "
+                f"more. Use a batch size of at least {world_size} (--batch-size) whose "
+                f"remainder is 0 or >= {world_size}, or fewer processes (--nproc)."
+            )
+        self.global_examples = 0
         if generator is None:
             generator = torch.Generator()
             generator.manual_seed(torch.initial_seed() if seed is None else seed)
@@ -133,6 +152,9 @@ class TensorLoader:
         g, b = self.generator, self.batch_size
         for i in range(start, len(self)):
             index = order[i * b : (i + 1) * b]
+            self.global_examples = len(index)
+            if self.world_size > 1:  # this rank's share of the global batch
+                index = index.tensor_split(self.world_size)[self.rank]
             # index_select: the same gather as t[index], about 2x faster on the CPU (35 us
             # against 73 us for 64 MNIST images), as it skips advanced indexing's dispatch
             batch = tuple(t.index_select(0, index) for t in self.tensors)

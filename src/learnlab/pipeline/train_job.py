@@ -64,6 +64,7 @@ def prepare_data(config: TrainConfig) -> PreparedData:
 
 def _loaders(config: TrainConfig, data: PreparedData, device: torch.device):
     from learnlab.data import TensorLoader, random_translate
+    from learnlab.scale import distributed as ddp
 
     transform = None
     if config.augment_translate > 0:  # images only: checked by check_fits_data
@@ -77,14 +78,15 @@ def _loaders(config: TrainConfig, data: PreparedData, device: torch.device):
         seed=config.seed,
         device=device,
         transform=transform,
+        rank=ddp.rank(),
+        world_size=ddp.world_size(),
     )
 
     def fixed(split: Split | None):
         if split is None:
             return None
-        return TensorLoader(
-            split.x, split.y, batch_size=config.eval_batch_size, shuffle=False, device=device
-        )
+        x, y = ddp.shard_rows(split.x), ddp.shard_rows(split.y)  # each rank its rows
+        return TensorLoader(x, y, batch_size=config.eval_batch_size, shuffle=False, device=device)
 
     return train, fixed(data.val), fixed(data.test)
 
@@ -120,10 +122,12 @@ def run_training(
     from rich.console import Console
 
     from learnlab.pipeline.given_model import config_naming, model_label
-    from learnlab.report.publish import publish
+    from learnlab.report.publish import Published, publish
     from learnlab.runs.interruption import RunInterrupted, interruption, on_interrupt
+    from learnlab.scale import distributed as ddp
 
-    console = console or Console(stderr=True)
+    ddp.join()  # a no-op unless torchrun started this process as one of several
+    console = console or Console(stderr=True, quiet=not ddp.is_leader())
     if model is not None:
         config = config_naming(config, model)
     if resume is not None:
@@ -131,7 +135,8 @@ def run_training(
         run_path = resume.parent if resume.is_file() else resume
     else:
         # checked now, created only once everything else has been built without error
-        run_path = runs.choose_run_dir(f"{config.dataset}-{model_label(config.model)}", run_dir)
+        name = f"{config.dataset}-{model_label(config.model)}"  # rank 0's, on every rank:
+        run_path = ddp.leader_value(lambda: runs.choose_run_dir(name, run_dir))
 
     def interrupted():  # Ctrl-C: `learnlab train --resume RUN_DIR` once a checkpoint exists
         resumable = (run_path / runs.CHECKPOINT_FILE).is_file()
@@ -155,6 +160,8 @@ def run_training(
             notes=notes,
             extra_callbacks=extra_callbacks,
         )
+        if not ddp.is_leader():  # rank 0 writes the run directory; the others nothing
+            return Published(run_path, result)
         return publish(result, run_path, index=index, report=report, console=console)
 
 
@@ -184,18 +191,21 @@ def train_model(
     from learnlab.pipeline.build import build_training_parts
     from learnlab.pipeline.given_model import build_given_model
     from learnlab.pipeline.threads import choose_run_threads
+    from learnlab.scale import distributed as ddp
     from learnlab.train.callbacks.scalar_log import log_test_metrics
     from learnlab.train.checkpoint import load_state
     from learnlab.train.seeding import seed_everything, select_device, torch_threads
     from learnlab.train.trainer import Trainer
 
-    console = console or Console(stderr=True)
+    leader = ddp.is_leader()  # in a multi-process run, rank 0 alone writes
+    console = console or Console(stderr=True, quiet=not leader)
     started = sample_cpu()  # the idle cores are measured while the data loads
     run_path = Path(run_path)
     checkpoint_state = load_state(run_path / runs.CHECKPOINT_FILE) if resume else None
-    check_writable(run_path)  # a read-only or unwritable folder fails now, not after loading
+    if leader:
+        check_writable(run_path)  # a read-only or unwritable folder fails now, not after loading
 
-    device = select_device(config.device)
+    device = ddp.local_device(select_device(config.device))
     seed_everything(config.seed)
     data = prepare_data(config)
     check_fits_data(config, data.dataset.input_shape, data.val is not None)
@@ -220,12 +230,16 @@ def train_model(
     threads = choose_run_threads(
         config, started, checkpoint_state, parts, objective, data.train, data.dataset
     )
-    with disk_errors(run_path, "creating"):
-        run_path.mkdir(parents=True, exist_ok=True)
-    callbacks = _callbacks(config, run_path, console, threads) + list(extra_callbacks or [])
+    if leader:
+        with disk_errors(run_path, "creating"):
+            run_path.mkdir(parents=True, exist_ok=True)
+    callbacks = _callbacks(config, run_path, console, threads, leader) + list(extra_callbacks or [])
+    if ddp.world_size() > 1:  # DDP: the model's gradients all-reduced, exactly weighted
+        objective = ddp.data_parallel(parts.model, objective, train_loader)
     trainer = Trainer(
         parts.model, objective, parts.optimizer, schedule=parts.schedule, callbacks=callbacks
     )
+    trainer.sum_across_ranks = ddp.sum_across_ranks if ddp.world_size() > 1 else None
     if checkpoint_state is not None:
         trainer.load_state_dict(checkpoint_state["trainer"], train_loader=train_loader)
         if _trained(trainer, config):  # stopped while testing or writing its files
@@ -234,7 +248,7 @@ def train_model(
             console.print(
                 f"resuming {run_path} at epoch {trainer.epoch + 1}, batch {trainer.batch_in_epoch}"
             )
-    if write_config:
+    if write_config and leader:
         runs.write_json(run_path / runs.CONFIG_FILE, config.model_dump())
     console.print(
         f"[bold]{title or 'train'}[/]: {config.model} on {config.dataset} "
@@ -242,11 +256,12 @@ def train_model(
         f"{sum(p.numel() for p in parts.model.parameters()):,} parameters, {device})"
     )
     console.print(threads.line())
-    with torch_threads(threads.threads):  # torch's own setting is restored after
-        _fit(trainer, train_loader, val_loader, config.epochs, run_path)
-        result = _result(config, data, trainer, test_loader, title, notes)
-    result.summary.update(threads.summary())
-    log_test_metrics(trainer, result.summary)  # to the run's TensorBoard or MLflow, if any
+    with torch_threads(threads.threads), ddp.collective_errors():  # torch's setting restored
+        _fit(trainer, train_loader, val_loader, config.epochs, run_path, leader)
+        result = _result(config, data, trainer, test_loader, title, notes, leader)
+    result.summary.update(threads.summary(), processes=ddp.world_size())
+    if leader:
+        log_test_metrics(trainer, result.summary)  # to the run's TensorBoard or MLflow, if any
     return result
 
 
@@ -258,14 +273,17 @@ def _trained(trainer, config: TrainConfig) -> bool:
     return trainer.epoch >= config.epochs or bool(early and early.stopped_epoch)
 
 
-def _fit(trainer, train_loader, val_loader, epochs: int, run_path: Path) -> None:
+def _fit(trainer, train_loader, val_loader, epochs: int, run_path: Path, leader: bool) -> None:
     """trainer.fit; a failure leaves summary.json saying so and where the last checkpoint is."""
     try:
         trainer.fit(train_loader, epochs, val_loader)
     except LearnlabError as exc:
         # on a full disk this small file may not fit either: the first error is the one to show
         with contextlib.suppress(ResourceError):
-            runs.write_json(run_path / runs.SUMMARY_FILE, {"status": "failed", "error": str(exc)})
+            if leader:
+                runs.write_json(
+                    run_path / runs.SUMMARY_FILE, {"status": "failed", "error": str(exc)}
+                )
         where = (
             f"The last good checkpoint is in {run_path}."
             if (run_path / runs.CHECKPOINT_FILE).exists()
@@ -274,7 +292,9 @@ def _fit(trainer, train_loader, val_loader, epochs: int, run_path: Path) -> None
         raise type(exc)(f"{exc}\n{where}") from None
 
 
-def _callbacks(config: TrainConfig, run_path: Path, console, threads: ThreadChoice) -> list:
+def _callbacks(
+    config: TrainConfig, run_path: Path, console, threads: ThreadChoice, leader: bool = True
+) -> list:
     """The callbacks of `learnlab train`, in the documented order of learnlab.train.events."""
     from learnlab.train.callbacks import (
         Checkpointer,
@@ -304,9 +324,11 @@ def _callbacks(config: TrainConfig, run_path: Path, console, threads: ThreadChoi
             extra=lambda: {"config": resolved, "threads": threads.to_json()},
         )
     )
-    if config.progress:
+    if config.progress and leader:
         callbacks.append(ProgressBar(console))
-    if config.logger != "none":
+    if not leader:  # the other ranks of a multi-process run write nothing
+        callbacks = [c for c in callbacks if not isinstance(c, (MetricsLog, Checkpointer))]
+    if config.logger != "none" and leader:
         from learnlab.train.callbacks.scalar_log import scalar_logger
 
         callbacks.append(scalar_logger(config.logger, run_path, params=resolved))
@@ -314,11 +336,12 @@ def _callbacks(config: TrainConfig, run_path: Path, console, threads: ThreadChoi
     return callbacks
 
 
-def _result(config, data, trainer, test_loader, title, notes) -> Result:
+def _result(config, data, trainer, test_loader, title, notes, leader=True) -> Result:
     """Evaluate on the test split and gather the run's Result."""
     from learnlab.formatting import format_metric
     from learnlab.pipeline.evaluation import test_split_outputs
     from learnlab.result import Result, SavedModel
+    from learnlab.scale import distributed as ddp
     from learnlab.train.callbacks import EarlyStopping, LossCurve
 
     model, ds = trainer.model, data.dataset
@@ -336,7 +359,10 @@ def _result(config, data, trainer, test_loader, title, notes) -> Result:
         "parameters": sum(p.numel() for p in model.parameters()),
         "seed": config.seed,
     }
-    scalars, outputs = test_split_outputs(config, data, model, test_loader)
+    scalars, outputs = {}, {}
+    if leader:  # all of the test split's outputs, which rank 0 alone writes
+        whole = ddp.whole_split(test_loader, data.test.x, data.test.y)
+        scalars, outputs = test_split_outputs(config, data, model, whole)
     summary.update(scalars)
     model.eval()  # trained: handed back ready for inference (Published.model)
     curve = trainer.callback(LossCurve)

@@ -92,6 +92,9 @@ class Trainer:
         self._handlers = {event: callbacks_for(event, self.callbacks) for event in EVENTS}
         self._needs_closure = needs_closure(optimizer)
         self._plain_zero_grad = type(optimizer).zero_grad is torch.optim.Optimizer.zero_grad
+        # data parallel: (per-rank sums, count) -> sums and count over all ranks (None: one
+        # process), so that epoch metrics and evaluations cover every rank's examples
+        self.sum_across_ranks: Callable[[dict, int], tuple[dict, int]] | None = None
 
     # -- events -------------------------------------------------------------------------
     def fire(self, event: str) -> None:
@@ -220,6 +223,10 @@ class Trainer:
             if len(values) != len(self._batch_sizes):
                 raise ValueError(f"the objective reported {name!r} for only some batches")
             means[name] = epoch_mean(name, values, self._batch_sizes)
+        if self.sum_across_ranks is not None:
+            n = sum(self._batch_sizes)
+            sums, total = self.sum_across_ranks({k: v * n for k, v in means.items()}, n)
+            means = {k: v / total for k, v in sums.items()}
         return means
 
     @torch.no_grad()
@@ -238,6 +245,8 @@ class Trainer:
                 count += n
         finally:
             self.model.train(was_training)
+        if self.sum_across_ranks is not None:
+            sums, count = self.sum_across_ranks(sums, count)
         return {k: float(v) / count for k, v in sums.items()} if count else {}
 
     # -- state ----------------------------------------------------------------------------
