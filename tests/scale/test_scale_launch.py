@@ -96,3 +96,37 @@ def test_a_failure_names_the_rank_its_pid_and_signal():
     assert "rank 0 (pid 7) ended: exit code 1" in text
     assert "rank 1 (pid 4321) ended: killed by SIGKILL" in text
     assert "--resume RUN_DIR --nproc 2" in text
+
+
+LAUNCH_DESTS = {"nproc", "nnodes", "node_rank", "master_addr", "master_port"}
+NOT_FORWARDED = {"command", "command_module", "dry_run"}  # a dry run never launches
+
+
+def test_every_train_option_but_the_launch_ones_reaches_the_workers():
+    """worker_argv names the options it forwards: a new `learnlab train` option must join it,
+    or the processes torchrun starts would silently run without it. Each option gets a
+    value unlike its default and must come back through worker_argv unchanged."""
+    parser = make_parser()
+    values = {
+        "dataset": "digits",
+        "model": "mlp",
+        "optimizer": "adam",
+        "lr": 0.5,
+        "epochs": 3,
+        "batch_size": 7,
+        "seed": 11,
+        "threads": 1,
+        "logger": "tensorboard",
+        "resume": "old",
+        "run_dir": "r",
+        "config": "c.toml",
+        "assignments": ["epochs=2"],
+    }
+    defaults = vars(parser.parse_args(["train"]))
+    forwarded = set(defaults) - LAUNCH_DESTS - NOT_FORWARDED
+    assert forwarded <= set(values), (
+        f"a train option this test does not know: {forwarded - set(values)}"
+    )
+    again = vars(parser.parse_args(worker_argv(SimpleNamespace(**(defaults | values)))))
+    for dest in forwarded:
+        assert str(again[dest]) == str(values[dest]), dest
