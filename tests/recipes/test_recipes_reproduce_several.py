@@ -21,6 +21,7 @@ import pytest
 from learnlab.cli import main
 from learnlab.machine import usable_cores
 from learnlab.recipes.reproduction_plan import (
+    JOB_SECONDS,
     estimates,
     expected_total,
     filled_in,
@@ -123,7 +124,10 @@ def test_the_plan_lists_each_with_its_time_from_the_last_run(
     plan = capsys.readouterr().err
     for name in TWO:
         (row,) = [x for x in plan.splitlines() if f"│ {name} " in x]
-        assert "│ run " in row and " s on 1 thread" in row and "its last run, " in row
+        assert "│ run " in row and " on 1 thread" in row and "its last run, " in row
+    # the one that ran as a job has its whole time; the one kept from the killed batch, the
+    # recipe's own (the parent died before it could record the job's)
+    assert "(as a job) on 1 thread" in plan and "(the recipe alone) on 1 thread" in plan
     assert "2 to run, 0 kept; --jobs 2 (torch threads: 1 each)" in plan
     assert "expected total " in plan and "expected total unknown" not in plan
     # a fresh runs folder knows no times: each is unknown, and so is the total
@@ -215,6 +219,9 @@ def test_estimates_prefer_the_same_configuration_and_spread_cpu_time_over_fewer_
     assert one_thread.seconds == 180.0 and "180 s of CPU time on 1 now" in one_thread.how
     (changed,) = estimates(entries, {"r": {"epochs": 7}}, False, None)
     assert changed.seconds == 500.0 and "(with other settings)" in changed.how
+    timed = [{**entries[0], JOB_SECONDS: 130.0}]  # 30 s of the process outside the recipe
+    (job,) = estimates(timed, {"r": same}, False, 1)
+    assert job.seconds == 210.0 and "130 s (as a job) on 2 threads" in job.how
     (unknown,) = estimates([], {"r": same}, False, None)
     assert unknown.seconds is None and unknown.how.startswith("unknown")
     found = [*estimates(entries, {"r": same}, False, None), dataclasses.replace(unknown, name="s")]

@@ -12,21 +12,24 @@ its section says why, and the exit status is 1. Interrupted, the same command co
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from learnlab.io.errors import ConfigError
+from learnlab.io.errors import ConfigError, LearnlabError
 from learnlab.recipes.reproduction_batch import (
     BatchState,
     Step,
     batch_key,
+    index_again,
     index_kept,
     plan_steps,
 )
 from learnlab.recipes.reproduction_jobs import Job, child_argv, run_jobs
 from learnlab.recipes.reproduction_plan import (
+    JOB_SECONDS,
     Estimate,
     estimates,
     expected_total,
@@ -137,6 +140,8 @@ def print_plan(plan: Plan, request: Request, console) -> None:
     threads = "as a run alone" if plan.threads is None else f"{plan.threads} each"
     unknown = [n for n, e in plan.found.items() if e.seconds is None]
     counted = " (unknown ones counted as the median of the known)" if unknown else ""
+    if plan.total is None:
+        counted = " (no timed run of these in the run index)"
     console.print(
         f"{len(plan.order)} to run, {len(request.names) - len(plan.order)} kept; "
         f"--jobs {request.jobs} (torch threads: {threads}); started longest first; expected "
@@ -186,6 +191,12 @@ def _run(request: Request, plan: Plan, state: BatchState, console) -> dict[str, 
         job.argv = child_argv(job.name, run_dir, resume, request.quick, request.settings[job.name])
         progress.started(job)
 
+    def end(job: Job) -> None:
+        if job.returncode == 0:  # its whole time, for the next plan
+            with contextlib.suppress(LearnlabError):
+                index_again(state.run_dirs()[job.name], **{JOB_SECONDS: round(job.seconds, 1)})
+        progress.ended(job)
+
     env = child_environment(plan.threads)
     try:
         with progress.shown():
@@ -194,7 +205,7 @@ def _run(request: Request, plan: Plan, state: BatchState, console) -> dict[str, 
                 request.jobs,
                 env,
                 on_start=start,
-                on_end=progress.ended,
+                on_end=end,
                 on_tick=progress.tick,
             )
     except KeyboardInterrupt:

@@ -115,11 +115,18 @@ def plan_steps(
 def index_kept(run_dir: Path) -> None:
     """Record a kept run in the run index if it is not there (a run killed between writing
     its summary and its index entry), as its publication would have."""
-    from learnlab.runs.index import append_to_index, read_index
-    from learnlab.runs.result_files import read_result
+    from learnlab.runs.index import read_index
 
     here = str(run_dir.resolve())
-    if any(entry.get("run_dir") == here for entry in read_index()):
-        return
+    if not any(entry.get("run_dir") == here for entry in read_index()):
+        index_again(run_dir)
+
+
+def index_again(run_dir: Path, **extra: Any) -> None:
+    """Record the finished run in `run_dir` in the run index as its publication did, with
+    `extra` values (e.g. JOB_SECONDS) added."""
+    from learnlab.runs.index import append_to_index
+    from learnlab.runs.result_files import read_result
+
     result = read_result(run_dir)
-    append_to_index(run_dir, {"kind": result.kind, **result.index})
+    append_to_index(run_dir, {"kind": result.kind, **result.index, **extra})

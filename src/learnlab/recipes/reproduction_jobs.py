@@ -24,6 +24,8 @@ from pathlib import Path
 
 POLL_SECONDS = 0.2
 STOP_SECONDS = 30.0  # how long interrupted children get to stop before they are killed
+# exit statuses of a child stopped by Ctrl-C: learnlab's own, and death by SIGINT
+INTERRUPTED = frozenset({130, -signal.SIGINT})
 
 
 @dataclass
@@ -43,6 +45,8 @@ class Job:
     @property
     def state(self) -> str:
         if self.returncode is not None:
+            if self.returncode in INTERRUPTED:
+                return "interrupted"
             return "done" if self.returncode == 0 else "failed"
         return "running" if self.process is not None else "waiting"
 

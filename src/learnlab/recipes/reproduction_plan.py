@@ -2,6 +2,10 @@
 reproduction's expected time, taken from its last run in the run index, and the expected total
 for --jobs N.
 
+The time of a run is that of its whole process when `reproduce NAME ... | --all` ran it
+(JOB_SECONDS, recorded in its index entry: starting Python and torch, loading data, the
+report), else the recipe's own (`reproduction_seconds`), which leaves those out.
+
 A reproduction's last run is the newest entry of the run index (`learnlab.runs.index`, in the
 runs folder: $LEARNLAB_RUNS, else ./runs) of that reproduction that recorded its time
 (`reproduction_seconds`), quick or not as now, preferring one whose configuration is the one
@@ -28,6 +32,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from learnlab.recipes.reproduction_runs import EXECUTION_SETTINGS
+
+# the index key of a reproduction's whole-process seconds when run by `reproduce --all`
+JOB_SECONDS = "reproduction_job_seconds"
 
 
 @dataclass(frozen=True)
@@ -67,14 +74,18 @@ def estimate_from(entry: Mapping[str, Any], matches: bool, threads: int | None) 
     """The expected time of a run like `entry` with `threads` threads (None: chosen by the run
     as when it runs alone)."""
     wall = float(entry["reproduction_seconds"])
+    job = entry.get(JOB_SECONDS)
+    # what the process spends outside the recipe's clock (None: not measured)
+    outside = float(job) - wall if isinstance(job, (int, float)) else 0.0
     cpu = entry.get("reproduction_cpu_seconds")
     before = (entry.get("summary") or {}).get("threads")
-    seconds = wall
-    how = f"its last run, {entry.get('reproduced_at', '?')}, {wall:,.0f} s"
+    seconds = wall + outside
+    whole = "as a job" if isinstance(job, (int, float)) else "the recipe alone"
+    how = f"its last run, {entry.get('reproduced_at', '?')}, {seconds:,.0f} s ({whole})"
     if isinstance(before, int):
         how += f" on {before} thread{'s' if before > 1 else ''}"
         if threads is not None and threads < before and isinstance(cpu, (int, float)):
-            seconds = max(wall, float(cpu) / threads)
+            seconds = max(wall, float(cpu) / threads) + outside
             how += f"; its {cpu:,.0f} s of CPU time on {threads} now"
     if not matches:
         how += " (with other settings)"

@@ -34,8 +34,9 @@ class BatchProgress:
         states = [j.state for j in self.jobs]
         done = states.count("done") + self.kept
         parts = [f"{done} done"]
-        if states.count("failed"):
-            parts.append(f"{states.count('failed')} failed")
+        for state in ("failed", "interrupted"):
+            if states.count(state):
+                parts.append(f"{states.count(state)} {state}")
         parts += [f"{states.count('running')} running", f"{states.count('waiting')} waiting"]
         return ", ".join(parts)
 
