@@ -8,8 +8,9 @@ report), else the recipe's own (`reproduction_seconds`), which leaves those out.
 
 A reproduction's last run is the newest entry of the run index (`learnlab.runs.index`, in the
 runs folder: $LEARNLAB_RUNS, else ./runs) of that reproduction that recorded its time
-(`reproduction_seconds`), quick or not as now, preferring one whose configuration is the one
-that will run (its config.json against the config built now, settings of execution aside).
+(`reproduction_seconds`), quick or not as now, with the configuration that will run (its
+config.json against the config built now, settings of execution aside: a run with other
+settings, e.g. fewer seeds, says little about this one's time).
 With fewer threads than that run had, the time is its CPU seconds spread over the threads it
 gets now (at least its wall time). A reproduction with no such run is "unknown"; in the total
 it counts as the median of the known ones (nothing known: the total is unknown too).
@@ -51,26 +52,31 @@ def comparable(config: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in config.items() if k not in EXECUTION_SETTINGS}
 
 
-def last_run(
-    entries: Sequence[Mapping[str, Any]], name: str, quick: bool, config: Mapping[str, Any]
-) -> tuple[Mapping[str, Any] | None, bool]:
-    """(the newest timed run of `name` with this quick-ness, whether its config matches);
-    one with the same configuration wins over a newer one with another."""
-    timed = [
+def timed_runs(
+    entries: Sequence[Mapping[str, Any]], name: str, quick: bool
+) -> list[Mapping[str, Any]]:
+    """The runs of reproduction `name` that recorded their time, quick or not as asked."""
+    return [
         e
         for e in entries
         if e.get("kind") == name
         and bool(e.get("quick", False)) == quick
         and isinstance(e.get("reproduction_seconds"), (int, float))
     ]
+
+
+def last_run(
+    entries: Sequence[Mapping[str, Any]], name: str, quick: bool, config: Mapping[str, Any]
+) -> Mapping[str, Any] | None:
+    """The newest timed run of `name` with this quick-ness and configuration."""
     wanted = comparable(config)
-    same = [e for e in timed if comparable(e.get("config") or {}) == wanted]
-    if same:
-        return same[-1], True
-    return (timed[-1], False) if timed else (None, False)
+    same = [
+        e for e in timed_runs(entries, name, quick) if comparable(e.get("config") or {}) == wanted
+    ]
+    return same[-1] if same else None
 
 
-def estimate_from(entry: Mapping[str, Any], matches: bool, threads: int | None) -> Estimate:
+def estimate_from(entry: Mapping[str, Any], threads: int | None) -> Estimate:
     """The expected time of a run like `entry` with `threads` threads (None: chosen by the run
     as when it runs alone)."""
     wall = float(entry["reproduction_seconds"])
@@ -87,8 +93,6 @@ def estimate_from(entry: Mapping[str, Any], matches: bool, threads: int | None) 
         if threads is not None and threads < before and isinstance(cpu, (int, float)):
             seconds = max(wall, float(cpu) / threads) + outside
             how += f"; its {cpu:,.0f} s of CPU time on {threads} now"
-    if not matches:
-        how += " (with other settings)"
     return Estimate(str(entry.get("kind")), seconds, how)
 
 
@@ -101,12 +105,14 @@ def estimates(
     """The Estimate of each reproduction of `configs` (name -> the config that will run)."""
     found = []
     for name, config in configs.items():
-        entry, matches = last_run(entries, name, quick, config)
+        entry = last_run(entries, name, quick, config)
         if entry is None:
-            kind = "quick " if quick else ""
-            found.append(Estimate(name, None, f"unknown: no {kind}run of it in the run index"))
+            others = len(timed_runs(entries, name, quick))
+            said = f"unknown: no {'quick ' if quick else ''}run of it in the run index"
+            said += f" with these settings ({others} with others)" if others else ""
+            found.append(Estimate(name, None, said))
         else:
-            found.append(estimate_from(entry, matches, threads))
+            found.append(estimate_from(entry, threads))
     return found
 
 
