@@ -16,13 +16,19 @@ its paper-faithful configuration, print the paper-vs-measured table, and put it 
 report. Several NAMEs run those reproductions and write the page of their tables (--page);
 --all does so for every reproduction;
 --from writes that page from reproduction runs that already finished, judged again against
-the papers' numbers, without running them again. --quick runs a short configuration instead
-(for tests); its tables say so.
+the papers' numbers, without running them again.
+With several, a plan comes first (each one's expected time from its last run in the run index,
+and the total); --jobs N runs N at a time in processes of their own, each with cores // N
+torch threads; interrupted, the same command keeps the finished ones and runs the rest
+(--fresh starts over); a failed one does not stop the others (the page says why; exit 1).
+--quick runs a short configuration instead (for tests); its tables say so.
 
 examples:
   learnlab reproduce lenet5-mnist
   learnlab reproduce --all
   learnlab reproduce --all --quick --page /tmp/reproductions.md
+  learnlab reproduce --all --jobs 2
+  learnlab reproduce --all --plan
   learnlab reproduce fgsm interpolation --page /tmp/two.md
   (with several, each --set goes to the reproductions that have that setting)
   learnlab reproduce --from runs/lenet5-run runs/fgsm-run --page docs/reproductions.md
@@ -56,6 +62,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_set_option(
         parser, "override a setting of the recipe(s), e.g. --set data_root=/data --set seed=1"
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with several NAMEs or --all: run N reproductions at a time, in processes of their "
+        "own, each with cores // N torch threads (1 to the cores; default 1)",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="with several NAMEs or --all: start every reproduction again, instead of keeping "
+        "those an interrupted run of the same command finished",
+    )
+    parser.add_argument(
+        "--plan",
+        action="store_true",
+        help="with several NAMEs or --all: print the plan (expected times) and stop",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,12 +88,10 @@ def run(args: argparse.Namespace) -> int:
 
     from learnlab.io.errors import ConfigError
     from learnlab.recipes.registry import reproduction_names
-    from learnlab.recipes.reproduce import (
-        check_reproductions,
-        run_reproduction,
-        write_reproductions_page,
-    )
+    from learnlab.recipes.reproduce import check_reproductions, run_reproduction
+    from learnlab.recipes.reproduce_several import check_jobs
 
+    check_jobs(args.jobs)  # before anything: a wrong --jobs is a usage error (exit 2)
     if args.from_runs:
         return _page_from_runs(args)
     if args.all == bool(args.names):
@@ -87,6 +110,9 @@ def run(args: argparse.Namespace) -> int:
     settings = _settings_of_each(names, args.assignments) if several else None
     if settings is not None:
         check_reproductions(names, args.quick, settings)
+        return _several(names, settings, args, console)
+    if args.jobs != 1 or args.fresh or args.plan:
+        raise ConfigError("--jobs, --fresh and --plan go with several NAMEs or --all.")
     results = []
     for name in names:
         result = run_reproduction(
@@ -99,11 +125,16 @@ def run(args: argparse.Namespace) -> int:
         )
         _print_table(result)
         results.append(result)
-    if several:
-        print(write_reproductions_page(results, args.page))
-    else:
-        print(results[0].run_dir)
+    print(results[0].run_dir)
     return 0
+
+
+def _several(names: list[str], settings: dict[str, list[str]], args, console) -> int:
+    """Several reproductions: plan, run (--jobs at a time, resuming), write the page."""
+    from learnlab.recipes.reproduce_several import Request, reproduce_several
+
+    request = Request(names, args.quick, settings, jobs=args.jobs, fresh=args.fresh)
+    return reproduce_several(request, args.page, console, plan_only=args.plan)
 
 
 def _distinct(names: list[str]) -> list[str]:

@@ -282,8 +282,18 @@ def markdown_table(rows: list[dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def reproductions_page(results: list[ReproductionResult]) -> str:
-    """docs/reproductions.md: one section per reproduction."""
+@dataclass(frozen=True)
+class FailedReproduction:
+    """A reproduction of `reproduce NAME ... | --all` that did not finish: its section on the
+    page says so and why."""
+
+    name: str
+    reproduction: Reproduction
+    reason: str
+
+
+def reproductions_page(results: Sequence[ReproductionResult | FailedReproduction]) -> str:
+    """docs/reproductions.md: one section per reproduction (a failed one says why)."""
     parts = [
         "# Reproductions",
         "",
@@ -297,6 +307,9 @@ def reproductions_page(results: list[ReproductionResult]) -> str:
     for result in results:
         r = result.reproduction
         parts += ["", f"## {result.name}", "", f"Paper: {r.paper.citation()}.", ""]
+        if isinstance(result, FailedReproduction):
+            parts.append(f"**Failed: no numbers.** {result.reason}")
+            continue
         parts += [f"Command: `{result.command}`", "", f"Setup: {r.setup}", ""]
         if result.quick:
             overrides = ", ".join(f"{k}={v}" for k, v in r.quick.items())
@@ -317,7 +330,9 @@ def reproductions_page(results: list[ReproductionResult]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write_reproductions_page(results: list[ReproductionResult], path: str | Path) -> Path:
+def write_reproductions_page(
+    results: Sequence[ReproductionResult | FailedReproduction], path: str | Path
+) -> Path:
     path = Path(path)
     if path.is_dir():
         raise ConfigError(f"--page {path} is a directory; give a file such as reproductions.md.")

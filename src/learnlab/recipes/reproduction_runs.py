@@ -12,6 +12,7 @@ in the run's index entry.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,11 @@ from learnlab.recipes.reproduce import ReproductionResult, comparison_rows
 EXECUTION_SETTINGS = frozenset({"threads", "logger", "progress", "data_root", "download"})
 
 
-def reproduction_from_run(run_dir: str | Path) -> ReproductionResult:
-    """The ReproductionResult of the finished reproduction run in `run_dir`."""
+def reproduction_from_run(
+    run_dir: str | Path, assignments: Sequence[str] | None = None
+) -> ReproductionResult:
+    """The ReproductionResult of the finished reproduction run in `run_dir`; `assignments`,
+    the --set overrides it ran with where they are known, else recovered from its config."""
     from learnlab.config import build_config
     from learnlab.recipes.registry import get_recipe
     from learnlab.runs.result_files import is_finished, read_result
@@ -43,7 +47,8 @@ def reproduction_from_run(run_dir: str | Path) -> ReproductionResult:
     default = build_config(
         recipe.config_class, flags=dict(recipe.reproduction.quick) if quick else None
     )
-    assignments = _overrides(default.model_dump(mode="json"), _saved_config(run_dir))
+    if assignments is None:
+        assignments = _overrides(default.model_dump(mode="json"), _saved_config(run_dir))
     seconds = result.index.get("reproduction_seconds")
     cpu_seconds = result.index.get("reproduction_cpu_seconds")
     return ReproductionResult(
