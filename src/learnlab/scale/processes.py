@@ -22,6 +22,8 @@ from typing import Any
 from learnlab.io.errors import LearnlabError
 
 HOST = "127.0.0.1"
+# after a failure, how long the other workers get to end before they are terminated, then killed
+GRACE_SECONDS = 2.0
 
 
 class WorkerFailed(LearnlabError):
@@ -64,32 +66,51 @@ def _start_method() -> str:
 
 def _join(context, timeout: float) -> None:
     """Wait for every worker, at most `timeout` seconds; on a failure or past the deadline,
-    terminate them all and raise WorkerFailed."""
+    terminate them all and raise WorkerFailed naming each worker that failed and why."""
     from torch.multiprocessing import ProcessExitedException, ProcessRaisedException
 
     deadline = time.monotonic() + timeout
     try:
-        while not context.join(timeout=max(0.1, min(1.0, deadline - time.monotonic()))):
+        while not context.join(timeout=_poll(deadline), grace_period=GRACE_SECONDS):
             if time.monotonic() > deadline:
                 raise WorkerFailed(
                     f"the worker processes did not finish within {timeout:g} s and were "
                     "stopped; the machine may be overloaded: give them a longer timeout."
                 )
-    except ProcessRaisedException as error:
-        raise WorkerFailed(f"worker {error.error_index} failed:\n{error}") from None
-    except ProcessExitedException as error:
-        raise WorkerFailed(
-            f"worker {error.error_index} exited with code {error.exit_code} (killed, or out "
-            "of memory?); the other workers were stopped."
-        ) from None
+    except (ProcessRaisedException, ProcessExitedException):
+        raise WorkerFailed(_failures(context)) from None
     finally:
         for process in context.processes:
             if process.is_alive():
                 process.terminate()
-            process.join(5)
+            process.join(GRACE_SECONDS)
             if process.is_alive():
                 process.kill()
-                process.join(5)
+                process.join(GRACE_SECONDS)
+
+
+def _poll(deadline: float) -> float:
+    return max(0.05, min(1.0, deadline - time.monotonic()))
+
+
+def _failures(context) -> str:
+    """One line per failed worker: the last line of its traceback, or how it exited. A worker
+    whose peer crashed fails too (a closed connection): the first cause is listed first."""
+    import pickle
+
+    lines = []
+    for rank, process in enumerate(context.processes):
+        error_file = Path(context.error_files[rank])
+        if error_file.exists():
+            trace = pickle.loads(error_file.read_bytes()).strip().splitlines()
+            lines.append(f"worker {rank} failed: {trace[-1] if trace else 'no message'}")
+        elif process.exitcode not in (0, None):
+            lines.append(
+                f"worker {rank} exited with code {process.exitcode} (killed by a signal when "
+                "negative: out of memory, or stopped by hand?)"
+            )
+    lines.sort(key=lambda line: "closed by peer" in line)
+    return "the worker processes were stopped:\n" + "\n".join(lines)
 
 
 def _worker(

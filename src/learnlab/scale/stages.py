@@ -10,7 +10,7 @@ pass (time, measured by torch.utils.flop_counter). The stages keep the layers' n
 Example:
     >>> from learnlab.models.registry import build_model
     >>> model = build_model("mlp", (1, 28, 28), 10, depth=4, width=256)
-    >>> [list(stage) for stage in split_stages(model, 2)]
+    >>> [[name for name, _ in stage.named_children()] for stage in split_stages(model, 2)]
     [['flatten', 'fc1', 'act1'], ['fc2', 'act2', 'fc3', 'act3', 'fc4', 'act4', 'out']]
 """
 
@@ -36,7 +36,7 @@ def sequential_layers(model: nn.Module | Sequence[nn.Module]) -> nn.Sequential:
     `features` and a `classifier` Sequential whose forward is
     `classifier(features(x).flatten(1))` (LeNet-5, the MNIST CNN); anything else is a
     ConfigError, since its forward pass may do more than call its layers in turn."""
-    if isinstance(model, nn.Sequential) or isinstance(model, (list, tuple)):
+    if isinstance(model, (nn.Sequential, list, tuple)):
         items = model.named_children() if isinstance(model, nn.Module) else enumerate(model)
         return nn.Sequential(OrderedDict(_opened(items)))
     features, classifier = getattr(model, "features", None), getattr(model, "classifier", None)
@@ -89,7 +89,11 @@ def layer_costs(
 def balanced_boundaries(costs: Sequence[float], stages: int) -> list[int]:
     """Cut points 0 = b_0 < b_1 < ... < b_stages = len(costs) such that stage k takes layers
     b_k .. b_{k+1} - 1 and the largest stage cost is the least possible (dynamic programming
-    over the prefix sums; each stage gets at least one layer)."""
+    over the prefix sums; each stage gets at least one layer).
+
+    >>> balanced_boundaries([1, 0, 1, 0, 2], 2)
+    [0, 4, 5]
+    """
     check_stages(stages, len(costs))
     prefix = [0.0]
     for cost in costs:
@@ -104,7 +108,8 @@ def balanced_boundaries(costs: Sequence[float], stages: int) -> list[int]:
         for j in range(k, n - (stages - k) + 1):
             for i in range(k - 1, j):
                 largest = max(best[k - 1][i], prefix[j] - prefix[i])
-                if largest < best[k][j]:
+                if largest <= best[k][j]:  # ties: the latest cut, so that a layer
+                    # without cost (an activation) stays with the layer before it
                     best[k][j], cut[k][j] = largest, i
     bounds = [n]
     for k in range(stages, 0, -1):
