@@ -59,7 +59,7 @@ def test_outputs_and_every_gradient_equal_the_unsplit_models_for_1_2_4_micro_bat
         assert run.theoretical_bubble(2) == theoretical_bubble(2, m) == 1 / (m + 1)
 
 
-@pytest.mark.parametrize(("stages", "schedule"), [(2, "gpipe"), (3, "1f1b")])
+@pytest.mark.parametrize(("stages", "schedule"), [(1, "gpipe"), (2, "gpipe"), (3, "1f1b")])
 def test_sgd_steps_give_the_weights_of_unsplit_training(stages, schedule):
     model = tiny_model()
     batches = [batch(seed) for seed in range(3)]
@@ -91,11 +91,21 @@ def test_stage_counts_and_schedules_outside_the_allowed_are_config_errors():
         run_pipeline(tiny_model(), [batch(0)], stages=7, micro_batches=2)
     with pytest.raises(ConfigError, match="schedule='zb'"):
         run_pipeline(tiny_model(), [batch(0)], stages=2, micro_batches=2, schedule="zb")
+    with pytest.raises(ConfigError, match="micro_batches=2 is fewer than the 3 stages"):
+        run_pipeline(tiny_model(), [batch(0)], stages=3, micro_batches=2, schedule="1f1b")
+
+
+def test_a_stage_without_parameters_passes_its_activations_on():
+    model = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3))
+    x, y = torch.randn(BATCH, 6), torch.randint(0, 3, (BATCH,))
+    run = run_pipeline(model, [(x, y)], stages=3, micro_batches=2, lr=0.1)  # the Tanh alone
+    torch.testing.assert_close(run.outputs, model(x).detach(), **TOL)
 
 
 def test_a_stage_that_fails_ends_the_run_with_a_message_and_no_process_left():
     x, _ = batch(0)
     bad_targets = torch.full((BATCH,), 7)  # no class 7: the last stage's loss raises
-    with pytest.raises(WorkerFailed, match="stopped:\nworker 1 failed: IndexError: Target 7") as error:
+    cause = "stopped:\nworker 1 failed: IndexError: Target 7"  # the first cause first
+    with pytest.raises(WorkerFailed, match=cause) as error:
         run_pipeline(tiny_model(), [(x, bad_targets)], stages=2, micro_batches=2, timeout=60)
     assert error.value.exit_code == 1

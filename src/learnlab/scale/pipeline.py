@@ -115,6 +115,12 @@ def run_pipeline_tasks(
     for task in tasks:
         for x, _ in task.batches:
             check_micro_batches(task.micro_batches, len(x))
+        if schedule == "1f1b" and task.micro_batches < len(stages):
+            raise ConfigError(
+                f"micro_batches={task.micro_batches} is fewer than the {len(stages)} stages, "
+                "which the 1F1B schedule needs at least (one micro-batch in flight per "
+                f"stage). Choose micro_batches >= {len(stages)}, or schedule='gpipe'."
+            )
     per_rank = run_on_processes(
         _stage_worker, len(stages), (list(stages), list(tasks), schedule), timeout
     )
@@ -148,7 +154,8 @@ def _stage_worker(
 
     # a copy: a spawned worker shares the parent's tensors, which updates must leave alone
     timed = TimedStage(copy.deepcopy(stages[rank]))
-    optimizer = torch.optim.SGD(timed.layers.parameters(), lr=0.0)
+    parameters = list(timed.layers.parameters())  # a stage of activations may have none
+    optimizer = torch.optim.SGD(parameters, lr=0.0) if parameters else None
     return [_stage_task(rank, world_size, timed, optimizer, task, schedule) for task in tasks]
 
 
@@ -168,13 +175,13 @@ def _stage_task(rank, world_size, timed, optimizer, task: PipelineTask, schedule
     stage = PipelineStage(timed, rank, world_size, torch.device("cpu"))
     kind = ScheduleGPipe if schedule == "gpipe" else Schedule1F1B
     runner = kind(stage, n_microbatches=task.micro_batches, loss_fn=loss_fn, scale_grads=False)
-    for group in optimizer.param_groups:
+    for group in optimizer.param_groups if optimizer else []:
         group["lr"] = task.lr
     first, last = rank == 0, rank == world_size - 1
     record: dict[str, Any] = {"micro_batches": task.micro_batches, "steps": [], "losses": []}
     for step, (x, y) in enumerate(task.batches):
         batch_size[0] = len(x)
-        optimizer.zero_grad(set_to_none=False)
+        timed.layers.zero_grad(set_to_none=False)
         losses: list[Tensor] = []
         dist.barrier()
         timed.clock.clear()
@@ -189,7 +196,7 @@ def _stage_task(rank, world_size, timed, optimizer, task: PipelineTask, schedule
         if step == 0:
             record["outputs"] = outputs.detach().clone() if last else None
             record["gradients"] = _named(timed.layers, gradients=True)
-        if task.lr:
+        if task.lr and optimizer:
             optimizer.step()
     record["weights"] = _named(timed.layers, gradients=False)
     return record

@@ -1,0 +1,162 @@
+"""The pipeline-parallel Result: the check against unsplit training, the bubble at each
+micro-batch count (measured beside the theory), step times, the table and the figure."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from learnlab.recipes.pipeline_parallel.config import PipelineParallelConfig
+from learnlab.result import FigureSpec, Result, percent
+
+NAME = "pipeline-parallel"
+
+
+def _split_summary(split) -> dict[str, Any]:
+    layers = [" ".join(name for name, _ in stage.named_children()) for stage in split]
+    sizes = [sum(p.numel() for p in stage.parameters()) for stage in split]
+    return {"stage_layers": " | ".join(layers), "stage_parameters": sizes}
+
+
+def _check_summary(runs, model, unsplit_losses, accuracy) -> dict[str, Any]:
+    """How far the pipeline's training is from the unsplit model's (0 up to float rounding)."""
+    from learnlab.scale.stages import sequential_layers
+
+    trained = runs[0]
+    weights = dict(model.named_parameters())
+    layers = dict(sequential_layers(model).named_parameters())
+    reference = layers if set(trained.weights) <= set(layers) else weights
+    difference = max(
+        (trained.weights[n] - reference[n].detach()).abs().max().item() for n in trained.weights
+    )
+    losses = zip(trained.losses, unsplit_losses, strict=True)
+    return {
+        "train_steps": len(unsplit_losses),
+        "max_weight_difference": difference,
+        "max_loss_difference": max(abs(a - b) for a, b in losses),
+        "final_train_loss": trained.losses[-1],
+        "pipeline_test_accuracy": accuracy["pipeline"],
+        "unsplit_test_accuracy": accuracy["unsplit"],
+    }
+
+
+def _bubble_summary(config: PipelineParallelConfig, runs, unsplit_seconds) -> dict[str, Any]:
+    from learnlab.scale.pipeline_timing import theoretical_bubble
+
+    summary: dict[str, Any] = {}
+    batch = config.bubble_batch_size
+    for run in runs[1:]:
+        m = run.steps[0].micro_batches
+        timed = run.steps[1:]  # the first step of each count is a warm-up
+        bubbles = [step.bubble for step in timed]
+        seconds = statistics.median(step.seconds for step in timed)
+        summary[f"bubble_measured_m{m}"] = statistics.median(bubbles)
+        summary[f"bubble_measured_m{m}_min"] = min(bubbles)
+        summary[f"bubble_measured_m{m}_max"] = max(bubbles)
+        summary[f"bubble_theory_m{m}"] = theoretical_bubble(config.stages, m)
+        for stage in range(config.stages):
+            idle = statistics.median(step.stage_bubble[stage] for step in timed)
+            summary[f"bubble_stage{stage}_m{m}"] = idle
+        summary[f"step_seconds_m{m}"] = seconds
+        summary[f"examples_per_second_m{m}"] = batch / seconds
+    unsplit = statistics.median(unsplit_seconds)
+    summary["unsplit_step_seconds"] = unsplit
+    summary["unsplit_examples_per_second"] = batch / unsplit
+    return summary
+
+
+def _table(config: PipelineParallelConfig, summary: dict[str, Any]) -> list[dict[str, str]]:
+    rows = []
+    for m in config.bubble_micro_batches:
+        measured = summary[f"bubble_measured_m{m}"]
+        low, high = summary[f"bubble_measured_m{m}_min"], summary[f"bubble_measured_m{m}_max"]
+        stages = ", ".join(percent(summary[f"bubble_stage{s}_m{m}"]) for s in range(config.stages))
+        rows.append(
+            {
+                "M": str(m),
+                "micro-batch": str(config.bubble_batch_size // m),
+                "measured bubble": f"{percent(measured)} ({percent(low)} to {percent(high)})",
+                "theory (S-1)/(M+S-1)": percent(summary[f"bubble_theory_m{m}"]),
+                "idle per stage": stages,
+                "step time": f"{1000 * summary[f'step_seconds_m{m}']:.1f} ms",
+                "examples/s": f"{summary[f'examples_per_second_m{m}']:.0f}",
+            }
+        )
+    rows.append(
+        {
+            "M": "unsplit, 1 process",
+            "micro-batch": str(config.bubble_batch_size),
+            "measured bubble": "-",
+            "theory (S-1)/(M+S-1)": "-",
+            "idle per stage": "-",
+            "step time": f"{1000 * summary['unsplit_step_seconds']:.1f} ms",
+            "examples/s": f"{summary['unsplit_examples_per_second']:.0f}",
+        }
+    )
+    return rows
+
+
+def _figure(config: PipelineParallelConfig, summary: dict[str, Any]) -> FigureSpec:
+    from learnlab.recipes.pipeline_parallel.figures import bubble_figure
+
+    counts = config.bubble_micro_batches
+    data = {
+        "micro_batches": list(counts),
+        "measured": [summary[f"bubble_measured_m{m}"] for m in counts],
+        "low": [summary[f"bubble_measured_m{m}_min"] for m in counts],
+        "high": [summary[f"bubble_measured_m{m}_max"] for m in counts],
+        "stages": config.stages,
+    }
+    return FigureSpec("the bubble against the number of micro-batches", bubble_figure, data)
+
+
+def _notes(config: PipelineParallelConfig, summary: dict[str, Any]) -> list[str]:
+    return [
+        'Pipeline parallelism as in GPipe (Huang et al. 2019, "GPipe: efficient training of '
+        'giant neural networks using pipeline parallelism"), on torch.distributed.pipelining '
+        f"({config.schedule}, gloo, one process per stage).",
+        f"{config.model} split into {config.stages} stages balanced by {config.balance}: "
+        f"{summary['stage_layers']} ({summary['stage_parameters']} parameters). Trained "
+        f"{summary['train_steps']} SGD steps (lr {config.lr:g}, batch {config.batch_size} in "
+        f"{config.micro_batches} micro-batches) on {config.limit_train} MNIST images beside the "
+        f"unsplit model on the same batches: weights differ by at most "
+        f"{summary['max_weight_difference']:.1e}, losses by "
+        f"{summary['max_loss_difference']:.1e}; test accuracy "
+        f"{percent(summary['pipeline_test_accuracy'], 2)} (pipeline) and "
+        f"{percent(summary['unsplit_test_accuracy'], 2)} (unsplit) on {config.limit_test} images.",
+        f"The bubble: {config.bubble_steps - 1} timed steps (after one warm-up) on a batch of "
+        f"{config.bubble_batch_size} at each M; each stage records when it computes (forward "
+        "and backward of each micro-batch), its idle share is 1 - busy / the step's wall time, "
+        "averaged over the stages (median over the steps, least to most in brackets). The "
+        "theory assumes equal stages and free messages: the measured bubble is above it by the "
+        "time spent sending activations and gradients, and by the imbalance of the stages.",
+        "On one machine with 2 shared cores pipelining cannot make a model that fits in "
+        "memory faster: the stages compete for the cores and add messages between processes "
+        "(compare the unsplit row). It is here to show the mechanics and the bubble; its use is "
+        "a model too large for one device, each stage on its own.",
+    ]
+
+
+def result(config, split, runs, model, unsplit_losses, unsplit_seconds, accuracy) -> Result:
+    summary: dict[str, Any] = {"recipe": NAME, "stages": config.stages}
+    summary |= _split_summary(split)
+    summary |= _check_summary(runs, model, unsplit_losses, accuracy)
+    summary |= _bubble_summary(config, runs, unsplit_seconds)
+    largest = config.bubble_micro_batches[-1]
+    return Result(
+        kind=NAME,
+        title=f"{NAME}: {config.model} in {config.stages} pipeline stages on MNIST",
+        summary=summary,
+        notes=_notes(config, summary),
+        tables={
+            "the bubble and the step time at each micro-batch count M": _table(config, summary)
+        },
+        figures=[_figure(config, summary)],
+        index={"dataset": "mnist", "model": config.model},
+        headline=(
+            f"[bold]{NAME}[/]: weights within {summary['max_weight_difference']:.1e} of "
+            f"unsplit training; bubble at M={largest} "
+            f"{percent(summary[f'bubble_measured_m{largest}'])} (theory "
+            f"{percent(summary[f'bubble_theory_m{largest}'])})"
+        ),
+    )
