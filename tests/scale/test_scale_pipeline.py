@@ -76,6 +76,8 @@ def test_sgd_steps_give_the_weights_of_unsplit_training(stages, schedule):
     for name, p in model.named_parameters():
         torch.testing.assert_close(run.weights[name], p.detach(), **TOL, msg=name)
     assert len(run.steps) == 3 and all(len(s.stage_bubble) == stages for s in run.steps)
+    # each stage timed its 4 forward and 4 backward passes in the steps after the first
+    assert all(0 <= step.replayed_bubble < 1 for step in run.steps[1:])
 
 
 @pytest.mark.parametrize("micro_batches", [0, -2, BATCH + 1, 3, 2.0])
@@ -109,3 +111,15 @@ def test_a_stage_that_fails_ends_the_run_with_a_message_and_no_process_left():
     with pytest.raises(WorkerFailed, match=cause) as error:
         run_pipeline(tiny_model(), [(x, bad_targets)], stages=2, micro_batches=2, timeout=60)
     assert error.value.exit_code == 1
+
+
+def test_the_replayed_schedule_with_equal_passes_has_the_theory_s_bubble():
+    from learnlab.scale.pipeline_timing import replayed_bubble
+
+    for stages, micro in [(1, 1), (2, 1), (2, 4), (3, 8), (4, 16)]:
+        forward = [[1.0] * micro for _ in range(stages)]
+        backward = [[2.0] * micro for _ in range(stages)]
+        expected = theoretical_bubble(stages, micro)
+        assert replayed_bubble(forward, backward) == pytest.approx(expected)
+    # a slow second stage: the first waits for its backward passes, idling more than theory
+    assert replayed_bubble([[1, 1], [3, 3]], [[1, 1], [3, 3]]) > theoretical_bubble(2, 2)

@@ -22,12 +22,13 @@ Example (two stages, four micro-batches, the outputs and gradients of one step):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from learnlab.io.errors import ConfigError
-from learnlab.scale.pipeline_timing import measured_bubble, theoretical_bubble
+from learnlab.scale.pipeline_timing import measured_bubble, replayed_bubble, theoretical_bubble
 from learnlab.scale.stages import split_stages
 
 if TYPE_CHECKING:
@@ -48,12 +49,14 @@ class PipelineTask:
 
 @dataclass(frozen=True)
 class StepTiming:
-    """One step: its wall time (first stage's start to last stage's end) and each stage's
-    idle share of it."""
+    """One step: its wall time (first stage's start to last stage's end), each stage's idle
+    share of it, and the bubble of GPipe's schedule replayed with the measured passes
+    (`pipeline_timing.replayed_bubble`: one core per stage, free messages)."""
 
     micro_batches: int
     seconds: float
     stage_bubble: list[float]
+    replayed_bubble: float
 
     @property
     def bubble(self) -> float:
@@ -129,12 +132,18 @@ def run_pipeline_tasks(
 
 def _merged(ranks: list[dict[str, Any]]) -> PipelineRun:
     last = ranks[-1]
+    m = last["micro_batches"]
     timings = []
     for step in range(len(last["steps"])):
         records = [rank["steps"][step] for rank in ranks]
         start, end = min(r[0] for r in records), max(r[1] for r in records)
-        bubble = measured_bubble([r[2] for r in records], start, end)
-        timings.append(StepTiming(last["micro_batches"], end - start, bubble))
+        bubble = measured_bubble([sorted(r[2] + r[3]) for r in records], start, end)
+        forward = [[b - a for a, b in r[2]] for r in records]
+        backward = [[b - a for a, b in r[3]] for r in records]
+        counts = {len(passes) for passes in forward + backward}
+        # the first step may also hold the passes that infer the stages' shapes: no replay
+        replayed = replayed_bubble(forward, backward) if counts == {m} else math.nan
+        timings.append(StepTiming(m, end - start, bubble, replayed))
     gradients, weights = {}, {}
     for rank in ranks:
         gradients |= rank["gradients"]
@@ -190,7 +199,8 @@ def _stage_task(rank, world_size, timed, optimizer, task: PipelineTask, schedule
         targets = {"target": y, "losses": losses} if last else {}
         outputs = runner.step(*inputs, **targets)
         end = time.perf_counter()
-        record["steps"].append((start, end, timed.clock.intervals()))
+        clock = timed.clock
+        record["steps"].append((start, end, list(clock.forward), clock.backward()))
         if last:
             record["losses"].append(float(sum(loss.item() for loss in losses)))
         if step == 0:

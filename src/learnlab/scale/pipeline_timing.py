@@ -31,9 +31,8 @@ class StageClock:
     backward_starts: list[float] = field(default_factory=list)
     backward_ends: list[float] = field(default_factory=list)
 
-    def intervals(self) -> list[tuple[float, float]]:
-        backward = list(zip(self.backward_starts, self.backward_ends, strict=False))
-        return sorted(self.forward + backward)
+    def backward(self) -> list[tuple[float, float]]:
+        return list(zip(self.backward_starts, self.backward_ends, strict=False))
 
     def clear(self) -> None:
         self.forward.clear()
@@ -98,6 +97,29 @@ def measured_bubble(
     """Each stage's idle share of the step [start, end]: 1 - busy / wall."""
     wall = end - start
     return [1.0 - busy_seconds(intervals, start, end) / wall for intervals in stage_intervals]
+
+
+def replayed_bubble(
+    forward: Sequence[Sequence[float]], backward: Sequence[Sequence[float]]
+) -> float:
+    """The bubble of GPipe's schedule replayed with the measured durations (`forward[s][m]`,
+    `backward[s][m]`: stage s, micro-batch m), as if each stage had a core of its own and
+    messages were free: forwards in order, then backwards in order (torch's ScheduleGPipe),
+    each pass starting when its stage is free and its input (or gradient) has arrived. With
+    equal durations it is the theory's (S - 1) / (M + S - 1); the measured bubble exceeds it
+    by the time lost to messages and to processes waiting for a core."""
+    stages, micro = len(forward), len(forward[0])
+    free = [0.0] * stages
+    arrived = [0.0] * micro  # when micro-batch m's activations (then gradients) are ready
+    for s in range(stages):
+        for m in range(micro):
+            free[s] = arrived[m] = max(free[s], arrived[m]) + forward[s][m]
+    for m in range(micro):
+        for s in reversed(range(stages)):
+            free[s] = arrived[m] = max(free[s], arrived[m]) + backward[s][m]
+    span = max(free)
+    busy = [sum(forward[s]) + sum(backward[s]) for s in range(stages)]
+    return sum(1 - b / span for b in busy) / stages if span > 0 else 0.0
 
 
 def theoretical_bubble(stages: int, micro_batches: int) -> float:

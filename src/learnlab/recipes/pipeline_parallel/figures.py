@@ -14,10 +14,12 @@ def bubble_figure(
     measured: Sequence[float],
     low: Sequence[float],
     high: Sequence[float],
+    replayed: Sequence[float],
     stages: int,
 ) -> Figure:
     """`measured`: the median over the timed steps of the stages' mean idle share, `low` and
-    `high` the least and the most of those steps."""
+    `high` the least and the most of those steps; `replayed` the schedule replayed with the
+    measured passes, a core per stage (learnlab.scale.pipeline_timing.replayed_bubble)."""
     import numpy as np
 
     from learnlab.report.plots import new_figure
@@ -28,6 +30,7 @@ def bubble_figure(
     value = np.asarray(measured, dtype=float)
     below, above = value - np.asarray(low), np.asarray(high) - value
     ax.errorbar(m, value, yerr=[below, above], marker="o", capsize=3, label="measured")
+    ax.plot(m, replayed, marker="s", ls=":", label="replayed: a core per stage, free messages")
     grid = np.geomspace(m.min(), m.max(), 200) if len(m) > 1 else m
     theory = (stages - 1) / (grid + stages - 1)
     ax.plot(grid, theory, "--", color="gray", label=f"theory (S-1)/(M+S-1), S={stages}")
