@@ -55,6 +55,7 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(BIN)/python time_to_99.py
 	cd benchmarks && ../$(BIN)/python moe_skip.py
 	cd benchmarks && ../$(BIN)/python threads.py
+	cd benchmarks && ../$(BIN)/python pipeline_parallel.py
 	cd benchmarks && ../$(BIN)/python hessian.py
 	cd benchmarks && ../$(BIN)/python subspace_projection.py
 	cd benchmarks && ../$(BIN)/python newton_cg_step.py

@@ -29,6 +29,8 @@ SMOKE_ARGS = {
     "roofline": ["--repeats", "1", "--batches", "64", "--steps", "5"],
     "threads": ["--families", "bilinear", "--sample-seconds", "0.01", "--repeats", "1"]
     + ["--no-demo"],
+    "pipeline_parallel": ["--batch", "8", "--width", "8", "--micro-batches", "1", "2"]
+    + ["--steps", "2", "--repeats", "1"],
 }
 
 

@@ -53,12 +53,14 @@ def test_quick_run_matches_unsplit_training_and_reports_the_bubble(tmp_path, qui
     assert multiprocessing.active_children() == []
     assert summary["stage_layers"] == "flatten fc1 act1 | fc2 act2 fc3 act3 fc4 act4 out"
     assert summary["train_steps"] == 4
+    assert summary["first_step_gradient_difference"] < 1e-6
     assert summary["max_weight_difference"] < 1e-6
     assert summary["max_loss_difference"] < 1e-5
     assert summary["pipeline_test_accuracy"] == summary["unsplit_test_accuracy"]
     for m in (1, 2, 4, 8, 16):
         assert summary[f"bubble_theory_m{m}"] == pytest.approx(1 / (m + 1))
         assert 0 < summary[f"bubble_measured_m{m}"] < 1
+        assert 0 <= summary[f"bubble_replayed_m{m}"] < 1
         assert summary[f"examples_per_second_m{m}"] > 0
     page = (tmp_path / NAME / "report.html").read_text()
     assert "the bubble against the number of micro-batches" in page

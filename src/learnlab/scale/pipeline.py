@@ -50,8 +50,8 @@ class PipelineTask:
 @dataclass(frozen=True)
 class StepTiming:
     """One step: its wall time (first stage's start to last stage's end), each stage's idle
-    share of it, and the bubble of GPipe's schedule replayed with the measured passes
-    (`pipeline_timing.replayed_bubble`: one core per stage, free messages)."""
+    share of it, and the bubble of GPipe's schedule replayed with the CPU time of each
+    measured pass (`pipeline_timing.replayed_bubble`: one core per stage, free messages)."""
 
     micro_batches: int
     seconds: float
@@ -137,9 +137,8 @@ def _merged(ranks: list[dict[str, Any]]) -> PipelineRun:
     for step in range(len(last["steps"])):
         records = [rank["steps"][step] for rank in ranks]
         start, end = min(r[0] for r in records), max(r[1] for r in records)
-        bubble = measured_bubble([sorted(r[2] + r[3]) for r in records], start, end)
-        forward = [[b - a for a, b in r[2]] for r in records]
-        backward = [[b - a for a, b in r[3]] for r in records]
+        bubble = measured_bubble([r[2] for r in records], start, end)
+        forward, backward = [r[3] for r in records], [r[4] for r in records]
         counts = {len(passes) for passes in forward + backward}
         # the first step may also hold the passes that infer the stages' shapes: no replay
         replayed = replayed_bubble(forward, backward) if counts == {m} else math.nan
@@ -200,7 +199,8 @@ def _stage_task(rank, world_size, timed, optimizer, task: PipelineTask, schedule
         outputs = runner.step(*inputs, **targets)
         end = time.perf_counter()
         clock = timed.clock
-        record["steps"].append((start, end, list(clock.forward), clock.backward()))
+        passes = sorted(clock.forward() + clock.backward())
+        record["steps"].append((start, end, passes, clock.forward_cpu(), clock.backward_cpu()))
         if last:
             record["losses"].append(float(sum(loss.item() for loss in losses)))
         if step == 0:

@@ -22,22 +22,50 @@ import torch
 from torch import nn
 
 
+def _now() -> tuple[float, float]:
+    """(wall clock, this thread's CPU time): the CPU time leaves out the time the process
+    waited for a core, which the wall clock counts (the autograd engine runs a CPU graph on
+    the thread that calls backward, so one thread's time is the pass's)."""
+    return time.perf_counter(), time.thread_time()
+
+
 @dataclass
 class StageClock:
-    """Timestamps of one stage's passes: (start, end) of each forward, and the starts and ends
-    of the backward passes (paired in order: a stage runs one backward at a time)."""
+    """When one stage's passes ran: (wall, CPU) at the start and end of each forward and each
+    backward pass (paired in order: a stage runs one pass at a time)."""
 
-    forward: list[tuple[float, float]] = field(default_factory=list)
-    backward_starts: list[float] = field(default_factory=list)
-    backward_ends: list[float] = field(default_factory=list)
+    forward_starts: list[tuple[float, float]] = field(default_factory=list)
+    forward_ends: list[tuple[float, float]] = field(default_factory=list)
+    backward_starts: list[tuple[float, float]] = field(default_factory=list)
+    backward_ends: list[tuple[float, float]] = field(default_factory=list)
+
+    def forward(self) -> list[tuple[float, float]]:
+        """(start, end) on the wall clock of each forward pass."""
+        return _wall(self.forward_starts, self.forward_ends)
 
     def backward(self) -> list[tuple[float, float]]:
-        return list(zip(self.backward_starts, self.backward_ends, strict=False))
+        return _wall(self.backward_starts, self.backward_ends)
+
+    def forward_cpu(self) -> list[float]:
+        """The CPU seconds of each forward pass."""
+        return _cpu(self.forward_starts, self.forward_ends)
+
+    def backward_cpu(self) -> list[float]:
+        return _cpu(self.backward_starts, self.backward_ends)
 
     def clear(self) -> None:
-        self.forward.clear()
-        self.backward_starts.clear()
-        self.backward_ends.clear()
+        for times in (self.forward_starts, self.forward_ends):
+            times.clear()
+        for times in (self.backward_starts, self.backward_ends):
+            times.clear()
+
+
+def _wall(starts, ends) -> list[tuple[float, float]]:
+    return [(a[0], b[0]) for a, b in zip(starts, ends, strict=False)]
+
+
+def _cpu(starts, ends) -> list[float]:
+    return [b[1] - a[1] for a, b in zip(starts, ends, strict=False)]
 
 
 class _BackwardStarts(torch.autograd.Function):
@@ -48,7 +76,7 @@ class _BackwardStarts(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        ctx.clock.backward_starts.append(time.perf_counter())
+        ctx.clock.backward_starts.append(_now())
         return grad, None
 
 
@@ -60,7 +88,7 @@ class _BackwardEnds(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        ctx.clock.backward_ends.append(time.perf_counter())
+        ctx.clock.backward_ends.append(_now())
         return grad, None, None
 
 
@@ -76,13 +104,13 @@ class TimedStage(nn.Module):
         self._anchor = torch.zeros((), requires_grad=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        start = time.perf_counter()
+        self.clock.forward_starts.append(_now())
         if torch.is_grad_enabled():
             x = _BackwardEnds.apply(x, self._anchor, self.clock)
         y = self.layers(x)
         if torch.is_grad_enabled():
             y = _BackwardStarts.apply(y, self.clock)
-        self.clock.forward.append((start, time.perf_counter()))
+        self.clock.forward_ends.append(_now())
         return y
 
 
@@ -102,10 +130,11 @@ def measured_bubble(
 def replayed_bubble(
     forward: Sequence[Sequence[float]], backward: Sequence[Sequence[float]]
 ) -> float:
-    """The bubble of GPipe's schedule replayed with the measured durations (`forward[s][m]`,
-    `backward[s][m]`: stage s, micro-batch m), as if each stage had a core of its own and
-    messages were free: forwards in order, then backwards in order (torch's ScheduleGPipe),
-    each pass starting when its stage is free and its input (or gradient) has arrived. With
+    """The bubble of GPipe's schedule replayed with measured durations (`forward[s][m]`,
+    `backward[s][m]`: stage s, micro-batch m; the pipeline gives each pass's CPU time), as if
+    each stage had a core of its own and messages were free: forwards in order, then
+    backwards in order (torch's ScheduleGPipe), each pass starting when its stage is free and
+    its input (or gradient) has arrived. With
     equal durations it is the theory's (S - 1) / (M + S - 1); the measured bubble exceeds it
     by the time lost to messages and to processes waiting for a core."""
     stages, micro = len(forward), len(forward[0])

@@ -13,6 +13,7 @@ ends the whole run with a `WorkerFailed` (exit 1) naming it, and the others are 
 from __future__ import annotations
 
 import datetime
+import signal
 import tempfile
 import time
 from collections.abc import Callable
@@ -94,22 +95,25 @@ def _poll(deadline: float) -> float:
 
 
 def _failures(context) -> str:
-    """One line per failed worker: the last line of its traceback, or how it exited. A worker
-    whose peer crashed fails too (a closed connection): the first cause is listed first."""
+    """One line per failed worker: the last line of its traceback, or how it exited. Workers
+    fail in a chain (a peer's closed connection, then the SIGTERM of the clean-up), so the
+    likely first cause comes first: an error raised, then an exit, then those two."""
     import pickle
 
-    lines = []
+    failures = []
     for rank, process in enumerate(context.processes):
         error_file = Path(context.error_files[rank])
         if error_file.exists():
             trace = pickle.loads(error_file.read_bytes()).strip().splitlines()
-            lines.append(f"worker {rank} failed: {trace[-1] if trace else 'no message'}")
+            line = f"worker {rank} failed: {trace[-1] if trace else 'no message'}"
+            failures.append((2 if "closed by peer" in line else 0, line))
         elif process.exitcode not in (0, None):
-            lines.append(
+            line = (
                 f"worker {rank} exited with code {process.exitcode} (killed by a signal when "
                 "negative: out of memory, or stopped by hand?)"
             )
-    lines.sort(key=lambda line: "closed by peer" in line)
+            failures.append((3 if process.exitcode == -signal.SIGTERM else 1, line))
+    lines = [line for _, line in sorted(failures)]
     return "the worker processes were stopped:\n" + "\n".join(lines)
 
 

@@ -55,10 +55,11 @@ def run(config: PipelineParallelConfig, ctx: RunContext) -> Result:
     torch.manual_seed(config.seed)
     model = config.build_model()
     split, runs = pipeline_runs(config, model, data)
-    unsplit_losses = train_unsplit(config, model, data)
+    unsplit_losses, unsplit_gradients = train_unsplit(config, model, data)
     unsplit_seconds = time_unsplit(config, model, data)
     accuracy = {
         "pipeline": accuracy_of(config, data, runs[0].weights),
         "unsplit": accuracy_of(config, data, model.state_dict()),
     }
-    return result(config, split, runs, model, unsplit_losses, unsplit_seconds, accuracy)
+    unsplit = (unsplit_losses, unsplit_gradients, unsplit_seconds)
+    return result(config, split, runs, model, unsplit, accuracy)

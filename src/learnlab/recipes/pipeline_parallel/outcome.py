@@ -18,8 +18,10 @@ def _split_summary(split) -> dict[str, Any]:
     return {"stage_layers": " | ".join(layers), "stage_parameters": sizes}
 
 
-def _check_summary(runs, model, unsplit_losses, accuracy) -> dict[str, Any]:
-    """How far the pipeline's training is from the unsplit model's (0 up to float rounding)."""
+def _check_summary(runs, model, unsplit_losses, unsplit_gradients, accuracy) -> dict[str, Any]:
+    """How far the pipeline's training is from the unsplit model's: the first step's gradients
+    (equal up to float32 rounding), then the losses and the final weights, where rounding
+    differences grow from step to step."""
     from learnlab.scale.stages import sequential_layers
 
     trained = runs[0]
@@ -30,8 +32,12 @@ def _check_summary(runs, model, unsplit_losses, accuracy) -> dict[str, Any]:
         (trained.weights[n] - reference[n].detach()).abs().max().item() for n in trained.weights
     )
     losses = zip(trained.losses, unsplit_losses, strict=True)
+    gradients = trained.gradients
     return {
         "train_steps": len(unsplit_losses),
+        "first_step_gradient_difference": max(
+            (gradients[n] - unsplit_gradients[n]).abs().max().item() for n in gradients
+        ),
         "max_weight_difference": difference,
         "max_loss_difference": max(abs(a - b) for a, b in losses),
         "final_train_loss": trained.losses[-1],
@@ -123,9 +129,11 @@ def _notes(config: PipelineParallelConfig, summary: dict[str, Any]) -> list[str]
         f"{summary['stage_layers']} ({summary['stage_parameters']} parameters). Trained "
         f"{summary['train_steps']} SGD steps (lr {config.lr:g}, batch {config.batch_size} in "
         f"{config.micro_batches} micro-batches) on {config.limit_train} MNIST images beside the "
-        f"unsplit model on the same batches: weights differ by at most "
-        f"{summary['max_weight_difference']:.1e}, losses by "
-        f"{summary['max_loss_difference']:.1e}; test accuracy "
+        f"unsplit model on the same batches. The first step's gradients differ by at most "
+        f"{summary['first_step_gradient_difference']:.1e} (float32 rounding: the pipeline adds "
+        "the micro-batches' gradients, a sum in another order); such differences grow from step "
+        f"to step, to {summary['max_loss_difference']:.1e} in the losses and "
+        f"{summary['max_weight_difference']:.1e} in the final weights; test accuracy "
         f"{percent(summary['pipeline_test_accuracy'], 2)} (pipeline) and "
         f"{percent(summary['unsplit_test_accuracy'], 2)} (unsplit) on {config.limit_test} images.",
         f"The bubble: {config.bubble_steps - 1} timed steps (after one warm-up) on a batch of "
@@ -135,8 +143,9 @@ def _notes(config: PipelineParallelConfig, summary: dict[str, Any]) -> list[str]
         "theory assumes equal stages and free messages. The replayed bubble is GPipe's schedule "
         "run again on paper with the passes' measured durations, as if each stage had a core of "
         "its own and messages were free: it departs from the theory by the stages' imbalance. "
-        "The measured bubble is above both by the time spent sending activations and gradients "
-        "and waiting for a core: on this machine (2 cores shared with other jobs) the two stage "
+        "Its durations are the passes' CPU times, which leave out the waits for a core. The "
+        "measured bubble is above both by the time spent sending activations and gradients "
+        "and waiting for a core: on a machine of 2 cores shared with other jobs the two stage "
         "processes seldom compute at the same moment.",
         "On one machine with 2 shared cores pipelining cannot make a model that fits in "
         "memory faster: the stages compete for the cores and add messages between processes "
@@ -145,10 +154,12 @@ def _notes(config: PipelineParallelConfig, summary: dict[str, Any]) -> list[str]
     ]
 
 
-def result(config, split, runs, model, unsplit_losses, unsplit_seconds, accuracy) -> Result:
+def result(config, split, runs, model, unsplit, accuracy) -> Result:
+    """`unsplit`: the unsplit model's losses, first-step gradients and timed step seconds."""
+    unsplit_losses, unsplit_gradients, unsplit_seconds = unsplit
     summary: dict[str, Any] = {"recipe": NAME, "stages": config.stages}
     summary |= _split_summary(split)
-    summary |= _check_summary(runs, model, unsplit_losses, accuracy)
+    summary |= _check_summary(runs, model, unsplit_losses, unsplit_gradients, accuracy)
     summary |= _bubble_summary(config, runs, unsplit_seconds)
     largest = config.bubble_micro_batches[-1]
     return Result(

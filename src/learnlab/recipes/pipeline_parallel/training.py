@@ -72,17 +72,25 @@ def _bubble_batch(config: PipelineParallelConfig, data: Data) -> tuple[Tensor, T
     return data.train_x[: config.bubble_batch_size], data.train_y[: config.bubble_batch_size]
 
 
-def train_unsplit(config: PipelineParallelConfig, model: nn.Module, data: Data) -> list[float]:
-    """SGD on `model` itself (in this process) over the pipeline's batches; the losses."""
+def train_unsplit(
+    config: PipelineParallelConfig, model: nn.Module, data: Data
+) -> tuple[list[float], dict[str, Tensor]]:
+    """SGD on `model` itself (in this process) over the pipeline's batches: the losses, and
+    the gradients of the first step (named as the model's layers in order)."""
+    from learnlab.scale.stages import sequential_layers
+
+    layers = sequential_layers(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
-    losses = []
+    losses, first = [], {}
     for x, y in training_batches(config, data):
         optimizer.zero_grad()
         loss = F.cross_entropy(model(x), y)
         loss.backward()
+        if not first:
+            first = {n: p.grad.clone() for n, p in layers.named_parameters()}
         optimizer.step()
         losses.append(loss.item())
-    return losses
+    return losses, first
 
 
 def time_unsplit(config: PipelineParallelConfig, model: nn.Module, data: Data) -> list[float]:
