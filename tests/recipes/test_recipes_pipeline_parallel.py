@@ -64,4 +64,5 @@ def test_quick_run_matches_unsplit_training_and_reports_the_bubble(tmp_path, qui
         assert summary[f"examples_per_second_m{m}"] > 0
     page = (tmp_path / NAME / "report.html").read_text()
     assert "the bubble against the number of micro-batches" in page
-    assert "unsplit, 1 process" in page and "cannot make a model that fits" in page
+    assert "unsplit, 1 process, 2 threads" in page
+    assert "cannot speed up a model that fits in memory" in page

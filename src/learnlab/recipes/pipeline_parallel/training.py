@@ -93,18 +93,29 @@ def train_unsplit(
     return losses, first
 
 
-def time_unsplit(config: PipelineParallelConfig, model: nn.Module, data: Data) -> list[float]:
+def time_unsplit(
+    config: PipelineParallelConfig, model: nn.Module, data: Data
+) -> dict[int, list[float]]:
     """The wall time of the unsplit model's forward and backward pass on the bubble's batch
-    (one process), `bubble_steps` times, the first a warm-up."""
+    in this process, on 1 thread and on as many threads as the pipeline has stages (the same
+    cores): threads -> the seconds of `bubble_steps` steps after a warm-up."""
     x, y = _bubble_batch(config, data)
-    seconds = []
-    for _ in range(config.bubble_steps):
+    before = torch.get_num_threads()
+    seconds: dict[int, list[float]] = {}
+    try:
+        for threads in sorted({1, config.stages}):
+            torch.set_num_threads(threads)
+            seconds[threads] = []
+            for _ in range(config.bubble_steps):
+                model.zero_grad()
+                start = time.perf_counter()
+                F.cross_entropy(model(x), y).backward()
+                seconds[threads].append(time.perf_counter() - start)
+            seconds[threads] = seconds[threads][1:]
+    finally:
+        torch.set_num_threads(before)
         model.zero_grad()
-        start = time.perf_counter()
-        F.cross_entropy(model(x), y).backward()
-        seconds.append(time.perf_counter() - start)
-    model.zero_grad()
-    return seconds[1:]
+    return seconds
 
 
 def accuracy_of(config: PipelineParallelConfig, data: Data, weights: dict[str, Tensor]) -> float:
