@@ -82,9 +82,13 @@ class PipelineParallelConfig(DataRecipeConfig):
         return build_model(self.model, INPUT_SHAPE, CLASSES, **options)
 
     def layers(self):
+        """The model's layers in order, built on the meta device: no memory, no time."""
+        import torch
+
         from learnlab.scale.stages import sequential_layers
 
-        return sequential_layers(self.build_model())
+        with torch.device("meta"):
+            return sequential_layers(self.build_model())
 
 
 def _check_divides(name: str, count: int, batch_name: str, batch: int) -> None:

@@ -150,12 +150,30 @@ def _notes(config: PipelineParallelConfig, summary: dict[str, Any]) -> list[str]
         "measured bubble is above both by the time spent sending activations and gradients "
         "and waiting for a core: on a machine of 2 cores shared with other jobs the two stage "
         "processes seldom compute at the same moment.",
-        "On one 2-core CPU pipelining cannot speed up a model that fits in memory: the unsplit "
-        f"model on {config.stages} threads uses the same cores without the bubble and without "
-        "messages between processes (compare the unsplit rows; on a shared machine single "
-        "timings swing widely). It is here to show the mechanics and the bubble; its use is a "
-        "model too large for one device, each stage on a device of its own.",
+        "On one 2-core CPU pipelining cannot speed up a model that fits in memory: at best its "
+        "stages overlap, less the bubble, and the same cores serve the unsplit model's "
+        f"{config.stages} threads with no bubble and no messages between processes. It is here "
+        "to show the mechanics and the bubble; its use is a model too large for one device, "
+        f"each stage on a device of its own. {_speed_note(config, summary)}",
     ]
+
+
+def _speed_note(config: PipelineParallelConfig, summary: dict[str, Any]) -> str:
+    """What the step times measured say, where the machine's other jobs blur them."""
+    pipeline = max(summary[f"examples_per_second_m{m}"] for m in config.bubble_micro_batches)
+    threads = sorted({1, config.stages})
+    unsplit = {t: summary[f"unsplit_{t}_threads_examples_per_second"] for t in threads}
+    text = (
+        f"Measured: the pipeline's best {pipeline:.0f} examples/s, the unsplit model's "
+        + ", ".join(f"{v:.0f} on {t} thread{'s' if t > 1 else ''}" for t, v in unsplit.items())
+    )
+    if pipeline > max(unsplit.values()):
+        return (
+            f"{text}: the pipeline ahead here, which says more of the machine's load (other "
+            "jobs share its cores, and single timings swing by several times) than of "
+            "pipelining."
+        )
+    return f"{text}."
 
 
 def result(config, split, runs, model, unsplit, accuracy) -> Result:
