@@ -25,6 +25,8 @@ from learnlab.io.errors import LearnlabError
 HOST = "127.0.0.1"
 # after a failure, how long the other workers get to end before they are terminated, then killed
 GRACE_SECONDS = 2.0
+# how gloo says that the process at the other end of a connection went away
+PEER_FAILED = ("by peer", "Broken pipe", "remote worker", "Connection refused")
 
 
 class WorkerFailed(LearnlabError):
@@ -106,14 +108,14 @@ def _failures(context) -> str:
         if error_file.exists():
             trace = pickle.loads(error_file.read_bytes()).strip().splitlines()
             line = f"worker {rank} failed: {trace[-1] if trace else 'no message'}"
-            failures.append((2 if "closed by peer" in line else 0, line))
+            failures.append((2 if any(m in line for m in PEER_FAILED) else 0, line))
         elif process.exitcode not in (0, None):
             line = (
                 f"worker {rank} exited with code {process.exitcode} (killed by a signal when "
                 "negative: out of memory, or stopped by hand?)"
             )
             failures.append((3 if process.exitcode == -signal.SIGTERM else 1, line))
-    lines = [line for _, line in sorted(failures)]
+    lines = [line for _, line in sorted(failures, key=lambda failure: failure[0])]
     return "the worker processes were stopped:\n" + "\n".join(lines)
 
 

@@ -29,7 +29,14 @@ def bubble_figure(
     m = np.asarray(micro_batches, dtype=float)
     value = np.asarray(measured, dtype=float)
     below, above = value - np.asarray(low), np.asarray(high) - value
-    ax.errorbar(m, value, yerr=[below, above], marker="o", capsize=3, label="measured")
+    ax.errorbar(
+        m,
+        value,
+        yerr=[below, above],
+        marker="o",
+        capsize=3,
+        label="measured: idle share of the wall clock",
+    )
     ax.plot(m, replayed, marker="s", ls=":", label="replayed: a core per stage, free messages")
     grid = np.geomspace(m.min(), m.max(), 200) if len(m) > 1 else m
     theory = (stages - 1) / (grid + stages - 1)
