@@ -58,6 +58,7 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(BIN)/python threads.py
 	cd benchmarks && ../$(BIN)/python compression.py
 	cd benchmarks && ../$(BIN)/python ddp_scaling.py
+	cd benchmarks && ../$(BIN)/python pipeline_parallel.py
 	cd benchmarks && ../$(BIN)/python hessian.py
 	cd benchmarks && ../$(BIN)/python subspace_projection.py
 	cd benchmarks && ../$(BIN)/python newton_cg_step.py

@@ -33,6 +33,8 @@ SMOKE_ARGS = {
     "threads": ["--families", "bilinear", "--sample-seconds", "0.01", "--repeats", "1"]
     + ["--no-demo"],
     "ddp_scaling": ["--steps", "2", "--repeats", "1", "--examples", "2048"],
+    "pipeline_parallel": ["--batch", "8", "--width", "8", "--micro-batches", "1", "2"]
+    + ["--steps", "2", "--repeats", "1"],
 }
 
 

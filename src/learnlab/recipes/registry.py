@@ -73,6 +73,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.unrolled_mrf",
     "learnlab.recipes.value_iteration_network",
     "learnlab.recipes.compression",
+    "learnlab.recipes.pipeline_parallel",
 )
 
 

@@ -1,0 +1,150 @@
+"""Running a function on N local processes joined in one torch.distributed process group,
+with every wait bounded and no process left behind.
+
+The workers are forked where the system allows it (they start in milliseconds, with the
+modules the parent imported), spawned elsewhere. The parent holds the rendezvous: a TCPStore
+bound to port 0, so the system picks a free port and no other program can take it between
+choosing and binding. Each worker joins the gloo group through it, runs
+`fn(rank, world_size, *args)`, and writes what it returns to a file (torch.save), which the
+parent reads once every worker has exited; a worker that raised, died or ran past the deadline
+ends the whole run with a `WorkerFailed` (exit 1) naming it, and the others are terminated.
+"""
+
+from __future__ import annotations
+
+import datetime
+import signal
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from learnlab.io.errors import LearnlabError
+
+HOST = "127.0.0.1"
+# after a failure, how long the other workers get to end before they are terminated, then killed
+GRACE_SECONDS = 2.0
+# how gloo says that the process at the other end of a connection went away
+PEER_FAILED = ("by peer", "Broken pipe", "remote worker", "Connection refused")
+
+
+class WorkerFailed(LearnlabError):
+    """A worker process raised, was killed, or did not finish in time."""
+
+    exit_code = 1
+
+
+def run_on_processes(
+    fn: Callable[..., Any], world_size: int, args: tuple = (), timeout: float = 120.0
+) -> list[Any]:
+    """`[fn(rank, world_size, *args) for rank in range(world_size)]`, each call on its own
+    process in one gloo process group (collectives time out after `timeout` seconds too).
+    `fn` must be a module-level function (spawned workers import it by name)."""
+    import torch.distributed as dist
+    import torch.multiprocessing as mp
+
+    # no world size: the store does not wait for the workers, which start next
+    limit = datetime.timedelta(seconds=timeout)
+    store = dist.TCPStore(HOST, 0, is_master=True, timeout=limit, wait_for_workers=False)
+    with tempfile.TemporaryDirectory(prefix="learnlab-procs-") as folder:
+        context = mp.start_processes(
+            _worker,
+            args=(fn, world_size, store.port, timeout, folder, args),
+            nprocs=world_size,
+            join=False,
+            start_method=_start_method(),
+        )
+        _join(context, timeout)
+        return [_read(Path(folder), rank) for rank in range(world_size)]
+
+
+def _start_method() -> str:
+    """fork where there is one: the workers inherit the modules the parent imported (torch,
+    torch.distributed.pipelining: seconds each) instead of importing them again."""
+    import multiprocessing
+
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _join(context, timeout: float) -> None:
+    """Wait for every worker, at most `timeout` seconds; on a failure or past the deadline,
+    terminate them all and raise WorkerFailed naming each worker that failed and why."""
+    from torch.multiprocessing import ProcessExitedException, ProcessRaisedException
+
+    deadline = time.monotonic() + timeout
+    try:
+        while not context.join(timeout=_poll(deadline), grace_period=GRACE_SECONDS):
+            if time.monotonic() > deadline:
+                raise WorkerFailed(
+                    f"the worker processes did not finish within {timeout:g} s and were "
+                    "stopped; the machine may be overloaded: give them a longer timeout."
+                )
+    except (ProcessRaisedException, ProcessExitedException):
+        raise WorkerFailed(_failures(context)) from None
+    finally:
+        for process in context.processes:
+            if process.is_alive():
+                process.terminate()
+            process.join(GRACE_SECONDS)
+            if process.is_alive():
+                process.kill()
+                process.join(GRACE_SECONDS)
+
+
+def _poll(deadline: float) -> float:
+    return max(0.05, min(1.0, deadline - time.monotonic()))
+
+
+def _failures(context) -> str:
+    """One line per failed worker: the last line of its traceback, or how it exited. Workers
+    fail in a chain (a peer's closed connection, then the SIGTERM of the clean-up), so the
+    likely first cause comes first: an error raised, then an exit, then those two."""
+    import pickle
+
+    failures = []
+    for rank, process in enumerate(context.processes):
+        error_file = Path(context.error_files[rank])
+        if error_file.exists():
+            trace = pickle.loads(error_file.read_bytes()).strip().splitlines()
+            line = f"worker {rank} failed: {trace[-1] if trace else 'no message'}"
+            failures.append((2 if any(m in line for m in PEER_FAILED) else 0, line))
+        elif process.exitcode not in (0, None):
+            line = (
+                f"worker {rank} exited with code {process.exitcode} (killed by a signal when "
+                "negative: out of memory, or stopped by hand?)"
+            )
+            failures.append((3 if process.exitcode == -signal.SIGTERM else 1, line))
+    lines = [line for _, line in sorted(failures, key=lambda failure: failure[0])]
+    return "the worker processes were stopped:\n" + "\n".join(lines)
+
+
+def _worker(
+    rank: int,
+    fn: Callable[..., Any],
+    world_size: int,
+    port: int,
+    timeout: float,
+    folder: str,
+    args: tuple,
+) -> None:
+    import torch
+    import torch.distributed as dist
+
+    torch.set_num_threads(1)  # the workers share the cores; each takes one
+    limit = datetime.timedelta(seconds=timeout)
+    store = dist.TCPStore(HOST, port, is_master=False, timeout=limit)
+    dist.init_process_group("gloo", store=store, rank=rank, world_size=world_size, timeout=limit)
+    try:
+        torch.save(fn(rank, world_size, *args), Path(folder) / f"rank{rank}.pt")
+    finally:
+        dist.destroy_process_group()
+
+
+def _read(folder: Path, rank: int) -> Any:
+    import torch
+
+    path = folder / f"rank{rank}.pt"
+    if not path.exists():
+        raise WorkerFailed(f"worker {rank} exited without writing its result.")
+    return torch.load(path, weights_only=False)
