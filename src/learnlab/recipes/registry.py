@@ -72,6 +72,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.digit_strings",
     "learnlab.recipes.unrolled_mrf",
     "learnlab.recipes.value_iteration_network",
+    "learnlab.recipes.hogwild_mnist",
 )
 
 
