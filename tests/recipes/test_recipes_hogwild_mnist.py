@@ -77,6 +77,20 @@ def test_bad_workers_or_learning_rate_from_the_cli_exit_2(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+def test_workers_past_the_time_limit_exit_1_with_a_message_and_no_process_left(
+    tmp_path, capsys, quick
+):
+    import json
+    import multiprocessing
+
+    settings = [f"{k}={json.dumps(v)}" for k, v in quick(NAME, timeout_seconds=0.001).items()]
+    argv = ["run", NAME, "--run-dir", str(tmp_path / "x")]
+    assert main([*argv, *(a for s in settings for a in ("--set", s))]) == 1
+    err = capsys.readouterr().err
+    assert "did not finish within the time limit" in err and "Traceback" not in err
+    assert multiprocessing.active_children() == []
+
+
 @pytest.mark.slow
 def test_default_two_workers_within_half_a_point_of_synchronous(tmp_path, data_root):
     settings = {"data_root": str(data_root), "download": False, "progress": False}

@@ -166,3 +166,16 @@ def test_bad_settings_are_config_errors_naming_the_argument(workers, lr, argumen
     with pytest.raises(ConfigError, match=argument):
         train_hogwild(_mlp(), x, y, workers=workers, lr=lr, batch_size=16, epochs=1, seed=0)
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("start_method", ["spawn", "forkserver"])
+def test_other_start_methods_give_the_same_one_worker_run(digits, start_method):
+    """Fork is the default for its start-up time only: spawned or forkserver workers (torch
+    imported again in each, seconds) compute the same SGD."""
+    x, y, _, _ = digits
+    forked, other = _mlp(), _mlp()
+    train_hogwild(forked, x, y, workers=1, epochs=1, start_method="fork", **SGD)
+    train_hogwild(other, x, y, workers=1, epochs=1, start_method=start_method, **SGD)
+    for name, weight in forked.state_dict().items():
+        assert torch.equal(weight, other.state_dict()[name]), name
