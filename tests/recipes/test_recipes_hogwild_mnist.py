@@ -58,6 +58,8 @@ def test_quick_run_compares_every_method_over_the_seeds(tmp_path, quick):
         ({"workers": [1, 1]}, "workers"),
         ({"lr": 0}, "lr"),
         ({"lr": -0.05}, "lr"),
+        ({"lr_decay": 0}, "lr_decay"),
+        ({"lr_decay": 1.5}, "lr_decay"),
         ({"seeds": 0}, "seeds"),
         ({"start_method": "thread"}, "start_method"),
         ({"dataset": "cifar10"}, "dataset"),
@@ -70,7 +72,13 @@ def test_bad_settings_are_config_errors_naming_the_setting(data, match):
 
 def test_bad_workers_or_learning_rate_from_the_cli_exit_2(tmp_path, capsys):
     argv = ["run", NAME, "--run-dir", str(tmp_path / "x")]
-    for setting in ("workers=[0]", f"workers=[{usable_cores() + 1}]", "lr=0", "lr=-1"):
+    for setting in (
+        "workers=[0]",
+        f"workers=[{usable_cores() + 1}]",
+        "lr=0",
+        "lr=-1",
+        "lr_decay=0",
+    ):
         assert main([*argv, "--set", setting]) == 2
         err = capsys.readouterr().err
         assert setting.split("=")[0] in err and "Traceback" not in err

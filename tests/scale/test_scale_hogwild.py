@@ -51,8 +51,9 @@ def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 def test_one_worker_is_plain_sgd_with_the_trainers_data_order_bit_for_bit(digits):
     x, y, _, _ = digits
     synchronous, hogwild = _mlp(), _mlp()
-    sync_trace = train_synchronous(synchronous, x, y, epochs=2, snapshot_every=500, **SGD)
-    trace = train_hogwild(hogwild, x, y, workers=1, epochs=2, snapshot_every=500, **SGD)
+    settings = {"epochs": 2, "snapshot_every": 500, "lr_decay": 0.7, **SGD}
+    sync_trace = train_synchronous(synchronous, x, y, **settings)
+    trace = train_hogwild(hogwild, x, y, workers=1, **settings)
     for name, weight in synchronous.state_dict().items():
         assert torch.equal(weight, hogwild.state_dict()[name]), name
     assert trace.examples == sync_trace.examples == 2 * len(x)
@@ -166,6 +167,13 @@ def test_bad_settings_are_config_errors_naming_the_argument(workers, lr, argumen
     with pytest.raises(ConfigError, match=argument):
         train_hogwild(_mlp(), x, y, workers=workers, lr=lr, batch_size=16, epochs=1, seed=0)
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("lr_decay", [0.0, -0.5, 1.5])
+def test_a_decay_outside_zero_one_is_a_config_error_naming_it(lr_decay, digits):
+    x, y, _, _ = digits
+    with pytest.raises(ConfigError, match="^lr_decay"):
+        train_hogwild(_mlp(), x, y, workers=1, lr_decay=lr_decay, epochs=1, **SGD)
 
 
 @pytest.mark.slow

@@ -14,9 +14,11 @@ progress").
 partition the data and `epochs` passes over them process exactly as many examples as `epochs`
 synchronous epochs), its batches drawn by a TensorLoader seeded `seed + w`, with its own
 `torch.optim.SGD` (no momentum: no state to share) on one torch thread (W workers on W cores;
-more threads each would only fight over them). With one worker this is plain SGD with the
-Trainer's data order, bit for bit (`train_synchronous` is that Trainer run). With several the
-order in which steps land depends on the scheduler: the run is not deterministic.
+more threads each would only fight over them). The learning rate backs off by `lr_decay`
+after each epoch, as in the paper's experiments (the synchronous run the same). With one
+worker this is plain SGD with the Trainer's data order, bit for bit (`train_synchronous` is
+that Trainer run). With several, the order in which steps land depends on the scheduler: the
+run is not deterministic.
 
 Workers report (examples done, mean loss since the last report) through a queue; the parent
 waits with a timeout, copies the shared weights at every `snapshot_every` examples (evaluated
@@ -38,7 +40,6 @@ import math
 import queue as queue_module
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,8 +91,11 @@ class TrainingTrace:
         return self.examples / self.seconds if self.seconds > 0 else math.nan
 
 
-def check_hogwild_settings(workers: int, lr: float, max_workers: int | None = None) -> None:
-    """ConfigError naming the argument when `workers` is not in 1..cores or `lr` <= 0."""
+def check_hogwild_settings(
+    workers: int, lr: float, max_workers: int | None = None, lr_decay: float = 1.0
+) -> None:
+    """ConfigError naming the argument when `workers` is not in 1..cores, `lr` <= 0 or
+    `lr_decay` outside (0, 1]."""
     cores = max_workers if max_workers is not None else usable_cores()
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= cores:
         raise ConfigError(
@@ -100,6 +104,11 @@ def check_hogwild_settings(workers: int, lr: float, max_workers: int | None = No
         )
     if not isinstance(lr, int | float) or not lr > 0 or not math.isfinite(lr):
         raise ConfigError(f"lr must be a finite number > 0, got {lr!r}; e.g. lr=0.05.")
+    if not isinstance(lr_decay, int | float) or not 0 < lr_decay <= 1:
+        raise ConfigError(
+            f"lr_decay (the learning rate's factor per epoch) must be in (0, 1], got "
+            f"{lr_decay!r}; 1 keeps it constant."
+        )
 
 
 def _cpu_seconds() -> float:
@@ -162,22 +171,29 @@ def train_synchronous(
     batch_size: int,
     epochs: int,
     seed: int,
+    lr_decay: float = 1.0,
     snapshot_every: int | None = None,
     report_every: int = 50,
 ) -> TrainingTrace:
-    """The baseline: the Trainer in this process, SGD at `lr`, batches from a TensorLoader
-    seeded `seed` (the data order of a one-worker Hogwild run)."""
+    """The baseline: the Trainer in this process, SGD at `lr * lr_decay**epoch`, batches from
+    a TensorLoader seeded `seed` (the data order of a one-worker Hogwild run)."""
     from learnlab.data.loader import TensorLoader
     from learnlab.objectives.supervised import CrossEntropy
     from learnlab.train.trainer import Trainer
 
-    check_hogwild_settings(1, lr, max_workers=1)
+    check_hogwild_settings(1, lr, max_workers=1, lr_decay=lr_decay)
     cpu = _cpu_seconds()
     start = time.perf_counter()
     recorder = _Recorder(_Snapshots(model, snapshot_every, start), report_every)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    trainer = Trainer(model, CrossEntropy(), optimizer, callbacks=[recorder])
-    trainer.fit(TensorLoader(x, y, batch_size=batch_size, seed=seed), epochs=epochs)
+    loader = TensorLoader(x, y, batch_size=batch_size, seed=seed)
+    steps_per_epoch = len(loader)
+    # the schedule counts steps; the factor is the workers' own, decay**epoch
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: lr_decay ** (step // steps_per_epoch)
+    )
+    trainer = Trainer(model, CrossEntropy(), optimizer, schedule=schedule, callbacks=[recorder])
+    trainer.fit(loader, epochs=epochs)
     seconds = time.perf_counter() - start
     if recorder.snapshots.taken[-1].examples != recorder.examples:
         recorder.snapshots.take(recorder.examples)
@@ -217,7 +233,9 @@ def _worker(
         optimizer = torch.optim.SGD(model.parameters(), lr=settings["lr"])
         objective = CrossEntropy()
         done, loss_sum, batches = 0, 0.0, 0
-        for _ in range(settings["epochs"]):
+        for epoch in range(settings["epochs"]):
+            for group in optimizer.param_groups:  # the paper's step-size back-off per epoch
+                group["lr"] = settings["lr"] * settings["lr_decay"] ** epoch
             for batch in loader:
                 loss, _ = objective(model, batch)
                 optimizer.zero_grad(set_to_none=True)
@@ -250,19 +268,18 @@ def train_hogwild(
     batch_size: int,
     epochs: int,
     seed: int,
+    lr_decay: float = 1.0,
     snapshot_every: int | None = None,
     report_every: int = 50,
     timeout: float = 600.0,
     start_method: str | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
 ) -> TrainingTrace:
     """Train `model` (its tensors moved to shared memory, updated in place) with `workers`
-    Hogwild processes for `epochs` passes over their shards; `on_progress(examples, total)`
-    is called as reports arrive. Raises WorkerFailed (the others stopped) when a worker dies
-    or `timeout` seconds pass."""
+    Hogwild processes for `epochs` passes over their shards. Raises WorkerFailed (the others
+    stopped) when a worker dies or `timeout` seconds pass."""
     import torch.multiprocessing as mp
 
-    check_hogwild_settings(workers, lr)
+    check_hogwild_settings(workers, lr, lr_decay=lr_decay)
     method = start_method or default_start_method()
     if method not in START_METHODS:
         raise ConfigError(
@@ -274,7 +291,7 @@ def train_hogwild(
     context = mp.get_context(method)
     messages = context.Queue()
     settings = {"lr": lr, "batch_size": batch_size, "epochs": epochs, "seed": seed}
-    settings["report_every"] = report_every
+    settings |= {"lr_decay": lr_decay, "report_every": report_every}
     processes = [
         context.Process(
             target=_worker,
@@ -290,7 +307,7 @@ def train_hogwild(
     try:
         for process in processes:
             process.start()
-        trace = _collect(processes, messages, snapshots, epochs * len(x), timeout, on_progress)
+        trace = _collect(processes, messages, snapshots, timeout)
     finally:
         _stop(processes)
         messages.close()
@@ -306,9 +323,7 @@ def _collect(
     processes: list,
     messages: Any,
     snapshots: _Snapshots,
-    total: int,
     timeout: float,
-    on_progress: Callable[[int, int], None] | None,
 ) -> TrainingTrace:
     """Read the workers' reports until all are done; WorkerFailed on a crash or the deadline."""
     done_by = [0] * len(processes)
@@ -333,8 +348,6 @@ def _collect(
         if not math.isnan(payload):
             losses.append((seen, time.perf_counter() - snapshots.start, payload))
         snapshots.update(seen)
-        if on_progress is not None:
-            on_progress(seen, total)
     return TrainingTrace(len(processes), sum(done_by), 0.0, 0.0, done_by, losses)
 
 

@@ -2,13 +2,14 @@
 synchronous SGD on MNIST, lecture L4's "noisier parameter updates, but faster overall progress".
 
 For each seed the same initial MLP (784-512-512-10 by default: the issue's MLP) trains with
-plain SGD (lr 0.05, batch 32, 3 epochs) once synchronously, with the Trainer in this process on
-one torch thread, and once per worker count with `learnlab.scale.hogwild` (each worker one
-thread, a disjoint shard of the training set; together they process exactly as many examples
-as the synchronous run). Reported: final test accuracy, wall and CPU seconds, examples per
-second (means over the seeds, with their spread), the difference Hogwild minus synchronous
-per seed (the acceptance item: within 0.5 points with 2 workers), and the convergence curves
-(test accuracy against examples processed and against wall time).
+plain SGD (lr 0.1 halved after each epoch, batch 32, 3 epochs) once synchronously, with the
+Trainer in this process on one torch thread, and once per worker count with
+`learnlab.scale.hogwild` (each worker one thread, a disjoint shard of the training set;
+together they process exactly as many examples as the synchronous run). Reported: final test
+accuracy, wall and CPU seconds, examples per second (means over the seeds, with their
+spread), the difference Hogwild minus synchronous per seed (the acceptance item: within 0.5
+points with 2 workers), and the convergence curves (test accuracy against examples processed
+and against wall time).
 
 Hogwild with more than one worker is not deterministic: the order in which the workers' steps
 land depends on the scheduler, so a seed's numbers change from run to run; the spread over the
@@ -104,7 +105,8 @@ def _train(config: HogwildMnistConfig, method: str, seed: int, data) -> MethodRu
     x, y, x_test, y_test = data
     torch.manual_seed(seed)
     model = MLP(x[0].numel(), 10, depth=config.depth, width=config.width)
-    common = {"lr": config.lr, "batch_size": config.batch_size, "epochs": config.epochs}
+    common = {"lr": config.lr, "lr_decay": config.lr_decay, "epochs": config.epochs}
+    common["batch_size"] = config.batch_size
     common |= {
         "seed": seed,
         "snapshot_every": max(1, config.epochs * len(x) // config.curve_points),

@@ -120,9 +120,10 @@ def result(config: HogwildMnistConfig, runs: dict[str, list[MethodRun]], seconds
         'parallelizing stochastic gradient descent" (NeurIPS).',
         f"MLP {model} on {config.dataset} ({summary['examples']} examples processed per run: "
         f"{config.epochs} epochs of {summary['examples'] // config.epochs}), plain SGD lr "
-        f"{config.lr:g}, batch {config.batch_size}; seeds {seeds[0]} to {seeds[-1]}, each from "
-        "the same initial weights for every method. Synchronous: the Trainer in one process on "
-        "one thread. Hogwild: worker processes (one thread each, a disjoint shard each) writing "
+        f"{config.lr:g} (times {config.lr_decay:g} after each epoch), batch "
+        f"{config.batch_size}; seeds {seeds[0]} to {seeds[-1]}, each from the same initial "
+        "weights for every method. Synchronous: the Trainer in one process on one thread. "
+        "Hogwild: worker processes (one thread each, a disjoint shard each) writing "
         f"their SGD steps into shared weights without locks. {seconds:.0f} s in all.",
         "Hogwild with more than one worker is not deterministic (the order in which steps land "
         "depends on the scheduler): rerunning a seed changes its numbers; the spread over the "
