@@ -73,3 +73,11 @@ class HogwildMnistConfig(DataRecipeConfig):
 
     def methods(self) -> list[str]:
         return ["synchronous", *(f"hogwild_{w}" for w in self.workers)]
+
+
+def method_label(method: str) -> str:
+    """ "synchronous", "hogwild_2" -> "Hogwild, 2 workers"."""
+    if method == "synchronous":
+        return method
+    workers = int(method.rsplit("_", 1)[1])
+    return f"Hogwild, {workers} worker{'s' if workers > 1 else ''}"

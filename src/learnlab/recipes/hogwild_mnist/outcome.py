@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from learnlab.recipes.hogwild_mnist.config import HogwildMnistConfig
+from learnlab.recipes.hogwild_mnist.config import HogwildMnistConfig, method_label
 from learnlab.recipes.seeds import spread_keys
 from learnlab.result import FigureSpec, Result
 
@@ -86,8 +86,7 @@ def _table(summary: dict[str, Any], methods: list[str]) -> list[dict[str, str]]:
         gap = f"{method}_minus_synchronous"
         rows.append(
             {
-                "method": method.replace("_", ", ")
-                + (" workers" if method != "synchronous" else ""),
+                "method": method_label(method),
                 "test accuracy (%)": _cell(summary, f"{method}_test_accuracy", 2),
                 "minus synchronous (points)": _cell(summary, gap, 2) if gap in summary else "-",
                 "wall seconds": _cell(summary, f"{method}_seconds", 1),
@@ -103,7 +102,7 @@ def _figure(runs: dict[str, list[MethodRun]]) -> FigureSpec:
 
     curves = {method: [r.curve for r in method_runs] for method, method_runs in runs.items()}
     return FigureSpec(
-        "test accuracy against examples processed and against wall time",
+        "test error against examples processed and against wall time",
         convergence_figure,
         {"curves": {m: [[list(point) for point in c] for c in cs] for m, cs in curves.items()}},
     )
