@@ -44,8 +44,8 @@ def test_quick_run_compares_every_method_over_the_seeds(tmp_path, quick):
     table = next(iter(result.tables.values()))
     assert [row["method"] for row in table] == [
         "synchronous",
-        "hogwild, 1 workers",
-        "hogwild, 2 workers",
+        "Hogwild, 1 worker",
+        "Hogwild, 2 workers",
     ]
 
 
