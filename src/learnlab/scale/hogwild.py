@@ -21,8 +21,9 @@ that Trainer run). With several, the order in which steps land depends on the sc
 run is not deterministic.
 
 Workers report (examples done, mean loss since the last report) through a queue; the parent
-waits with a timeout, copies the shared weights at every `snapshot_every` examples (evaluated
-after the run, so that evaluation takes no time from the workers) and, when a worker dies or
+waits with a timeout, copies the shared weights at every `snapshot_every` examples (read while
+the workers write, as any Hogwild read; evaluated after the run, so that evaluation takes no
+time from the workers) and, when a worker dies or
 the run passes `timeout` seconds, stops the others (terminate, then kill) and raises
 `WorkerFailed` naming the worker: no process is left behind, no wait is unbounded.
 
@@ -31,7 +32,7 @@ the data set copy-on-write, while "spawn" imports torch again in every worker (s
 a loaded 2-core machine, longer than a whole quick run) and pickles the data through shared
 memory files. Fork's risk, a lock held by another thread of the parent at the moment of the
 fork, is kept small: the workers use only torch on one thread and the queue. "spawn" and
-"forkserver" are accepted (the only ones on macOS and Windows).
+"forkserver" give the same SGD (a slow test checks it) where fork is missing or unwanted.
 """
 
 from __future__ import annotations
