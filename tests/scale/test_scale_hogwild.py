@@ -75,7 +75,7 @@ def test_two_workers_reach_the_synchronous_accuracy_on_the_digits(digits):
     assert sorted(trace.worker_examples) == [4 * (len(x) // 2), 4 * (len(x) - len(x) // 2)]
     sync_accuracy = _accuracy(synchronous, x_test, y_test)
     assert sync_accuracy > 0.85
-    assert abs(_accuracy(hogwild, x_test, y_test) - sync_accuracy) < 0.04
+    assert abs(_accuracy(hogwild, x_test, y_test) - sync_accuracy) < 0.02  # seen: <= 0.006
     # the workers wrote into the model's own (shared) tensors
     assert not torch.equal(hogwild.out.weight, _mlp().out.weight)
 
