@@ -74,6 +74,7 @@ RECIPE_MODULES: tuple[str, ...] = (
     "learnlab.recipes.value_iteration_network",
     "learnlab.recipes.compression",
     "learnlab.recipes.pipeline_parallel",
+    "learnlab.recipes.hogwild_mnist",
 )
 
 

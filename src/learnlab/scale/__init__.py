@@ -12,5 +12,8 @@ process, wraps the model in DistributedDataParallel and reduces metrics across r
 `learnlab.scale.pipeline` runs one model cut into stages (`scale.stages`) on one process per
 stage (`scale.processes`), GPipe style, and times its bubble (`scale.pipeline_timing`).
 
+`learnlab.scale.hogwild`: Hogwild! asynchronous SGD, worker processes writing their SGD steps
+into shared weights without locks, and the synchronous Trainer run it is compared with.
+
 Import the submodules you need.
 """
