@@ -2,9 +2,11 @@
 with every wait bounded and no process left behind.
 
 The workers are forked where the system allows it (they start in milliseconds, with the
-modules the parent imported), spawned elsewhere. The parent holds the rendezvous: a TCPStore
-bound to port 0, so the system picks a free port and no other program can take it between
-choosing and binding. Each worker joins the gloo group through it, runs
+modules the parent imported), spawned elsewhere. The rendezvous is a FileStore in a private
+temporary folder: no port to choose (gloo's own connections take free ones), and no server
+thread in the parent, which a fork could copy in the middle of holding a lock (a TCPStore
+served from the parent hung its forked workers now and then on a loaded machine). Each worker
+joins the gloo group through it, runs
 `fn(rank, world_size, *args)`, and writes what it returns to a file (torch.save), which the
 parent reads once every worker has exited; a worker that raised, died or ran past the deadline
 ends the whole run with a `WorkerFailed` (exit 1) naming it, and the others are terminated.
@@ -22,7 +24,6 @@ from typing import Any
 
 from learnlab.io.errors import LearnlabError
 
-HOST = "127.0.0.1"
 # after a failure, how long the other workers get to end before they are terminated, then killed
 GRACE_SECONDS = 2.0
 # how gloo says that the process at the other end of a connection went away
@@ -41,16 +42,12 @@ def run_on_processes(
     """`[fn(rank, world_size, *args) for rank in range(world_size)]`, each call on its own
     process in one gloo process group (collectives time out after `timeout` seconds too).
     `fn` must be a module-level function (spawned workers import it by name)."""
-    import torch.distributed as dist
     import torch.multiprocessing as mp
 
-    # no world size: the store does not wait for the workers, which start next
-    limit = datetime.timedelta(seconds=timeout)
-    store = dist.TCPStore(HOST, 0, is_master=True, timeout=limit, wait_for_workers=False)
     with tempfile.TemporaryDirectory(prefix="learnlab-procs-") as folder:
         context = mp.start_processes(
             _worker,
-            args=(fn, world_size, store.port, timeout, folder, args),
+            args=(fn, world_size, timeout, folder, args),
             nprocs=world_size,
             join=False,
             start_method=_start_method(),
@@ -123,7 +120,6 @@ def _worker(
     rank: int,
     fn: Callable[..., Any],
     world_size: int,
-    port: int,
     timeout: float,
     folder: str,
     args: tuple,
@@ -133,7 +129,8 @@ def _worker(
 
     torch.set_num_threads(1)  # the workers share the cores; each takes one
     limit = datetime.timedelta(seconds=timeout)
-    store = dist.TCPStore(HOST, port, is_master=False, timeout=limit)
+    store = dist.FileStore(str(Path(folder) / "rendezvous"), world_size)
+    store.set_timeout(limit)
     dist.init_process_group("gloo", store=store, rank=rank, world_size=world_size, timeout=limit)
     try:
         torch.save(fn(rank, world_size, *args), Path(folder) / f"rank{rank}.pt")
