@@ -5,6 +5,7 @@ of their tables (docs/reproductions.md)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 from learnlab.commands.options import add_set_option
@@ -68,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         run_reproduction,
         write_reproductions_page,
     )
+    from learnlab.runs.claim import claim_page
 
     if args.from_runs:
         return _page_from_runs(args)
@@ -87,22 +89,24 @@ def run(args: argparse.Namespace) -> int:
     settings = _settings_of_each(names, args.assignments) if several else None
     if settings is not None:
         check_reproductions(names, args.quick, settings)
-    results = []
-    for name in names:
-        result = run_reproduction(
-            name,
-            quick=args.quick,
-            run_dir=args.run_dir,
-            assignments=settings[name] if settings is not None else args.assignments,
-            console=console,
-            resume=args.resume,
-        )
-        _print_table(result)
-        results.append(result)
-    if several:
-        print(write_reproductions_page(results, args.page))
-    else:
-        print(results[0].run_dir)
+    # the page has one writer: a second `reproduce --all` onto it exits 2 now, not hours later
+    with claim_page(args.page) if several else contextlib.nullcontext():
+        results = []
+        for name in names:
+            result = run_reproduction(
+                name,
+                quick=args.quick,
+                run_dir=args.run_dir,
+                assignments=settings[name] if settings is not None else args.assignments,
+                console=console,
+                resume=args.resume,
+            )
+            _print_table(result)
+            results.append(result)
+        if several:
+            print(write_reproductions_page(results, args.page))
+        else:
+            print(results[0].run_dir)
     return 0
 
 
@@ -137,6 +141,7 @@ def _page_from_runs(args: argparse.Namespace) -> int:
     from learnlab.io.errors import ConfigError
     from learnlab.recipes.reproduce import write_reproductions_page
     from learnlab.recipes.reproduction_runs import reproduction_from_run
+    from learnlab.runs.claim import claim_page
 
     if args.names or args.all or args.quick or args.assignments:
         raise ConfigError(
@@ -148,7 +153,8 @@ def _page_from_runs(args: argparse.Namespace) -> int:
     results = [reproduction_from_run(run) for run in args.from_runs]
     for result in results:
         _print_table(result)
-    print(write_reproductions_page(results, args.page))
+    with claim_page(args.page):
+        print(write_reproductions_page(results, args.page))
     return 0
 
 

@@ -121,6 +121,7 @@ def run_training(
 
     from learnlab.pipeline.given_model import config_naming, model_label
     from learnlab.report.publish import publish
+    from learnlab.runs.claim import claim_run_dir
     from learnlab.runs.interruption import RunInterrupted, interruption, on_interrupt
 
     console = console or Console(stderr=True)
@@ -144,7 +145,8 @@ def run_training(
             )
         return interruption(run_path, ["learnlab", "train"], resumable=resumable)
 
-    with on_interrupt(interrupted):
+    # one writer per run directory: a second `train` (or `--resume`) here exits 2 naming this one
+    with claim_run_dir(run_path, fresh=resume is None), on_interrupt(interrupted):
         result = train_model(
             config,
             run_path,

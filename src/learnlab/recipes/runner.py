@@ -81,6 +81,7 @@ def run_recipe(
     from rich.console import Console
 
     from learnlab.report.publish import publish
+    from learnlab.runs.claim import claim_run_dir
     from learnlab.runs.directory import choose_run_dir
     from learnlab.train.seeding import torch_threads
 
@@ -104,7 +105,10 @@ def run_recipe(
         config=config.model_dump(mode="json"),
         threads=threads.threads if threads.how == "set" else None,
     )
-    with on_interrupt(lambda: recipe_interruption(recipe.name, path)):
+    with (
+        claim_run_dir(path, fresh=resume is None, command=f"learnlab run {recipe.name}"),
+        on_interrupt(lambda: recipe_interruption(recipe.name, path)),
+    ):
         with torch_threads(threads.threads):  # torch's own setting is restored after
             result = recipe.run(config, ctx)
         if not isinstance(result, Result):
