@@ -7,6 +7,7 @@ run again at once) and for the page of `reproduce NAME NAME...`."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from learnlab.cli import main
+from learnlab.runs.claim import claim_run_dir
 from learnlab.runs.directory import CLAIM_FILE
 
 # imports everything first (seconds), says so, then waits for the barrier file: the two
@@ -190,3 +192,14 @@ def test_the_page_of_several_reproductions_has_one_writer_and_is_free_after_sigk
     assert main(["reproduce", "--from", str(run_dir), "--page", str(page)]) == 0
     assert "teacher-student-width" in page.read_text()
     assert not (page.parent / ".page.md.lock").exists()
+
+
+def test_a_recipe_run_directory_held_by_another_claim_is_refused_fresh_or_resumed(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    recipe = ["run", "gcn-karate", "--set", "karate_steps=20"]
+    with claim_run_dir(run_dir, fresh=True):  # as another process's run would hold it
+        assert main([*recipe, "--run-dir", str(run_dir)]) == 2
+        assert f"held by process {os.getpid()} on host" in capsys.readouterr().err
+        assert main(["run", "gcn-karate", "--resume", str(run_dir)]) == 2
+        assert "learnlab run gcn-karate --resume" in capsys.readouterr().err
+    assert not run_dir.exists()  # nothing was written: the claim's directory is gone
