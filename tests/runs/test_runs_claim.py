@@ -17,6 +17,7 @@ import pytest
 from learnlab.io.errors import ConfigError
 from learnlab.runs.claim import (
     ClaimRefused,
+    claim_new_run_dir,
     claim_page,
     claim_run_dir,
     claim_search_dir,
@@ -108,3 +109,15 @@ def test_a_page_is_claimed_by_a_lock_file_beside_it(tmp_path):
         with pytest.raises(ClaimRefused, match="another --page"):
             claim_page(page).acquire()
     assert list(page.parent.iterdir()) == []
+
+
+def test_a_new_run_dir_is_claimed_by_one_run_and_a_held_one_names_its_holder(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEARNLAB_RUNS", str(tmp_path / "runs"))
+    with claim_new_run_dir("digits-mlp") as first, claim_new_run_dir("digits-mlp") as second:
+        assert first.run_dir != second.run_dir  # started in the same second: two directories
+        (first.run_dir / "config.json").write_text("{}")
+        with pytest.raises(ClaimRefused, match=f"held by process {os.getpid()}"):
+            claim_new_run_dir("digits-mlp", first.run_dir)  # in use, not "holds files"
+    with pytest.raises(ConfigError, match="already holds files"):
+        claim_new_run_dir("digits-mlp", first.run_dir)
+    assert not second.run_dir.exists()

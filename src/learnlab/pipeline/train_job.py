@@ -121,7 +121,7 @@ def run_training(
 
     from learnlab.pipeline.given_model import config_naming, model_label
     from learnlab.report.publish import publish
-    from learnlab.runs.claim import claim_run_dir
+    from learnlab.runs.claim import claim_new_run_dir, claim_run_dir
     from learnlab.runs.interruption import RunInterrupted, interruption, on_interrupt
 
     console = console or Console(stderr=True)
@@ -130,9 +130,12 @@ def run_training(
     if resume is not None:
         resume = Path(resume)
         run_path = resume.parent if resume.is_file() else resume
+        claim = claim_run_dir(run_path, fresh=False)
     else:
-        # checked now, created only once everything else has been built without error
-        run_path = runs.choose_run_dir(f"{config.dataset}-{model_label(config.model)}", run_dir)
+        # one writer per run directory: a second `train` here exits 2 naming this one (the
+        # directory is removed again if the run ends before writing into it)
+        claim = claim_new_run_dir(f"{config.dataset}-{model_label(config.model)}", run_dir)
+        run_path = claim.run_dir
 
     def interrupted():  # Ctrl-C: `learnlab train --resume RUN_DIR` once a checkpoint exists
         resumable = (run_path / runs.CHECKPOINT_FILE).is_file()
@@ -145,8 +148,7 @@ def run_training(
             )
         return interruption(run_path, ["learnlab", "train"], resumable=resumable)
 
-    # one writer per run directory: a second `train` (or `--resume`) here exits 2 naming this one
-    with claim_run_dir(run_path, fresh=resume is None), on_interrupt(interrupted):
+    with claim, on_interrupt(interrupted):  # the claim is released however the run ends
         result = train_model(
             config,
             run_path,

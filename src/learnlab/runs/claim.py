@@ -40,7 +40,7 @@ from datetime import datetime
 from pathlib import Path
 
 from learnlab.io.errors import ConfigError
-from learnlab.runs.directory import CLAIM_FILE, refuse_files
+from learnlab.runs.directory import CLAIM_FILE, choose_run_dir, refuse_files
 
 GATE_SECONDS = 10.0  # the directory's gate is held for milliseconds; waiting longer is a bug
 
@@ -135,7 +135,7 @@ class Claim:
             os.close(fd)
 
     def __enter__(self) -> Claim:
-        return self.acquire()
+        return self if self.held else self.acquire()
 
     def __exit__(self, *exc_info: object) -> None:
         self.release()
@@ -262,6 +262,23 @@ def claim_run_dir(run_dir: Path, *, fresh: bool, command: str = "learnlab train"
     no files, checked once claimed) or resumes there; `command` is how the user resumes it
     (for the message). Acquire it with `with`."""
     return RunDirClaim(run_dir, fresh=fresh, command=command)
+
+
+def claim_new_run_dir(
+    label: str, run_dir: Path | str | None = None, *, command: str = "learnlab train"
+) -> RunDirClaim:
+    """Choose a fresh run's directory (`choose_run_dir`) and claim it: the claim is held on
+    return. A given `run_dir` that another run holds is refused naming that run (before its
+    files are counted); a default one that a run started at the same moment took is passed
+    over for the next free name."""
+    while True:
+        path = Path(run_dir) if run_dir is not None else choose_run_dir(label)
+        claim = RunDirClaim(path, fresh=True, command=command)
+        try:
+            return claim.acquire()
+        except ConfigError:  # held or holding files: someone else's directory
+            if run_dir is not None:
+                raise
 
 
 def claim_page(page: Path) -> Claim:
