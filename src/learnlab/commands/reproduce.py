@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from learnlab.recipes.registry import reproduction_names
     from learnlab.recipes.reproduce import check_reproductions, run_reproduction
     from learnlab.recipes.reproduce_several import check_jobs
+    from learnlab.runs.claim import claim_page
 
     check_jobs(args.jobs)  # before anything: a wrong --jobs is a usage error (exit 2)
     if args.from_runs:
@@ -110,7 +111,10 @@ def run(args: argparse.Namespace) -> int:
     settings = _settings_of_each(names, args.assignments) if several else None
     if settings is not None:
         check_reproductions(names, args.quick, settings)
-        return _several(names, settings, args, console)
+        # the page has one writer: a second `reproduce --all` onto it exits 2 now, not hours
+        # later
+        with claim_page(args.page):
+            return _several(names, settings, args, console)
     if args.jobs != 1 or args.fresh or args.plan:
         raise ConfigError("--jobs, --fresh and --plan go with several NAMEs or --all.")
     results = []
@@ -168,6 +172,7 @@ def _page_from_runs(args: argparse.Namespace) -> int:
     from learnlab.io.errors import ConfigError
     from learnlab.recipes.reproduce import write_reproductions_page
     from learnlab.recipes.reproduction_runs import reproduction_from_run
+    from learnlab.runs.claim import claim_page
 
     if args.names or args.all or args.quick or args.assignments:
         raise ConfigError(
@@ -179,7 +184,8 @@ def _page_from_runs(args: argparse.Namespace) -> int:
     results = [reproduction_from_run(run) for run in args.from_runs]
     for result in results:
         _print_table(result)
-    print(write_reproductions_page(results, args.page))
+    with claim_page(args.page):
+        print(write_reproductions_page(results, args.page))
     return 0
 
 

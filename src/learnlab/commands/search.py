@@ -78,8 +78,10 @@ def run(args: argparse.Namespace) -> int:
 
     from learnlab.pipeline import run_training
     from learnlab.runs import runs_root
+    from learnlab.runs.claim import claim_search_dir
     from learnlab.search.runner import run_search
     from learnlab.search.spec import load_search
+    from learnlab.search.study import default_storage_url
 
     spec = load_search(
         args.config,
@@ -92,18 +94,35 @@ def run(args: argparse.Namespace) -> int:
     study_name = args.study or spec.name
     search_dir = args.search_dir or runs_root() / f"search-{study_name}"
     console = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per trial
+    # its files (report, trials) have one writer: the workers of this study, not another search
+    storage = _storage_key(args.storage or default_storage_url(search_dir))
+    claim = claim_search_dir(search_dir, key=f"study {study_name!r} in {storage}")
     try:
-        outcome = run_search(
-            spec,
-            search_dir=search_dir,
-            console=console,
-            storage_url=args.storage,
-            study_name=study_name,
-            report=args.report,
-            train=run_training,
-        )
+        with claim:
+            outcome = run_search(
+                spec,
+                search_dir=search_dir,
+                console=console,
+                storage_url=args.storage,
+                study_name=study_name,
+                report=args.report,
+                train=run_training,
+            )
     except KeyboardInterrupt:
         print("\ninterrupted; run the same command again to resume the search", file=sys.stderr)
         return 130
     print(outcome.search_dir)
     return 0
+
+
+def _storage_key(url: str) -> str:
+    """The storage URL as a search directory's claim records it: password masked (a URL that
+    does not parse is refused by the search itself, with its message)."""
+    from sqlalchemy.exc import ArgumentError
+
+    from learnlab.search.study import display_url
+
+    try:
+        return display_url(url)
+    except ArgumentError:
+        return url

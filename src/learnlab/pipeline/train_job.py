@@ -28,7 +28,6 @@ from learnlab.io.errors import LearnlabError, ResourceError
 if TYPE_CHECKING:
     from learnlab.report.publish import Published
     from learnlab.result import Result
-    from learnlab.train.threads import ThreadChoice
 
 
 @dataclass
@@ -123,6 +122,7 @@ def run_training(
 
     from learnlab.pipeline.given_model import config_naming, model_label
     from learnlab.report.publish import Published, publish
+    from learnlab.runs.claim import claim_new_run_dir, claim_run_dir
     from learnlab.runs.interruption import RunInterrupted, interruption, on_interrupt
     from learnlab.scale import distributed as ddp
 
@@ -133,10 +133,14 @@ def run_training(
     if resume is not None:
         resume = Path(resume)
         run_path = resume.parent if resume.is_file() else resume
+        claim = claim_run_dir(run_path, fresh=False) if ddp.is_leader() else None
     else:
-        # checked now, created only once everything else has been built without error
-        name = f"{config.dataset}-{model_label(config.model)}"  # rank 0's, on every rank:
-        run_path = ddp.leader_value(lambda: runs.choose_run_dir(name, run_dir))
+        # one writer per run directory: a second `train` here exits 2 naming this one (the
+        # directory is removed again if the run ends before writing into it); in a
+        # multi-process run rank 0 claims it and sends its path to the others
+        name = f"{config.dataset}-{model_label(config.model)}"
+        claim = claim_new_run_dir(name, run_dir) if ddp.is_leader() else None
+        run_path = ddp.leader_value(lambda: claim.run_dir)
 
     def interrupted():  # Ctrl-C: `learnlab train --resume RUN_DIR` once a checkpoint exists
         resumable = (run_path / runs.CHECKPOINT_FILE).is_file()
@@ -149,7 +153,8 @@ def run_training(
             )
         return interruption(run_path, ["learnlab", "train"], resumable=resumable)
 
-    with on_interrupt(interrupted):
+    # the claim is released however the run ends
+    with claim or contextlib.nullcontext(), on_interrupt(interrupted):
         result = train_model(
             config,
             run_path,
@@ -191,6 +196,7 @@ def train_model(
     from learnlab.pipeline.build import build_training_parts
     from learnlab.pipeline.given_model import build_given_model
     from learnlab.pipeline.threads import choose_run_threads
+    from learnlab.pipeline.train_callbacks import train_callbacks
     from learnlab.scale import distributed as ddp
     from learnlab.train.callbacks.scalar_log import log_test_metrics
     from learnlab.train.checkpoint import load_state
@@ -233,7 +239,8 @@ def train_model(
     if leader:
         with disk_errors(run_path, "creating"):
             run_path.mkdir(parents=True, exist_ok=True)
-    callbacks = _callbacks(config, run_path, console, threads, leader) + list(extra_callbacks or [])
+    callbacks = train_callbacks(config, run_path, console, threads, leader)
+    callbacks += list(extra_callbacks or [])
     if ddp.world_size() > 1:  # DDP: the model's gradients all-reduced, exactly weighted
         objective = ddp.data_parallel(parts.model, objective, train_loader)
     trainer = Trainer(
@@ -290,50 +297,6 @@ def _fit(trainer, train_loader, val_loader, epochs: int, run_path: Path, leader:
             else f"It stopped before its first checkpoint; {run_path} holds its config."
         )
         raise type(exc)(f"{exc}\n{where}") from None
-
-
-def _callbacks(
-    config: TrainConfig, run_path: Path, console, threads: ThreadChoice, leader: bool = True
-) -> list:
-    """The callbacks of `learnlab train`, in the documented order of learnlab.train.events."""
-    from learnlab.train.callbacks import (
-        Checkpointer,
-        EarlyStopping,
-        GradientClipping,
-        LossCurve,
-        MetricsLog,
-        NanGuard,
-        ProgressBar,
-    )
-
-    resolved = config.model_dump()
-    callbacks = [
-        NanGuard(config.nan_policy),
-        MetricsLog(run_path / runs.METRICS_FILE),
-        LossCurve(),
-    ]
-    if config.grad_clip is not None:
-        callbacks.append(GradientClipping(config.grad_clip))
-    if config.early_stopping_patience is not None:
-        callbacks.append(EarlyStopping("val_loss", patience=config.early_stopping_patience))
-    callbacks.append(
-        Checkpointer(
-            run_path / runs.CHECKPOINT_FILE,
-            every_batches=config.checkpoint_every_batches,
-            every_seconds=config.checkpoint_every_seconds,
-            extra=lambda: {"config": resolved, "threads": threads.to_json()},
-        )
-    )
-    if config.progress and leader:
-        callbacks.append(ProgressBar(console))
-    if not leader:  # the other ranks of a multi-process run write nothing
-        callbacks = [c for c in callbacks if not isinstance(c, (MetricsLog, Checkpointer))]
-    if config.logger != "none" and leader:
-        from learnlab.train.callbacks.scalar_log import scalar_logger
-
-        callbacks.append(scalar_logger(config.logger, run_path, params=resolved))
-        console.print(f"logging the run's scalars to {callbacks[-1].sink.where}")
-    return callbacks
 
 
 def _result(config, data, trainer, test_loader, title, notes, leader=True) -> Result:

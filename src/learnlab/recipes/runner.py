@@ -81,22 +81,24 @@ def run_recipe(
     from rich.console import Console
 
     from learnlab.report.publish import publish
-    from learnlab.runs.directory import choose_run_dir
+    from learnlab.runs.claim import claim_new_run_dir, claim_run_dir
     from learnlab.train.seeding import torch_threads
 
     recipe = name if isinstance(name, Recipe) else get_recipe(name)
     config = resolve_config(recipe, config)
     check_logger_reaches(recipe, config)
     console = console or Console(stderr=True)
+    threads = recipe_threads(config, console)
     if resume is not None:
         if run_dir is not None:
             raise ConfigError("--resume continues a run in its own directory; drop --run-dir.")
         path = Path(resume)
         if not path.is_dir():
             raise ConfigError(f"--resume {path}: not a run directory. Give the run's folder.")
-    else:
-        path = choose_run_dir(recipe.name, run_dir)
-    threads = recipe_threads(config, console)
+        claim = claim_run_dir(path, fresh=False, command=f"learnlab run {recipe.name}")
+    else:  # one writer per run directory: claimed now, held until the run is published
+        claim = claim_new_run_dir(recipe.name, run_dir, command=f"learnlab run {recipe.name}")
+        path = claim.run_dir
     ctx = RunContext(
         path,
         console,
@@ -104,7 +106,7 @@ def run_recipe(
         config=config.model_dump(mode="json"),
         threads=threads.threads if threads.how == "set" else None,
     )
-    with on_interrupt(lambda: recipe_interruption(recipe.name, path)):
+    with claim, on_interrupt(lambda: recipe_interruption(recipe.name, path)):
         with torch_threads(threads.threads):  # torch's own setting is restored after
             result = recipe.run(config, ctx)
         if not isinstance(result, Result):

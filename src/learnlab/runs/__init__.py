@@ -3,6 +3,7 @@
     directory  one run directory: its file names, JSON files, outputs (what the report needs)
     index      the run index: SQLite (runs/index.sqlite, WAL, busy timeout), one row a run
     query      filters (`test_accuracy>=99%`, parsed, never eval'd), sorting, RUN prefixes
+    claim      one writer per run directory: a flock held for the run's life (PID, host)
 
 `from learnlab import runs` gives the directory's names and the index's two entry points
 (`runs.write_json`, `runs.SUMMARY_FILE`, `runs.append_to_index`, ...).

@@ -14,6 +14,8 @@ A run directory holds everything one run produced:
     tables.json            optional: tables a recipe adds to the report (paper vs measured)
     report.html            curves, test metrics, confusion matrix; opens offline; rebuilt
                            from the files above by `learnlab.report.run_report`
+    .learnlab.lock         while a run writes it: the claim of the directory (its holder's
+                           PID, host, start); not a file of the run (`learnlab.runs.claim`)
 
 The run index (`index.sqlite` in the runs folder: $LEARNLAB_RUNS, else ./runs;
 `learnlab.runs.index`) gets one row per finished run, so that `learnlab runs` can list, filter
@@ -44,6 +46,7 @@ SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.html"
 OUTPUTS_FILE = "outputs.safetensors"
 TABLES_FILE = "tables.json"
+CLAIM_FILE = ".learnlab.lock"
 
 # outputs.safetensors: its JSON metadata sits under OUTPUTS_METADATA_KEY of the header
 OUTPUTS_METADATA_KEY = "learnlab_outputs"
@@ -82,12 +85,22 @@ def choose_run_dir(label: str, run_dir: str | Path | None = None) -> Path:
         path = Path(run_dir)
         if path.exists() and not path.is_dir():
             raise ConfigError(f"--run-dir {path} exists and is not a directory.")
-        if path.is_dir() and any(path.iterdir()):
-            raise ConfigError(
-                f"--run-dir {path} already holds files; a run never overwrites another.\n"
-                f"Choose a new directory, or continue that run with --resume {path}."
-            )
+        refuse_files(path)
     return path
+
+
+def holds_files(path: Path) -> bool:
+    """Whether directory `path` holds anything besides a claim's lock file."""
+    return Path(path).is_dir() and any(p.name != CLAIM_FILE for p in Path(path).iterdir())
+
+
+def refuse_files(path: Path) -> None:
+    """A ConfigError if `path` holds files: a run never overwrites another."""
+    if holds_files(path):
+        raise ConfigError(
+            f"--run-dir {path} already holds files; a run never overwrites another.\n"
+            f"Choose a new directory, or continue that run with --resume {path}."
+        )
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from learnlab.runs.directory import holds_files
+
 
 class RunInterrupted(KeyboardInterrupt):
     """Ctrl-C during the run in `run_dir`; `resume_command` continues it (None: nothing to
@@ -46,7 +48,7 @@ def interruption(
     if resumable:
         resume = shlex.join([*command, "--resume", str(run_dir)])
         return RunInterrupted(f"interrupted; continue with:\n  {resume}", resume, run_dir)
-    if run_dir.is_dir() and any(run_dir.iterdir()):
+    if holds_files(run_dir):  # the run's own claim file is not one
         return RunInterrupted(
             f"interrupted before {what}: nothing to resume. Delete {run_dir} and start the "
             "run again.",
