@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from learnlab.io.disk import disk_errors
 from learnlab.io.errors import ConfigError
 from learnlab.runs.directory import CLAIM_FILE, choose_run_dir, refuse_files
 
@@ -240,7 +241,8 @@ class RunDirClaim(Claim):
         if not self.fresh and not self.run_dir.is_dir():
             raise ConfigError(f"--resume {self.run_dir}: no such run directory.")
         self._created = self.fresh and not self.run_dir.exists()
-        super().acquire()
+        with disk_errors(self.run_dir, "creating files in"):  # a read-only folder, a full disk
+            super().acquire()
         if self.fresh:
             try:
                 refuse_files(self.run_dir)  # now that no other run can start writing here

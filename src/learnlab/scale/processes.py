@@ -18,6 +18,7 @@ import datetime
 import signal
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ def run_on_processes(
             join=False,
             start_method=_start_method(),
         )
-        _join(context, timeout)
+        _join(context, timeout, Path(folder))
         return [_read(Path(folder), rank) for rank in range(world_size)]
 
 
@@ -64,7 +65,7 @@ def _start_method() -> str:
     return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
 
 
-def _join(context, timeout: float) -> None:
+def _join(context, timeout: float, folder: Path) -> None:
     """Wait for every worker, at most `timeout` seconds; on a failure or past the deadline,
     terminate them all and raise WorkerFailed naming each worker that failed and why."""
     from torch.multiprocessing import ProcessExitedException, ProcessRaisedException
@@ -78,7 +79,7 @@ def _join(context, timeout: float) -> None:
                     "stopped; the machine may be overloaded: give them a longer timeout."
                 )
     except (ProcessRaisedException, ProcessExitedException):
-        raise WorkerFailed(_failures(context)) from None
+        raise WorkerFailed(_failures(context, folder)) from None
     finally:
         for process in context.processes:
             if process.is_alive():
@@ -93,18 +94,16 @@ def _poll(deadline: float) -> float:
     return max(0.05, min(1.0, deadline - time.monotonic()))
 
 
-def _failures(context) -> str:
+def _failures(context, folder: Path) -> str:
     """One line per failed worker: the last line of its traceback, or how it exited. Workers
     fail in a chain (a peer's closed connection, then the SIGTERM of the clean-up), so the
     likely first cause comes first: an error raised, then an exit, then those two."""
-    import pickle
-
     failures = []
     for rank, process in enumerate(context.processes):
-        error_file = Path(context.error_files[rank])
+        error_file = folder / f"rank{rank}.error"
         if error_file.exists():
-            trace = pickle.loads(error_file.read_bytes()).strip().splitlines()
-            line = f"worker {rank} failed: {trace[-1] if trace else 'no message'}"
+            message = error_file.read_text(encoding="utf-8").strip() or "no message"
+            line = f"worker {rank} failed: {message}"
             failures.append((2 if any(m in line for m in PEER_FAILED) else 0, line))
         elif process.exitcode not in (0, None):
             line = (
@@ -129,13 +128,20 @@ def _worker(
 
     torch.set_num_threads(1)  # the workers share the cores; each takes one
     limit = datetime.timedelta(seconds=timeout)
-    store = dist.FileStore(str(Path(folder) / "rendezvous"), world_size)
-    store.set_timeout(limit)
-    dist.init_process_group("gloo", store=store, rank=rank, world_size=world_size, timeout=limit)
     try:
-        torch.save(fn(rank, world_size, *args), Path(folder) / f"rank{rank}.pt")
-    finally:
-        dist.destroy_process_group()
+        store = dist.FileStore(str(Path(folder) / "rendezvous"), world_size)
+        store.set_timeout(limit)
+        dist.init_process_group(
+            "gloo", store=store, rank=rank, world_size=world_size, timeout=limit
+        )
+        try:
+            torch.save(fn(rank, world_size, *args), Path(folder) / f"rank{rank}.pt")
+        finally:
+            dist.destroy_process_group()
+    except BaseException as error:  # the parent names it (plain text: nothing to unpickle)
+        last = traceback.format_exception_only(type(error), error)[-1].strip()
+        (Path(folder) / f"rank{rank}.error").write_text(last, encoding="utf-8")
+        raise
 
 
 def _read(folder: Path, rank: int) -> Any:
@@ -144,4 +150,4 @@ def _read(folder: Path, rank: int) -> Any:
     path = folder / f"rank{rank}.pt"
     if not path.exists():
         raise WorkerFailed(f"worker {rank} exited without writing its result.")
-    return torch.load(path, weights_only=False)
+    return torch.load(path, weights_only=True)  # tensors and plain containers only
