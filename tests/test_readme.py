@@ -42,6 +42,8 @@ FAST = {
     "learnlab analyze RUN attack --eps 0.05 0.1 0.25": "... --examples 200",
     "learnlab reproduce fgsm": "... --quick",
     "learnlab reproduce large-batch": "... --quick",
+    "learnlab train --dataset digits --model mlp --epochs 2 --nproc 2": "...",
+    "learnlab export RUN --format onnx": "...",
 }
 
 

@@ -14,9 +14,9 @@ from learnlab.deploy.inference_cost import (
     hard_gated_forward,
     measure_inference,
     top1_choice,
-    torch_threads,
 )
 from learnlab.models.mixture_of_experts import MixtureOfExperts
+from learnlab.train.seeding import torch_threads
 
 
 def test_flops_of_a_linear_layer_are_two_per_multiply_add():
@@ -93,10 +93,3 @@ def test_saving_is_the_replaced_cost_over_this_one():
     dear = InferenceCost(flops=80, seconds=2.0, seconds_min=2.0, seconds_max=2.0)
     assert cheap.saving(dear) == (8.0, 4.0)
     assert cheap.ms == 500
-
-
-def test_torch_threads_restores_after_an_error():
-    before = torch.get_num_threads()
-    with pytest.raises(RuntimeError), torch_threads(1):
-        raise RuntimeError
-    assert torch.get_num_threads() == before

@@ -27,28 +27,17 @@ Example:
 from __future__ import annotations
 
 import statistics
-import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
+from learnlab.deploy.measure import interleaved_times
 from learnlab.models.mixture_of_experts import MixtureOfExperts
+from learnlab.train.seeding import torch_threads
 
 Forward = Callable[[Tensor], object]
-
-
-@contextmanager
-def torch_threads(threads: int) -> Iterator[None]:
-    """Run the block with `threads` intra-op threads, restoring the previous number after."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def flops_per_example(forward: Forward, x: Tensor) -> float:
@@ -85,15 +74,9 @@ def measure_inference(
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1; got {repeats}")
     flops = {name: flops_per_example(forward, x) for name, forward in forwards.items()}
-    times: dict[str, list[float]] = {name: [] for name in forwards}
-    with torch_threads(threads), torch.no_grad():
-        for forward in forwards.values():
-            forward(x)  # warm-up: allocator, lazy initialisation, caches
-        for _ in range(repeats):
-            for name, forward in forwards.items():
-                started = time.perf_counter()
-                forward(x)
-                times[name].append((time.perf_counter() - started) / len(x))
+    with torch_threads(threads), torch.no_grad():  # one warm-up round: allocator, caches
+        times = interleaved_times(forwards, x, repeats, warmup=1)
+    times = {name: [t / len(x) for t in values] for name, values in times.items()}
     return {
         name: InferenceCost(flops[name], statistics.median(t), min(t), max(t))
         for name, t in times.items()

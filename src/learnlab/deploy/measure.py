@@ -20,7 +20,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import torch
@@ -61,14 +61,22 @@ def median_latencies(
         raise ConfigError(f"repeats must be a whole number >= 1 (e.g. 30), got {repeats!r}.")
     for model in models.values():
         model.eval()
-    times: dict[str, list[float]] = {name: [] for name in models}
-    names = list(models)
+    times = interleaved_times(models, x, repeats, warmup)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def interleaved_times(
+    forwards: Mapping[str, Callable[[Tensor], object]], x: Tensor, repeats: int, warmup: int
+) -> dict[str, list[float]]:
+    """Seconds of each forward on `x` in each of `repeats` rounds, after `warmup` untimed
+    rounds; the forwards run in turn within a round, each round starting with the next one,
+    so that no forward always runs first (colder caches) and a load change hits them all."""
+    times: dict[str, list[float]] = {name: [] for name in forwards}
+    names = list(forwards)
     for round_ in range(warmup + repeats):
-        # each round starts with another model: no model always runs first (colder caches)
         for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
-            model = models[name]
             start = time.perf_counter()
-            model(x)
+            forwards[name](x)
             if round_ >= warmup:
                 times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return times
