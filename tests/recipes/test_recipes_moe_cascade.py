@@ -161,6 +161,8 @@ def test_cli_prints_the_run_directory_last(tmp_path, capsys):
     assert sorted(p.name for p in run_dir.iterdir() if p.is_dir()) == ["bilinear"]
 
 
+# the contract test rebuilds every recipe's quick run byte for byte in the default suite
+@pytest.mark.slow
 def test_the_report_is_rebuilt_byte_for_byte(quick_run):
     pages = [quick_run / "report.html", *(quick_run / p / "report.html" for p in PARTS)]
     first = [page.read_bytes() for page in pages]
