@@ -132,6 +132,9 @@ def _write_torchscript(model: nn.Module, example: Tensor, path: Path) -> None:
 
 
 def _load_torchscript(path: Path) -> Runner:
+    """Only ever the file this command has just written, to check it (torch.jit.load and
+    torch.export.load read pickled data and run the file's program: never a file from
+    elsewhere, as docs/reliability.md promises)."""
     import torch
 
     with quiet_exporters():
@@ -152,6 +155,7 @@ def _write_exported_program(model: nn.Module, example: Tensor, path: Path) -> No
 
 
 def _load_exported_program(path: Path) -> Runner:
+    """Only ever the file this command has just written (see _load_torchscript)."""
     import torch
 
     module = torch.export.load(str(path)).module()
