@@ -47,8 +47,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from learnlab.io.errors import ConfigError, LearnlabError
+from learnlab.io.errors import ConfigError
 from learnlab.machine import usable_cores
+from learnlab.scale.processes import WorkerFailed, default_start_method, stop_processes
 
 START_METHODS = ("fork", "spawn", "forkserver")
 # how often the parent looks at the workers while no message comes (seconds)
@@ -57,12 +58,6 @@ POLL_SECONDS = 0.2
 DEAD_GRACE_SECONDS = 1.0
 # how long a worker stopped by terminate() gets to exit before it is killed
 STOP_SECONDS = 5.0
-
-
-class WorkerFailed(LearnlabError):
-    """A Hogwild worker crashed or the run passed its time limit; the others were stopped."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -253,12 +248,6 @@ def _worker(
         raise SystemExit(1) from None
 
 
-def default_start_method() -> str:
-    import multiprocessing
-
-    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-
-
 def train_hogwild(
     model: nn.Module,
     x: Tensor,
@@ -310,7 +299,7 @@ def train_hogwild(
             process.start()
         trace = _collect(processes, messages, snapshots, timeout)
     finally:
-        _stop(processes)
+        stop_processes(processes, STOP_SECONDS)
         messages.close()
     trace.seconds = time.perf_counter() - start
     trace.cpu_seconds = _cpu_seconds() - cpu  # the workers' counts once they were joined
@@ -378,17 +367,3 @@ def _check_alive(
             f"Hogwild workers {slow} did not finish within the time limit of {timeout:g} s; "
             "they were stopped. Give a larger timeout, or fewer examples or epochs."
         )
-
-
-def _stop(processes: list) -> None:
-    """Join finished workers; terminate, then kill, any still running."""
-    for process in processes:
-        if process.pid is not None and process.is_alive():
-            process.terminate()
-    for process in processes:
-        if process.pid is None:
-            continue
-        process.join(STOP_SECONDS)
-        if process.is_alive():
-            process.kill()
-            process.join(STOP_SECONDS)

@@ -32,7 +32,8 @@ PEER_FAILED = ("by peer", "Broken pipe", "remote worker", "Connection refused")
 
 
 class WorkerFailed(LearnlabError):
-    """A worker process raised, was killed, or did not finish in time."""
+    """A worker process raised, was killed, or did not finish in time; the others were
+    stopped (here and in learnlab.scale.hogwild)."""
 
     exit_code = 1
 
@@ -51,13 +52,13 @@ def run_on_processes(
             args=(fn, world_size, timeout, folder, args),
             nprocs=world_size,
             join=False,
-            start_method=_start_method(),
+            start_method=default_start_method(),
         )
         _join(context, timeout, Path(folder))
         return [_read(Path(folder), rank) for rank in range(world_size)]
 
 
-def _start_method() -> str:
+def default_start_method() -> str:
     """fork where there is one: the workers inherit the modules the parent imported (torch,
     torch.distributed.pipelining: seconds each) instead of importing them again."""
     import multiprocessing
@@ -81,13 +82,22 @@ def _join(context, timeout: float, folder: Path) -> None:
     except (ProcessRaisedException, ProcessExitedException):
         raise WorkerFailed(_failures(context, folder)) from None
     finally:
-        for process in context.processes:
-            if process.is_alive():
-                process.terminate()
-            process.join(GRACE_SECONDS)
-            if process.is_alive():
-                process.kill()
-                process.join(GRACE_SECONDS)
+        stop_processes(context.processes, GRACE_SECONDS)
+
+
+def stop_processes(processes: list, grace: float) -> None:
+    """Terminate every started worker still running, give each `grace` seconds to exit, then
+    kill it; joined, so none is left behind."""
+    for process in processes:
+        if process.pid is not None and process.is_alive():
+            process.terminate()
+    for process in processes:
+        if process.pid is None:
+            continue
+        process.join(grace)
+        if process.is_alive():
+            process.kill()
+            process.join(grace)
 
 
 def _poll(deadline: float) -> float:
