@@ -144,9 +144,10 @@ def machine_description(threads: int | None = None) -> str:
 
     cpu = cpu_model()
     device = "CUDA " + torch.cuda.get_device_name() if torch.cuda.is_available() else "no GPU"
+    threads = threads or torch.get_num_threads()
     return (
         f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} with "
-        f"{threads or torch.get_num_threads()} threads, {device}"
+        f"{threads} thread{'s' if threads > 1 else ''}, {device}"
     )
 
 

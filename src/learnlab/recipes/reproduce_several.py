@@ -109,7 +109,10 @@ class Plan:
     threads: int | None
 
 
-def make_plan(request: Request, state: BatchState) -> Plan:
+def make_plan(request: Request, state: BatchState, page: Path | None = None) -> Plan:
+    """The plan; where the run index has no run of a reproduction, its time on `page` (the
+    reproductions page this command writes), unless --quick."""
+    from learnlab.recipes.reproduction_page_times import with_page_times
     from learnlab.runs.index import read_index
 
     configs = _configs(request)
@@ -117,6 +120,8 @@ def make_plan(request: Request, state: BatchState) -> Plan:
     to_run = {n: c for n, c in configs.items() if steps[n].action != "kept"}
     threads = job_threads(request.jobs)
     found = {e.name: e for e in estimates(read_index(), to_run, request.quick, threads)}
+    if page is not None and not request.quick:
+        found = with_page_times(found, page, threads)
     seconds = filled_in(list(found.values()))
     order = start_order(seconds)
     known = all(s is not None for s in seconds.values())
@@ -141,7 +146,7 @@ def print_plan(plan: Plan, request: Request, console) -> None:
     unknown = [n for n, e in plan.found.items() if e.seconds is None]
     counted = " (unknown ones counted as the median of the known)" if unknown else ""
     if plan.total is None:
-        counted = " (no timed run of these in the run index)"
+        counted = " (no timed run of these in the run index or on the page)"
     console.print(
         f"{len(plan.order)} to run, {len(request.names) - len(plan.order)} kept; "
         f"--jobs {request.jobs} (torch threads: {threads}); started longest first; expected "
@@ -156,7 +161,7 @@ def reproduce_several(request: Request, page: Path, console, *, plan_only: bool 
 
     check_jobs(request.jobs)
     state = BatchState(runs_root(), batch_key(request.names, request.quick, request.settings))
-    plan = make_plan(request, state)
+    plan = make_plan(request, state, page)
     print_plan(plan, request, console)
     if plan_only:
         return 0

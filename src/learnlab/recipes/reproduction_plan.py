@@ -12,8 +12,9 @@ runs folder: $LEARNLAB_RUNS, else ./runs) of that reproduction that recorded its
 config.json against the config built now, settings of execution aside: a run with other
 settings, e.g. fewer seeds, says little about this one's time).
 With fewer threads than that run had, the time is its CPU seconds spread over the threads it
-gets now (at least its wall time). A reproduction with no such run is "unknown"; in the total
-it counts as the median of the known ones (nothing known: the total is unknown too).
+gets now (at least its wall time). A reproduction with no such run is "unknown" (the command
+then takes its time from the reproductions page, `learnlab.recipes.reproduction_page_times`);
+in the total it counts as the median of the known ones (nothing known: the total is unknown).
 
 The total is the finishing time of a simulated schedule: the reproductions start in
 `start_order` (longest expected first, which keeps the last one from running alone at the
