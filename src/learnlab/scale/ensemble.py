@@ -269,6 +269,7 @@ class BatchedEnsemble:
         device = select_device("auto") if self.device is None else torch.device(self.device)
         x, y = x.to(device), y.to(device)
         trainable, optimizer, generators = self._start_training(hyper, device)
+        self._manual = self._fast.manual_step(x) if self._fast is not None else None
         self.history_: list[dict[str, Tensor]] = []
         for _ in range(epochs):
             perm = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(device)
@@ -312,6 +313,11 @@ class BatchedEnsemble:
         flat = index.reshape(-1)
         xb = x.index_select(0, flat).view(*index.shape, *x.shape[1:])
         yb = y.index_select(0, flat).view(index.shape)
+        if self._manual is not None:  # fast mode's hand-written step (fast_step.py)
+            logits, losses = self._manual(xb, yb)
+            optimizer.step(self._manual.grads, persistent=True)
+            self._apply_masks()
+            return logits, losses, yb
         logits = self._outputs(xb, shared=False)
         losses = self._member_losses(logits, yb)
         # member k's parameters appear only in losses[k]: its gradient is its own

@@ -37,6 +37,7 @@ from torch import Tensor, nn
 
 from learnlab.io.errors import ConfigError
 from learnlab.scale.batched_mlp import ELEMENTWISE, Plan
+from learnlab.scale.fast_step import FastStep
 
 MODES: tuple[str, ...] = ("exact", "fast")
 
@@ -95,6 +96,10 @@ class FastMLP:
             name: t.detach().transpose(1, 2) if name in self.transposed else t.detach()
             for name, t in zip(self._names, self.trainable, strict=True)
         }
+
+    def manual_step(self, x: Tensor) -> FastStep | None:
+        """The hand-written training step (fast_step.py) for inputs like x, where it applies."""
+        return FastStep.handles(self.plan, self.tensors, self._names, x)
 
     @staticmethod
     def losses(logits: Tensor, y: Tensor) -> Tensor:
