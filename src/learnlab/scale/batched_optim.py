@@ -222,8 +222,10 @@ class BatchedOptimizer:
         """Per group of members: the lists of their slices of the parameters, the gradients
         and the state, as the fused kernel takes them (made once for persistent gradients)."""
         cached = self._cached_lists
-        if persistent and cached is not None and all(
-            a is b for a, b in zip(cached[0], grads, strict=True)
+        if (
+            persistent
+            and cached is not None
+            and all(a is b for a, b in zip(cached[0], grads, strict=True))
         ):
             return cached[1]
         # the kernel walks each tensor in memory order, so a slice of the gradient must have
