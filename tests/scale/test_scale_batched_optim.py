@@ -85,3 +85,33 @@ def test_fused_needs_floating_point_parameters():
     )
     with pytest.raises(ValueError, match="floating-point"):
         opt.step([torch.zeros(2, 3, dtype=torch.int64)])
+
+
+@pytest.mark.parametrize("name", ["momentum", "adamw"])
+def test_persistent_gradients_overwritten_in_place_update_as_fresh_ones(name):
+    """persistent=True (fast mode's FastStep): the same gradient tensors at every step, their
+    values overwritten in place; the argument lists made at the first step must see the new
+    values, and the result equal the plain path's bit for bit. A new set of tensors (another
+    list) must not be served the old lists."""
+    stacked, _, start = run(name, fused=None)  # the plain path, fresh gradients every step
+    g = torch.Generator().manual_seed(0)
+    [torch.randn(s, generator=g) for s in SHAPES]  # run's draws, in run's order
+    steps = [[torch.randn(s, generator=g) for s in SHAPES] for _ in range(6)]
+    lrs = LRS if name == "momentum" else [lr / 10 for lr in LRS]
+    params = [p.clone() for p in start]
+    opt = BatchedOptimizer(
+        name,
+        params,
+        lr=torch.tensor(lrs, dtype=torch.float64),
+        momentum=torch.tensor(MOMENTA if name == "momentum" else [0.0] * K, dtype=torch.float64),
+        weight_decay=torch.tensor(WDS, dtype=torch.float64),
+    )
+    kept = [torch.empty(s) for s in SHAPES]
+    for i, step in enumerate(steps):
+        if i == 3:  # another set of tensors half-way: the lists must be made again
+            kept = [torch.empty(s) for s in SHAPES]
+        for buffer, grad in zip(kept, step, strict=True):
+            buffer.copy_(grad)
+        opt.step(kept, persistent=True)
+    for p, want in zip(params, stacked, strict=True):
+        assert torch.equal(p, want)

@@ -136,6 +136,7 @@ class BatchedOptimizer:
             for p in self.params
         ]
         self.state: list[dict[str, Tensor]] = [{} for _ in self.params]
+        self._cached_lists: tuple[list[Tensor], list[list]] | None = None
         # members that share (lr, weight decay, momentum): one fused kernel call each
         self._groups: dict[tuple[float, float, float], list[int]] = {}
         keys = zip(
@@ -145,11 +146,15 @@ class BatchedOptimizer:
             self._groups.setdefault(key, []).append(k)
 
     @torch.no_grad()
-    def step(self, grads: Sequence[Tensor]) -> None:
-        """One update of every parameter from its gradient (same order as `params`)."""
+    def step(self, grads: Sequence[Tensor], *, persistent: bool = False) -> None:
+        """One update of every parameter from its gradient (same order as `params`).
+
+        `persistent`: the caller passes the same gradient tensors, overwritten in place, at
+        every step (fast mode's FastStep), so the fused kernels' argument lists (every member's
+        slice of every tensor) are made once, not at every step."""
         self.t += 1
         if self._fusable:
-            self._fused_step(grads)
+            self._fused_step(grads, persistent)
         elif self.name in ("sgd", "momentum"):
             self._sgd(grads)
         else:
@@ -165,7 +170,7 @@ class BatchedOptimizer:
             raise ValueError("fused=True needs floating-point parameters on the CPU or CUDA")
         return available if self.fused is None else self.fused
 
-    def _fused_step(self, grads: Sequence[Tensor]) -> None:
+    def _fused_step(self, grads: Sequence[Tensor], persistent: bool = False) -> None:
         """torch's fused SGD/Adam/AdamW kernel, called once per distinct (lr, weight decay,
         momentum) on the slices of the members that share it, each slice a tensor of its own:
         the kernel then does for member k exactly what it does in k's sequential torch
@@ -176,16 +181,11 @@ class BatchedOptimizer:
         over seeds; K calls, one per member, when every member has its own learning rate."""
         if self.t == 1:
             self._init_fused_state()
-        # the kernel walks each tensor in memory order, so a slice of the gradient must have
-        # its parameter's layout; autograd.grad may return one with transposed strides
-        grad_slices = _member_slices([g.contiguous() for g in grads])
         if self.name in ("adam", "adamw"):
             self._step_count.add_(1)
-        for (lr, weight_decay, momentum), members in self._groups.items():
-            lists = [
-                [t for k in members for t in per_member[k]]
-                for per_member in (self._slices[0], grad_slices, *self._slices[1:])
-            ]
+        for (lr, weight_decay, momentum), lists in zip(
+            self._groups, self._argument_lists(grads, persistent), strict=True
+        ):
             if self.name in ("sgd", "momentum"):
                 torch._fused_sgd_(
                     lists[0],
@@ -217,6 +217,30 @@ class BatchedOptimizer:
                 grad_scale=None,
                 found_inf=None,
             )
+
+    def _argument_lists(self, grads: Sequence[Tensor], persistent: bool) -> list[list]:
+        """Per group of members: the lists of their slices of the parameters, the gradients
+        and the state, as the fused kernel takes them (made once for persistent gradients)."""
+        cached = self._cached_lists
+        if (
+            persistent
+            and cached is not None
+            and all(a is b for a, b in zip(cached[0], grads, strict=True))
+        ):
+            return cached[1]
+        # the kernel walks each tensor in memory order, so a slice of the gradient must have
+        # its parameter's layout; autograd.grad may return one with transposed strides
+        grad_slices = _member_slices([g.contiguous() for g in grads])
+        lists = [
+            [
+                [t for k in members for t in per_member[k]]
+                for per_member in (self._slices[0], grad_slices, *self._slices[1:])
+            ]
+            for members in self._groups.values()
+        ]
+        contiguous = all(g.is_contiguous() for g in grads)  # else the slices are of copies
+        self._cached_lists = (list(grads), lists) if persistent and contiguous else None
+        return lists
 
     def _init_fused_state(self) -> None:
         if self.name in ("sgd", "momentum"):

@@ -30,12 +30,12 @@ transform of JAX (Bradbury et al. 2018) as torch.func provides it.
 
 Fast mode (`mode="fast"`, opt-in; plain MLPs only, fast_mlp.py): the same algorithm, the same
 batches and initialisations, but every product is one batched kernel on weights kept transposed
-as (K, in, out), differentiated by autograd, without the member-by-member products that keep
-exact mode's bits. Members then equal their sequential runs up to rounding: 1e-16 in float64
-(the tests allow 1e-10), and in float32 a drift that chaotic runs amplify (measured by
-benchmarks/ensembles.py after 1 step, 1 epoch and 3 epochs: for 32 MNIST-1D MLPs with Adam,
-about 1e-8, 3e-3 and 5e-2). Use it for sweeps whose members
-need not match a single run bit for bit. Masks work as in exact mode; other models (batch
+as (K, in, out), differentiated by autograd (ReLU MLPs: by hand, fast_step.py), without the
+member-by-member products that keep exact mode's bits. Members then equal their sequential
+runs up to rounding: 1e-16 in float64 (the tests allow 1e-10), and in float32 a drift that
+chaotic runs amplify (measured by benchmarks/ensembles.py after 1 step, 1 epoch and 3
+epochs: for 32 MNIST-1D MLPs with Adam, about 1e-8, 3e-3 and 5e-2). Use it for sweeps whose
+members need not match a single run bit for bit. Masks work as in exact mode; other models (batch
 norm, vmap) raise a ConfigError naming the module.
 
 Masks (pruning, e.g. Frankle & Carbin 2019, "The lottery ticket hypothesis"): per member, a
@@ -301,6 +301,7 @@ class BatchedEnsemble:
         )
         generators = [torch.Generator().manual_seed(int(s)) for s in as_list(self.seeds)]
         self._base.train()
+        self._manual = None  # fast mode's hand-written step: made at the first step, if it applies
         return trainable, optimizer, generators
 
     def _train_step(
@@ -312,6 +313,13 @@ class BatchedEnsemble:
         flat = index.reshape(-1)
         xb = x.index_select(0, flat).view(*index.shape, *x.shape[1:])
         yb = y.index_select(0, flat).view(index.shape)
+        if self._fast is not None and self._manual is None:
+            self._manual = self._fast.manual_step(x) or False  # False: autograd's step
+        if self._manual:  # fast mode's hand-written step (fast_step.py)
+            logits, losses = self._manual(xb, yb)
+            optimizer.step(self._manual.grads, persistent=True)
+            self._apply_masks()
+            return logits, losses, yb
         logits = self._outputs(xb, shared=False)
         losses = self._member_losses(logits, yb)
         # member k's parameters appear only in losses[k]: its gradient is its own
