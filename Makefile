@@ -63,6 +63,7 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(BIN)/python subspace_projection.py
 	cd benchmarks && ../$(BIN)/python newton_cg_step.py
 	cd benchmarks && ../$(BIN)/python export_latency.py
+	cd benchmarks && ../$(BIN)/python consolidation_penalty.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -35,6 +35,7 @@ SMOKE_ARGS = {
     "ddp_scaling": ["--steps", "2", "--repeats", "1", "--examples", "2048"],
     "pipeline_parallel": ["--batch", "8", "--width", "8", "--micro-batches", "1", "2"]
     + ["--steps", "2", "--repeats", "1"],
+    "consolidation_penalty": ["--steps", "2", "--repeats", "1"],
 }
 
 

@@ -161,3 +161,68 @@ def test_importance_of_the_wrong_shape_is_refused():
     del importance["0.weight"]
     with pytest.raises(ConfigError, match="lack"):
         anchor_at(model, importance)
+
+
+def reference_penalty(model: nn.Module, anchors, strength: float) -> torch.Tensor:
+    """The penalty composed by autograd op by op (what `quadratic_penalty` computed before it
+    became one autograd node per anchor and parameter)."""
+    params = dict(model.named_parameters())
+    total = torch.zeros(())
+    for anchor in anchors:
+        for name, old in anchor.weights.items():
+            squared = (params[name] - old).pow(2)
+            if anchor.importance is not None:
+                squared = squared * anchor.importance[name]
+            total = total + squared.sum()
+    return 0.5 * strength * total
+
+
+def sgd_with_penalty(penalty, anchors) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """12 SGD steps of a float32 MLP with the penalty, its strength changed after 6 (a new
+    upstream gradient for the cached backward factor): the weights and the losses."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(20, 16), nn.ReLU(), nn.Linear(16, 5))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    generator = torch.Generator().manual_seed(4)
+    losses = []
+    for step in range(12):
+        x, y = (
+            torch.randn(8, 20, generator=generator),
+            torch.randint(0, 5, (8,), generator=generator),
+        )
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss = loss + penalty(model, anchors, 3.0 if step < 6 else 0.7)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.detach())
+    return [p.detach() for p in model.parameters()], losses
+
+
+def float32_anchors():
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(20, 16), nn.ReLU(), nn.Linear(16, 5))
+    ewc = anchor_at(model, {n: 0.5 * torch.rand_like(p) for n, p in model.named_parameters()})
+    moved(model, 5)
+    l2 = anchor_at(model)
+    moved(model, 6)
+    return [ewc, l2, anchor_at(model, {n: torch.rand_like(p) for n, p in model.named_parameters()})]
+
+
+def test_the_penalty_trains_to_the_same_bits_as_autograds_composition():
+    # no change of numbers: the fused backward ((2 g w) d) rounds like autograd's (g w)(2 d)
+    ours = sgd_with_penalty(quadratic_penalty, float32_anchors())
+    plain = sgd_with_penalty(reference_penalty, float32_anchors())
+    assert all(map(torch.equal, ours[0], plain[0]))
+    assert all(map(torch.equal, ours[1], plain[1]))
+
+
+def test_the_backward_factor_is_made_once_per_anchor_and_strength():
+    model = tiny_model()
+    ewc, l2 = two_anchors(model)
+    for strength in (0.7, 0.7, 2.0):
+        quadratic_penalty(model, [ewc, l2], strength).backward()
+        g, factor = ewc.doubled["0.weight"]
+        assert g == pytest.approx(0.5 * strength)
+        assert torch.equal(factor, 2 * (ewc.importance["0.weight"] * (0.5 * strength)))
+    assert l2.doubled == {}  # L2's factor is the scalar 2 g: nothing to keep

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -46,6 +46,11 @@ class Anchor:
 
     weights: dict[str, Tensor]
     importance: dict[str, Tensor] | None = None
+    # parameter name -> (g, 2 * (g * importance)): the backward's factor for the last upstream
+    # gradient g seen (a training step's g is the same every step: lambda / 2)
+    doubled: dict[str, tuple[float, Tensor]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
 
 def anchor_at(model: nn.Module, importance: Mapping[str, Tensor] | None = None) -> Anchor:
@@ -86,11 +91,44 @@ def quadratic_penalty(model: nn.Module, anchors: Sequence[Anchor], strength: flo
     total = torch.zeros((), dtype=first.dtype, device=first.device)
     for anchor in anchors:
         for name, old in anchor.weights.items():
-            squared = (params[name] - old).pow(2)
-            if anchor.importance is not None:
-                squared = squared * anchor.importance[name]
-            total = total + squared.sum()
+            total = total + _SquaredDistance.apply(params[name], old, anchor, name)
     return 0.5 * strength * total
+
+
+class _SquaredDistance(torch.autograd.Function):
+    """sum_i w_i (theta_i - old_i)^2 of one parameter and anchor (w = 1 for L2), with the same
+    bits as autograd's `((theta - old).pow(2) * w).sum()` and its gradient, in fewer passes over
+    the weights (the penalty was half of a training step with one anchor): the forward keeps
+    d = theta - old, the backward is the one product (2 g w) d. Autograd's gradient is
+    (g w)(2 d); doubling is exact in binary floating point, so both are the rounded 2 g w d."""
+
+    @staticmethod
+    def forward(ctx: Any, param: Tensor, old: Tensor, anchor: Anchor, name: str) -> Tensor:
+        d = param.detach() - old
+        squared = d.pow(2)
+        if anchor.importance is not None:
+            squared.mul_(anchor.importance[name])
+        ctx.save_for_backward(d)
+        ctx.anchor, ctx.name = anchor, name
+        return squared.sum()
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor, None, None, None]:
+        (d,) = ctx.saved_tensors
+        return d * _doubled_weights(ctx.anchor, ctx.name, grad), None, None, None
+
+
+def _doubled_weights(anchor: Anchor, name: str, grad: Tensor) -> Tensor:
+    """2 * (g * w) for the upstream gradient g, made once per anchor, parameter and g."""
+    if anchor.importance is None:
+        return grad * 2  # a 0-dim tensor: L2's w is 1
+    g = float(grad)
+    cached = anchor.doubled.get(name)
+    if cached is None or cached[0] != g:
+        cached = (g, (anchor.importance[name] * grad).mul_(2))
+        anchor.doubled[name] = cached
+    return cached[1]
 
 
 class Consolidated(Objective):

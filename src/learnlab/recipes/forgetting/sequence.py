@@ -121,16 +121,19 @@ def learn_task(
     seed: int,
     curves: list,
 ) -> None:
-    """`config.epochs` epochs of plain SGD on task `task`; its batch order from (seed, task)."""
+    """`config.epochs` epochs of plain SGD on task `task`; its batch order from (seed, task).
+    The task's images are permuted once, not batch by batch every epoch (the same batches: the
+    permutation moves pixels and draws nothing)."""
     from learnlab.data import TensorLoader
-    from learnlab.data.permuted_pixels import PixelPermutation
+    from learnlab.data.permuted_pixels import permute_pixels
     from learnlab.train.trainer import Trainer
 
+    x, y = data.train
     loader = TensorLoader(
-        *data.train,
+        permute_pixels(x, data.permutations[task]),
+        y,
         batch_size=config.batch_size,
         seed=seed * 1000 + task,
-        transform=PixelPermutation(data.permutations[task]),
     )
     curve = (data.test[0][: config.curve_examples], data.test[1][: config.curve_examples])
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
