@@ -54,6 +54,7 @@ def test_the_defaults_are_the_papers_downsampled_mnist_and_a_model_of_a_few_thou
         ({"weight_decay": -0.1}, "weight_decay"),
         ({"noise": -0.1}, "noise"),
         ({"max_iterations": 0}, "max_iterations"),
+        ({"newton": "lbfgs"}, "newton"),
     ],
 )
 def test_bad_settings_are_config_errors_naming_them(data, match):
@@ -135,6 +136,19 @@ def test_quick_run_reports_every_search_and_the_rank_correlation(tmp_path, quick
     assert len({row["index"] for row in kept}) >= 3
     page = (run_dir / "report.html").read_text()
     assert "Training error against index" in page
+
+
+@pytest.mark.slow  # ~7 s of CPU, 35 s wall on the loaded machine
+def test_newton_mr_on_hessian_vector_products_finds_the_quick_runs_critical_points(tmp_path, quick):
+    """`--set newton=mr`: Newton-MR (MINRES on Hessian-vector products, no dense Hessian
+    during the search) keeps every quick search under the same criterion, at >= 3 indices."""
+    settings = {**quick(NAME), "newton": "mr"}
+    summary = run_recipe(NAME, settings, run_dir=tmp_path / "mr").summary
+    assert summary["points_kept"] == 8 and summary["points_rejected"] == 0
+    assert (
+        summary["gradient_norm_max"] <= summary["tolerance"] == pytest.approx(1e-5 * math.log(10))
+    )
+    assert summary["spearman_rho"] > 0.5
 
 
 def test_reproduce_quick_writes_the_paper_table(tmp_path, quick, capsys):

@@ -26,6 +26,7 @@ Modules (one idea each):
     critical_points critical points from many starts (minimising |grad L|^2), their index
     damped_newton   Dauphin et al.'s damped Newton on grad L = 0 (Levenberg-Marquardt)
     pseudo_newton   Newton on grad L = 0 with the pseudo-inverse -H^+ g and a line search on |g|
+    newton_mr       Newton-MR: MINRES steps on Hessian-vector products, Armijo search on |g|^2
     batch_norm      batch_norm_statistics: batch norm by running or by batch statistics
     embeddings      cosine neighbours, analogies, sentence vectors, linear probes of vectors
     learning_curve  a power law err(n) = a n^-b + c fitted to a learning curve's points

@@ -41,6 +41,7 @@ from learnlab.analysis.base import flat, loss_closure, preserved_model_state, se
 from learnlab.analysis.damped_newton import ZERO_EIGENVALUE, damped_newton
 from learnlab.analysis.hessian import dense_hessian
 from learnlab.analysis.hessian_operator import checked_loss
+from learnlab.analysis.newton_mr import newton_mr_search
 from learnlab.analysis.pseudo_newton import pseudo_inverse_newton
 from learnlab.io.errors import ConfigError
 from learnlab.objectives.base import Objective
@@ -49,7 +50,11 @@ from learnlab.objectives.base import Objective
 # arises by chance with probability 2/24 = 0.083 (two-sided); with 5, 2/120 = 0.017
 MIN_RANK_POINTS = 5
 # the Newton searches on grad L = 0 that may follow (or replace) L-BFGS on |grad L|^2
-NEWTON_METHODS = {"damped": damped_newton, "pseudo-inverse": pseudo_inverse_newton}
+NEWTON_METHODS = {
+    "damped": damped_newton,
+    "pseudo-inverse": pseudo_inverse_newton,
+    "mr": newton_mr_search,
+}
 
 
 @dataclass(frozen=True)
@@ -175,8 +180,9 @@ def critical_points(
     take each kept point's loss, `error(model, batch)` and Hessian spectrum (dense, float64:
     small models only). `newton_steps` > 0 refines each unfinished search by Newton steps on
     grad L = 0, up to that many dense Hessians: `newton="damped"` (`damped_newton`, each
-    Hessian reused for a few steps) or `"pseudo-inverse"` (`pseudo_newton`: -H^+ g with a line
-    search on |g|). `max_iterations=0` skips L-BFGS (Newton alone). `on_point(i,
+    Hessian reused for a few steps), `"pseudo-inverse"` (`pseudo_newton`: -H^+ g with a line
+    search on |g|) or `"mr"` (`newton_mr`: MINRES on Hessian-vector products, 5 steps per
+    Hessian of the budget). `max_iterations=0` skips L-BFGS (Newton alone). `on_point(i,
     gradient_norm)` is told as each search ends (progress). The model is left as it came."""
     if not tolerance > 0:
         raise ConfigError(f"tolerance={tolerance}: the gradient-norm tolerance must be > 0.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -36,6 +37,9 @@ class SaddlesConfig(DataRecipeConfig):
     # after the search; the others are reported apart and left out of rho
     relative_tolerance: float = Field(1e-5, gt=0, lt=1)
     newton_steps: int = Field(10, ge=1, le=100)  # Newton steps (dense Hessians) per start
+    # the search: Newton with the dense Hessian's pseudo-inverse, or Newton-MR (MINRES on
+    # Hessian-vector products, Roosta et al. 2018; 5 steps per unit of newton_steps)
+    newton: Literal["pseudo-inverse", "mr"] = "pseudo-inverse"
     spectra: int = Field(3, ge=0, le=10)  # points whose eigenvalue histograms are drawn
 
     @field_validator("widths")

@@ -137,7 +137,7 @@ def search(config: SaddlesConfig, console: Any) -> tuple[Any, list[dict[str, Any
         tolerance=config.tolerance(),
         max_iterations=0,
         newton_steps=config.newton_steps,
-        newton="pseudo-inverse",
+        newton=config.newton,
         on_point=progress,
     )
     return found, origins, config.parameters()
