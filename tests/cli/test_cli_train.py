@@ -142,6 +142,9 @@ def test_sigkill_mid_epoch_then_resume_gives_bit_identical_weights(tmp_path):
         "augment_translate=1",
         "--set",
         "checkpoint_every_batches=1",
+        # 25 batches an epoch: enough to be killed mid-epoch, with a checkpoint on each batch
+        "--set",
+        "limit_train=200",
         "--optimizer",
         "adam",
         "--set",

@@ -71,10 +71,27 @@ def test_settings_the_recipe_cannot_run_are_refused_before_anything_is_written(t
     assert "activation" in capsys.readouterr().err
 
 
-def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(tmp_path, quick, capsys):
-    run_dir = tmp_path / "lenet5"
-    published = run_recipe(NAME, quick(NAME), run_dir=run_dir)
-    summary = published.summary
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory, data_root):
+    """One quick run (2 seeds) that the tests below read, or copy and resume:
+    (its runs folder, its run directory, its summary)."""
+    folder = tmp_path_factory.mktemp("lenet5-quick")
+    settings = {**get_recipe(NAME).quick, "data_root": str(data_root), "download": False}
+    threads = torch.get_num_threads()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LEARNLAB_RUNS", str(folder / "runs"))
+        torch.set_num_threads(1)
+        try:
+            run = run_recipe(NAME, {**settings, "progress": False}, run_dir=folder / "lenet5")
+        finally:
+            torch.set_num_threads(threads)
+    return folder / "runs", run.run_dir, run.summary
+
+
+def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(
+    quick_run, monkeypatch, capsys
+):
+    runs, run_dir, summary = quick_run
     seeds = [json.loads((run_dir / f"seed-{s}" / "summary.json").read_text()) for s in (0, 1)]
     assert [s["seed"] for s in seeds] == [0, 1]
     accuracies = [s["test_accuracy"] for s in seeds]
@@ -91,6 +108,7 @@ def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(tmp_pa
     assert summary["train_seconds"] == pytest.approx(sum(s["train_seconds"] for s in seeds))
     assert summary["time_limit_seconds"] == TIME_LIMIT_SECONDS
     assert summary["within_time_limit"] == (summary["train_seconds"] <= TIME_LIMIT_SECONDS)
+    monkeypatch.setenv("LEARNLAB_RUNS", str(runs))
     (entry,) = read_index()  # the parts are not runs of their own in the index
     assert entry["kind"] == NAME and entry["test_accuracy"] == summary["test_accuracy"]
 
@@ -106,11 +124,12 @@ def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(tmp_pa
     assert report.read_bytes() == before
 
 
-def test_resume_keeps_the_finished_seeds(tmp_path, quick, capsys):
+def test_resume_keeps_the_finished_seeds(tmp_path, quick_run, capsys):
     import shutil
 
+    _, finished, first = quick_run
     run_dir = tmp_path / "lenet5"
-    first = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
+    shutil.copytree(finished, run_dir)
     # as if the run had been stopped during the second seed
     shutil.rmtree(run_dir / "seed-1")
     (run_dir / "summary.json").unlink()
