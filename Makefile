@@ -64,6 +64,8 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(BIN)/python newton_cg_step.py
 	cd benchmarks && ../$(BIN)/python export_latency.py
 	cd benchmarks && ../$(BIN)/python consolidation_penalty.py
+	# the whole reproductions page (about 30-60 minutes on 2 cores): last
+	cd benchmarks && ../$(BIN)/python reproduce_all.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -36,6 +36,8 @@ SMOKE_ARGS = {
     "pipeline_parallel": ["--batch", "8", "--width", "8", "--micro-batches", "1", "2"]
     + ["--steps", "2", "--repeats", "1"],
     "consolidation_penalty": ["--steps", "2", "--repeats", "1"],
+    "reproduce_all": ["--quick", "--names", "teacher-student-width", "interpolation"]
+    + ["--jobs", "1"],
 }
 
 
