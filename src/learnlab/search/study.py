@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import random
 import sqlite3
@@ -86,8 +87,11 @@ def open_storage(
     def make() -> optuna.storages.RDBStorage:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(
+            kind = optuna.storages.RDBStorage if sqlite_file is None else _sqlite_storage()
+            extra = {} if sqlite_file is None else {"lock": _lock_path(sqlite_file)}
+            return kind(
                 url,
+                **extra,
                 engine_kwargs=engine_kwargs,
                 heartbeat_interval=heartbeat_seconds,
                 grace_period=grace_seconds,
@@ -98,7 +102,7 @@ def open_storage(
 
     try:
         if sqlite_file is not None:
-            with _file_lock(sqlite_file.with_name(sqlite_file.name + ".lock")):
+            with _file_lock(_lock_path(sqlite_file)):
                 _use_wal(sqlite_file)
                 return make()
         return _with_retries(make)
@@ -123,6 +127,34 @@ def _with_installed_postgres_driver(parsed) -> str:
     if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2"):
         parsed = parsed.set(drivername="postgresql+psycopg2")
     return parsed.render_as_string(hide_password=False)
+
+
+def _lock_path(sqlite_file: Path) -> Path:
+    return sqlite_file.with_name(sqlite_file.name + ".lock")
+
+
+@functools.cache
+def _sqlite_storage() -> type:
+    """RDBStorage on an SQLite file whose step WAITING -> RUNNING (how a worker takes a queued
+    trial, e.g. a grid point) holds a lock between the processes of this machine. The check
+    and the write are one transaction, but SQLite has no SELECT ... FOR UPDATE: two workers
+    could both read a queued trial as WAITING and both run it (seen under load: the second's
+    tell then failed with "Cannot tell a COMPLETE trial"). Servers (PostgreSQL) lock the row."""
+    import optuna
+    from optuna.trial import TrialState
+
+    class LockedSQLiteStorage(optuna.storages.RDBStorage):
+        def __init__(self, url: str, *, lock: Path, **kwargs) -> None:
+            super().__init__(url, **kwargs)
+            self.lock = lock
+
+        def set_trial_state_values(self, trial_id: int, state, values=None) -> bool:
+            if state != TrialState.RUNNING:
+                return super().set_trial_state_values(trial_id, state, values)
+            with _file_lock(self.lock):  # the state read inside is the last one written
+                return super().set_trial_state_values(trial_id, state, values)
+
+    return LockedSQLiteStorage
 
 
 @contextlib.contextmanager
