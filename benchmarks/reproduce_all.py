@@ -94,7 +94,7 @@ def main() -> None:
         sys.exit(f"{runs}: no timed reproduction run in its index; run the batch first")
     total = index_span(entries) if total is None else total
     missing = sorted(set(args.names or all_reproductions()) - set(entries))
-    jobs = {e.get("machine", "") for e in entries.values()}
+    machines = {e.get("machine", "") for e in entries.values()}
     rows = sorted(entries.values(), key=lambda e: -float(e["reproduction_job_seconds"]))
     print_table(
         f"learnlab reproduce: {len(entries)} reproductions in {runs}",
@@ -122,7 +122,7 @@ def main() -> None:
             "runs": str(runs),
             "quick": args.quick,
             "jobs": args.jobs if args.from_runs is None else None,
-            "reproductions_machine": sorted(jobs),
+            "reproductions_machine": sorted(machines),
             "measured_at": max(str(e.get("reproduced_at", "")) for e in entries.values()),
             "total_seconds": total,
             "total_is": how,

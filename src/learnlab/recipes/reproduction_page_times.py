@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from learnlab.recipes.reproduction_plan import Estimate
+from learnlab.recipes.reproduction_plan import Estimate, with_fewer_threads
 
 _MEASURED = re.compile(
     r"^Measured on (?P<when>[^,]+), on (?P<machine>.+?); (?P<seconds>[\d,.]+) s in all "
@@ -96,8 +96,9 @@ def page_estimate(name: str, time: PageTime, page: Path, threads: int | None) ->
     how = f"{page}, measured {time.when}: {seconds:,.0f} s (the recipe alone)"
     if time.threads is not None:
         how += f" on {time.threads} thread{'s' if time.threads > 1 else ''}"
-        if threads is not None and threads < time.threads and time.cpu_seconds is not None:
-            seconds = max(seconds, time.cpu_seconds / threads)
+        spread = with_fewer_threads(seconds, time.cpu_seconds, time.threads, threads)
+        if spread is not None:
+            seconds = spread
             how += f"; its {time.cpu_seconds:,.0f} s of CPU time on {threads} now"
     return Estimate(name, seconds, how + "; its configuration then is not checked")
 

@@ -77,6 +77,17 @@ def last_run(
     return same[-1] if same else None
 
 
+def with_fewer_threads(
+    wall: float, cpu: float | None, before: int | None, threads: int | None
+) -> float | None:
+    """The seconds of a run that took `wall` seconds and `cpu` CPU seconds on `before` threads,
+    run on `threads` (None: as it chooses alone): its CPU time spread over them, at least its
+    wall time; None when `threads` is not fewer or the CPU time is unknown (then: `wall`)."""
+    if before is None or threads is None or threads >= before or cpu is None:
+        return None
+    return max(wall, cpu / threads)
+
+
 def estimate_from(entry: Mapping[str, Any], threads: int | None) -> Estimate:
     """The expected time of a run like `entry` with `threads` threads (None: chosen by the run
     as when it runs alone)."""
@@ -91,8 +102,11 @@ def estimate_from(entry: Mapping[str, Any], threads: int | None) -> Estimate:
     how = f"its last run, {entry.get('reproduced_at', '?')}, {seconds:,.0f} s ({whole})"
     if isinstance(before, int):
         how += f" on {before} thread{'s' if before > 1 else ''}"
-        if threads is not None and threads < before and isinstance(cpu, (int, float)):
-            seconds = max(wall, float(cpu) / threads) + outside
+        spread = with_fewer_threads(
+            wall, float(cpu) if isinstance(cpu, (int, float)) else None, before, threads
+        )
+        if spread is not None:
+            seconds = spread + outside
             how += f"; its {cpu:,.0f} s of CPU time on {threads} now"
     return Estimate(str(entry.get("kind")), seconds, how)
 
