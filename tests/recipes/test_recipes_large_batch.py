@@ -133,6 +133,10 @@ def test_quick_run_trains_each_seed_and_regime_as_parts_and_measures_them(tmp_pa
             assert seed["minima"][f"{short}_test_loss_batchstats"] != pytest.approx(
                 seed[regime]["test_loss"]
             )
+        # the accuracy on the whole training set (the paper's Table 2 gives it too)
+        train = [s["minima"][f"{short}_train_accuracy"] for s in seeds]
+        assert all(0 < a <= 1 for a in train)
+        assert summary[f"{short}_train_accuracy_percent"] == pytest.approx(50 * sum(train))
     for regime in ("sb", "lb"):
         for space in ("full", "subspace"):
             for eps in ("eps1e-03", "eps5e-04"):

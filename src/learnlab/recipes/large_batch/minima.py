@@ -1,5 +1,6 @@
-"""The part that measures one seed's two trained minima: for every seed the test accuracy with
-batch norm normalising each test batch by its own statistics (Keras 1's mode=2); for the
+"""The part that measures one seed's two trained minima: for every seed the accuracy on the whole
+training set (eval mode) and the test accuracy with batch norm normalising each test batch by
+its own statistics (Keras 1's mode=2); for the
 measured seeds Keskar's sharpness of the training loss (full space and a random subspace, each
 eps, with batch norm by batch and by running statistics) and the top Hessian eigenvalue; for
 the first seed the loss along the line through the small-batch and the large-batch solutions
@@ -54,7 +55,8 @@ def measure_minima(
     sharpness: bool = True,
 ) -> Result:
     """Load one seed's two trained models (from their parts' directories, so --resume needs
-    no retraining), evaluate them on the test set with batch statistics and, with `sharpness`,
+    no retraining), evaluate them on the training set (eval mode) and on the test set with batch
+    statistics and, with `sharpness`,
     measure them on the fixed training subset; `line`: also the loss along the line through
     them."""
     from learnlab.models.saved import load_model
@@ -71,6 +73,10 @@ def measure_minima(
         loss, accuracy = test_with_batch_statistics(model, *test, config.statistics_batch)
         summary[f"{SHORT[regime]}_test_loss_batchstats"] = loss
         summary[f"{SHORT[regime]}_test_accuracy_batchstats"] = accuracy
+        # the paper's Table 2 also gives the training accuracy (eval mode, as the test's)
+        loss, accuracy = _evaluate(model, data.train.x, data.train.y)
+        summary[f"{SHORT[regime]}_final_train_loss"] = loss
+        summary[f"{SHORT[regime]}_train_accuracy"] = accuracy
     if sharpness:
         summary["sharpness_examples"] = len(batch[1])
         for regime, model in models.items():

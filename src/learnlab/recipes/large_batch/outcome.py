@@ -36,8 +36,8 @@ def seed_summary(
         summary[f"{short}_train_seconds"] = float(found["train_seconds"])
     summary.update(minima.summary)
     for short in SHORT.values():
-        accuracy = summary[f"{short}_test_accuracy_batchstats"]
-        summary[f"{short}_test_accuracy_batchstats_percent"] = 100.0 * accuracy
+        for key in ("test_accuracy_batchstats", "train_accuracy"):
+            summary[f"{short}_{key}_percent"] = 100.0 * summary[f"{short}_{key}"]
     for suffix in ("", "_batchstats"):  # LB - SB of this seed, in percentage points
         summary[f"test_accuracy_difference_percent{suffix}"] = 100.0 * (
             summary[f"lb_test_accuracy{suffix}"] - summary[f"sb_test_accuracy{suffix}"]

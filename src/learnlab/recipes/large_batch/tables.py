@@ -15,8 +15,9 @@ NOT_MEASURED = "not measured"
 
 def seed_rows(config: LargeBatchConfig, seeds: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Each seed's training (epochs, whether the loss stopped improving before the maximum,
-    the last epoch's training loss), test accuracy with running and with batch statistics,
-    and full-space sharpness at the first eps (for the measured seeds)."""
+    the last epoch's training loss, the accuracy on the whole training set), test accuracy
+    with running and with batch statistics, and full-space sharpness at the first eps (for
+    the measured seeds)."""
     from learnlab.recipes.large_batch.minima import sharpness_key
 
     eps, rows = config.eps[0], []
@@ -37,6 +38,7 @@ def seed_rows(config: LargeBatchConfig, seeds: list[dict[str, Any]]) -> list[dic
                     "epochs": f"{summary[f'{short}_epochs']:.0f}"
                     + (" (stopped)" if summary[f"{short}_stopped_early"] else " (maximum)"),
                     "training loss": f"{summary[f'{short}_train_loss']:.3g}",
+                    "training accuracy": percent(summary[f"{short}_train_accuracy"], 2),
                     "test accuracy": percent(summary[f"{short}_test_accuracy"], 2),
                     "test accuracy, batch stats": percent(
                         summary[f"{short}_test_accuracy_batchstats"], 2
