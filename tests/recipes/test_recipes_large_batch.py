@@ -63,6 +63,9 @@ def test_the_defaults_are_the_papers_f1_with_adam_at_256_and_ten_percent():
             "activation": "relu",
         }
         assert train.schedule == "constant" and train.val_fraction == 0 and train.seed == 0
+        assert train.init == "default"  # PyTorch's; Keras 1's Glorot uniform is an option
+    glorot = LargeBatchConfig(init="glorot_uniform")
+    assert {t.init for t in get_recipe(NAME).train_configs(glorot)} == {"glorot_uniform"}
     assert large_batch_size(LargeBatchConfig(limit_train=1000)) == 100
 
 
@@ -77,6 +80,7 @@ def test_the_defaults_are_the_papers_f1_with_adam_at_256_and_ten_percent():
         ({"large_batch_fraction": 1.5}, "large_batch_fraction"),
         ({"batch_norm": "train"}, "batch_norm"),
         ({"search_start": "middle"}, "search_start"),
+        ({"init": "he_normal"}, "init"),
         ({"seeds": 0}, "seeds"),
         ({"patience": 0}, "patience"),
         ({"min_improvement": -0.1}, "min_improvement"),
