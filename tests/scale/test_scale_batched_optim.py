@@ -115,3 +115,61 @@ def test_persistent_gradients_overwritten_in_place_update_as_fresh_ones(name):
         opt.step(kept, persistent=True)
     for p, want in zip(params, stacked, strict=True):
         assert torch.equal(p, want)
+
+
+def stacked_run(name, lrs, momentum, steps=6, weight_decay=0.0):
+    """stacked=True in float64 against torch's fused optimizers, member by member."""
+    g = torch.Generator().manual_seed(2)
+    dtype = torch.float64
+    start = [torch.randn(s, generator=g, dtype=dtype) for s in SHAPES]
+    grads = [[torch.randn(s, generator=g, dtype=dtype) for s in SHAPES] for _ in range(steps)]
+    params = [p.clone() for p in start]
+    opt = BatchedOptimizer(
+        name,
+        params,
+        lr=torch.tensor(lrs, dtype=dtype),
+        momentum=torch.full((K,), momentum, dtype=dtype),
+        weight_decay=torch.full((K,), weight_decay, dtype=dtype),
+        stacked=True,
+    )
+    kept = [torch.empty(s, dtype=dtype) for s in SHAPES]  # fast mode's persistent gradients
+    for step in grads:
+        for buffer, grad in zip(kept, step, strict=True):
+            buffer.copy_(grad)
+        opt.step(kept, persistent=True)
+    for k in range(K):
+        member = [torch.nn.Parameter(p[k].clone()) for p in start]
+        if name in ("sgd", "momentum"):
+            reference = torch.optim.SGD(
+                member, lr=lrs[k], momentum=momentum, weight_decay=weight_decay, fused=True
+            )
+        else:
+            cls = torch.optim.Adam if name == "adam" else torch.optim.AdamW
+            reference = cls(member, lr=lrs[k], weight_decay=weight_decay, fused=True)
+        for step in grads:
+            for p, grad in zip(member, step, strict=True):
+                p.grad = grad[k].clone()
+            reference.step()
+        for p, want, p0 in zip(params, member, start, strict=True):
+            torch.testing.assert_close(p[k], want.detach(), rtol=1e-12, atol=1e-13)
+            assert not torch.equal(p[k], p0[k])
+    return opt
+
+
+@pytest.mark.parametrize(
+    ("name", "momentum"), [("sgd", 0.0), ("momentum", 0.9), ("adam", 0.0), ("adamw", 0.0)]
+)
+@pytest.mark.parametrize("distinct", [True, False])
+def test_stacked_path_matches_torch_to_rounding(name, momentum, distinct):
+    """stacked=True (fast mode): one kernel call on the whole stacked tensors; with distinct
+    learning rates on u = p / lr_k with lr 1, then p = lr_k u. Each member must still follow
+    its own torch optimizer (float64: to rounding)."""
+    lrs = [lr / 10 for lr in LRS] if distinct else [0.004] * K
+    opt = stacked_run(name, lrs, momentum)
+    assert opt._stacked and (opt._scaled is not None) == distinct
+
+
+def test_stacked_falls_back_to_per_member_calls_with_weight_decay():
+    """u = p / lr_k would feed the kernel's weight decay u instead of p: per-member calls."""
+    opt = stacked_run("adamw", [lr / 10 for lr in LRS], 0.0, weight_decay=0.01)
+    assert not opt._stacked and opt._scaled is None

@@ -82,3 +82,25 @@ def test_relu_mlps_take_the_hand_written_step_and_others_autograd(layers, manual
     ens.fit(x, y, epochs=1, batch_size=8)
     assert bool(ens._manual) == manual
     assert ens.history_[0]["train_loss"].isfinite().all()
+
+
+@pytest.mark.parametrize("case", ["plain", "ties", "nan"])
+def test_correct_counts_equal_argmax_with_ties_and_nans(case):
+    """FastStep.correct (the maximum over classes on the (K, C, B) logits) against argmax on
+    the (K, B, C) logits that it replaces: argmax takes the first of tied maxima and a NaN."""
+    fast = stacked(lambda: build_model("mlp", (1, 12), 4, depth=2, width=9))
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(50, 1, 12, generator=g)
+    xb = x[torch.randint(0, 50, (K, 40), generator=g)]
+    yb = torch.randint(0, 4, (K, 40), generator=g)
+    step = fast.manual_step(x)
+    logits, _ = step(xb, yb)
+    if case != "plain":  # overwrite the kept logits: some columns tie or hold a NaN
+        tied = step._logits_t
+        tied[:, :, ::3] = torch.randint(0, 2, tied[:, :, ::3].shape, generator=g).float()
+        if case == "nan":
+            tied[0, 2, 1] = float("nan")
+        logits = tied.transpose(1, 2)
+    want = (logits.argmax(-1) == yb).sum(1)
+    assert torch.equal(step.correct(yb), want)
+    assert 0 < int(want.sum()) < want.numel() * 40  # some right, some wrong
