@@ -17,9 +17,9 @@ NAME = "baselines"
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
-def test_quick_run_trains_each_baseline_and_chooses_on_validation(tmp_path, quick):
+def test_quick_run_trains_each_baseline_and_chooses_on_validation(tmp_path, quick_run_copy):
     run_dir = tmp_path / "run"
-    published = run_recipe(NAME, quick(NAME), run_dir=run_dir)
+    published = quick_run_copy(NAME, run_dir)
     result, summary = published.result, published.summary
     rows = result.tables["Default baselines"]
     assert [r["baseline"] for r in rows] == [

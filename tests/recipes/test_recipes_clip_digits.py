@@ -19,7 +19,6 @@ from learnlab.recipes.clip_digits.captions import (
 )
 from learnlab.recipes.clip_digits.config import ClipDigitsConfig
 from learnlab.recipes.clip_digits.training import caption_pairs
-from learnlab.recipes.runner import run_recipe
 
 NAME = "clip-digits"
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
@@ -47,8 +46,8 @@ def test_training_pairs_hold_only_seen_digits_captions():
         assert caption in all_captions(int(labels[int(image.item())]))
 
 
-def test_quick_run_reports_zero_shot_accuracies_with_chance_over_seeds(tmp_path, quick):
-    published = run_recipe(NAME, quick(NAME), run_dir=tmp_path / "clip")
+def test_quick_run_reports_zero_shot_accuracies_with_chance_over_seeds(tmp_path, quick_run_copy):
+    published = quick_run_copy(NAME, tmp_path / "clip")
     summary = published.summary
     assert summary["seeds"] == 3 and summary["held_out"] == [2, 7]
     assert summary["chance_held_out_by_description"] == 0.5

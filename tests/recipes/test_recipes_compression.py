@@ -27,9 +27,9 @@ MLP_VARIANTS = ["original", "magnitude_50", "magnitude_90", "int8_dynamic"]
 CONV_VARIANTS = [*MLP_VARIANTS[:3], "channels_50", "channels_50_finetuned", "int8_dynamic"]
 
 
-def test_quick_run_reports_each_variant_of_both_models(tmp_path, quick):
+def test_quick_run_reports_each_variant_of_both_models(tmp_path, quick_run_copy):
     run_dir = tmp_path / NAME
-    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
+    summary = quick_run_copy(NAME, run_dir).summary
     for model, variants in (("mlp", MLP_VARIANTS), ("conv", CONV_VARIANTS)):
         for key in variants:
             base = f"{model}_{key}"

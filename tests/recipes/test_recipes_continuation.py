@@ -11,16 +11,15 @@ import pytest
 
 from learnlab.cli import main
 from learnlab.recipes.continuation import ContinuationConfig, frequency_runs
-from learnlab.recipes.runner import run_recipe
 
 NAME = "continuation"
 
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
-def test_quick_run_measures_both_tasks_and_both_arms_over_three_seeds(tmp_path, quick):
+def test_quick_run_measures_both_tasks_and_both_arms_over_three_seeds(tmp_path, quick_run_copy):
     run_dir = tmp_path / NAME
-    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
+    summary = quick_run_copy(NAME, run_dir).summary
     assert (summary["seeds"], summary["deep_seeds"]) == (3, 3)
     for arm in ("continuation", "plain"):
         assert 0 <= summary[f"frequency_found_{arm}"] <= 1

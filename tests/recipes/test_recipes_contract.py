@@ -5,6 +5,7 @@ passes on them, and its quick configuration produces a run directory whose repor
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -12,7 +13,6 @@ import torch
 
 from learnlab.cli import main
 from learnlab.recipes import get_recipe, recipe_names
-from learnlab.recipes.runner import run_recipe
 from learnlab.report.run_report import build_run_report
 from learnlab.runs.result_files import read_result
 
@@ -36,17 +36,15 @@ def test_defaults_validate_and_dry_run(name, capsys):
 
 
 @pytest.mark.parametrize("name", recipe_names())
-def test_quick_run_is_rebuilt_byte_identically(name, tmp_path):
+def test_quick_run_is_rebuilt_byte_identically(name, tmp_path, recipe_quick_run):
     recipe = get_recipe(name)
     assert recipe.quick, f"{name} declares no quick configuration (register_recipe(quick=...))"
-    published = run_recipe(name, {**recipe.quick, "progress": False}, run_dir=tmp_path / "run")
-    run_dir = published.run_dir
+    # the session's one quick run of the recipe (its own tests read the same folder)
+    run_dir = recipe_quick_run(name)
+    returned = json.loads((run_dir.parent / "returned.json").read_text())
     first = (run_dir / "report.html").read_bytes()
-    parts = {
-        p: (run_dir / p / "report.html").read_bytes()
-        for p, part in published.result.parts.items()
-        if part.report  # a part may go without a page of its own (learning-curve's points)
-    }
+    # a part may go without a page of its own (learning-curve's points)
+    parts = {p: (run_dir / p / "report.html").read_bytes() for p in returned["parts_with_reports"]}
     copy = tmp_path / "copy"
     shutil.copytree(run_dir, copy)
     for page in copy.rglob("report.html"):
@@ -55,4 +53,4 @@ def test_quick_run_is_rebuilt_byte_identically(name, tmp_path):
     assert (copy / "report.html").read_bytes() == first
     for part, page in parts.items():
         assert (copy / part / "report.html").read_bytes() == page, part
-    assert read_result(copy).summary == published.summary
+    assert read_result(copy).summary == returned["summary"]

@@ -105,9 +105,11 @@ def test_more_images_per_class_than_a_digit_has_is_a_config_error_naming_it():
         training_loader("triplet", config, data, seed=0)
 
 
-def test_quick_run_tables_the_probes_with_spreads_and_resumes_the_seeds(tmp_path, quick, capsys):
+def test_quick_run_tables_the_probes_with_spreads_and_resumes_the_seeds(
+    tmp_path, quick_run_copy, capsys
+):
     run_dir = tmp_path / NAME
-    published = run_recipe(NAME, quick(NAME), run_dir=run_dir)
+    published = quick_run_copy(NAME, run_dir)
     summary, result = published.summary, published.result
     assert summary["seeds"] == 2
     for kind in KINDS:

@@ -17,8 +17,8 @@ METHODS = ("plain", "curriculum", "anti_curriculum", "random_order")
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
-def test_quick_run_compares_every_method_over_three_seeds(tmp_path, quick):
-    published = run_recipe(NAME, quick(NAME), run_dir=tmp_path / "run")
+def test_quick_run_compares_every_method_over_three_seeds(tmp_path, quick_run_copy):
+    published = quick_run_copy(NAME, tmp_path / "run")
     summary, result = published.summary, published.result
     assert summary["seeds"] == 3 and summary["steps"] == 40
     for method in METHODS:

@@ -109,9 +109,9 @@ def test_keeping_the_best_validation_epoch_restores_its_weights():
     assert 1.0 - error_rate(model, val) == pytest.approx(keep.best_accuracy)
 
 
-def test_quick_run_trains_three_methods_per_seed_beside_addas_table(tmp_path, quick):
+def test_quick_run_trains_three_methods_per_seed_beside_addas_table(tmp_path, quick_run_copy):
     run_dir = tmp_path / NAME
-    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
+    summary = quick_run_copy(NAME, run_dir).summary
     seeds = [json.loads((run_dir / f"seed-{s}" / "summary.json").read_text()) for s in (0, 1)]
     for method in ("source_only", "dann", "target_only"):
         values = [s[f"{method}_accuracy"] for s in seeds]

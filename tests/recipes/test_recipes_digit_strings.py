@@ -9,16 +9,15 @@ import json
 import pytest
 
 from learnlab.cli import main
-from learnlab.recipes.runner import run_recipe
 
 NAME = "digit-strings"
 
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
-def test_quick_run_reads_strings_over_three_seeds_with_spreads(tmp_path, quick):
+def test_quick_run_reads_strings_over_three_seeds_with_spreads(tmp_path, quick_run_copy):
     run_dir = tmp_path / NAME
-    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
+    summary = quick_run_copy(NAME, run_dir).summary
     assert summary["seeds"] == 3
     for key in ("test_string_accuracy", "test_symbol_error_rate"):
         assert summary[key] >= 0 and f"{key}_std" in summary

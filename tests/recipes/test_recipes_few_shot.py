@@ -23,8 +23,8 @@ SETTINGS = ("5way_1shot", "5way_5shot", "10way_1shot_koch")
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
-def test_quick_run_compares_every_method_with_pixels_over_three_seeds(tmp_path, quick):
-    published = run_recipe(NAME, quick(NAME), run_dir=tmp_path / "run")
+def test_quick_run_compares_every_method_with_pixels_over_three_seeds(tmp_path, quick_run_copy):
+    published = quick_run_copy(NAME, tmp_path / "run")
     summary, result = published.summary, published.result
     assert summary["seeds"] == 3
     for setting in SETTINGS:

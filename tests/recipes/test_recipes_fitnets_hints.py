@@ -9,16 +9,15 @@ import json
 import pytest
 
 from learnlab.cli import main
-from learnlab.recipes.runner import run_recipe
 
 NAME = "fitnets-hints"
 
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
-def test_quick_run_compares_hinted_and_plain_students_over_three_seeds(tmp_path, quick):
+def test_quick_run_compares_hinted_and_plain_students_over_three_seeds(tmp_path, quick_run_copy):
     run_dir = tmp_path / NAME
-    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
+    summary = quick_run_copy(NAME, run_dir).summary
     assert summary["seeds"] == 3
     for arm in ("hints", "plain"):
         for key in ("test_accuracy", "val_accuracy"):

@@ -24,7 +24,6 @@ from learnlab.recipes.forgetting.config import ForgettingConfig
 from learnlab.recipes.forgetting.outcome import forgetting
 from learnlab.recipes.forgetting.reproduction import TARGET_POINTS
 from learnlab.recipes.forgetting.sequence import chosen, permuted_mnist, run_branches
-from learnlab.recipes.runner import run_recipe
 
 NAME = "forgetting"
 
@@ -104,9 +103,9 @@ def test_forgetting_is_the_mean_drop_from_right_after_each_task_to_after_the_las
     assert forgetting([[0.9]]) == 0.0
 
 
-def test_quick_run_chooses_the_strengths_on_the_first_seed_and_keeps_them(tmp_path, quick):
+def test_quick_run_chooses_the_strengths_on_the_first_seed_and_keeps_them(tmp_path, quick_run_copy):
     run_dir = tmp_path / NAME
-    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
+    summary = quick_run_copy(NAME, run_dir).summary
     seeds = [json.loads((run_dir / f"seed-{s}" / "summary.json").read_text()) for s in (0, 1)]
     choice = "validation accuracy of each strength (mean over tasks, after the last)"
     first = json.loads((run_dir / "seed-0" / "tables.json").read_text())[choice]

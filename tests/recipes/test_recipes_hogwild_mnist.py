@@ -23,8 +23,8 @@ NAME = "hogwild-mnist"
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
-def test_quick_run_compares_every_method_over_the_seeds(tmp_path, quick):
-    result = run_recipe(NAME, quick(NAME), run_dir=tmp_path / NAME).result
+def test_quick_run_compares_every_method_over_the_seeds(tmp_path, quick_run_copy):
+    result = quick_run_copy(NAME, tmp_path / NAME).result
     summary = result.summary
     assert summary["seeds"] == 2 and summary["examples"] == 3 * 1437  # 3 epochs of the digits
     for method in ("synchronous", "hogwild_1", "hogwild_2"):

@@ -88,9 +88,9 @@ def test_quick_reproduction_measures_the_lines_and_the_plane(tmp_path, quick):
     assert len(figures) == 3
 
 
-def test_resume_trains_no_seed_twice_and_finishes_the_scans(tmp_path, quick, capsys):
+def test_resume_trains_no_seed_twice_and_finishes_the_scans(tmp_path, quick_run_copy, capsys):
     run_dir = tmp_path / "run"
-    first = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
+    first = quick_run_copy(NAME, run_dir).summary
     # as if stopped during the plane: a part of its rows written, the rest not yet
     plane = run_dir / "landscape" / "plane.json"
     stored = json.loads(plane.read_text())

@@ -88,9 +88,9 @@ def test_d_above_D_from_the_cli_exits_2_without_a_traceback(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-def test_quick_run_searches_each_network_as_a_part_and_draws_the_curves(tmp_path, quick):
+def test_quick_run_searches_each_network_as_a_part_and_draws_the_curves(tmp_path, quick_run_copy):
     run_dir = tmp_path / "id"
-    result = run_recipe(NAME, quick(NAME), run_dir=run_dir)
+    result = quick_run_copy(NAME, run_dir)
     summary = result.summary
     for network in ("fc", "lenet-shuffled"):
         part = json.loads((run_dir / network / "summary.json").read_text())

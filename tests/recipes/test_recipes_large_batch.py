@@ -110,9 +110,11 @@ def test_a_negative_eps_from_the_cli_exits_2_without_a_traceback(tmp_path, capsy
     assert not (tmp_path / "x").exists()
 
 
-def test_quick_run_trains_each_seed_and_regime_as_parts_and_measures_them(tmp_path, quick, capsys):
+def test_quick_run_trains_each_seed_and_regime_as_parts_and_measures_them(
+    tmp_path, quick_run_copy, capsys
+):
     run_dir = tmp_path / "large-batch"
-    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
+    summary = quick_run_copy(NAME, run_dir).summary
     seeds = [
         {
             regime: json.loads((run_dir / f"{regime}-seed-{seed}" / "summary.json").read_text())

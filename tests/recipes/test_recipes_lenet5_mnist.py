@@ -9,6 +9,7 @@ paper's 0.95% within the claim's tolerance and within the time limit, is the slo
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import torch
@@ -71,27 +72,21 @@ def test_settings_the_recipe_cannot_run_are_refused_before_anything_is_written(t
     assert "activation" in capsys.readouterr().err
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory, data_root):
-    """One quick run (2 seeds) that the tests below read, or copy and resume:
-    (its runs folder, its run directory, its summary)."""
-    folder = tmp_path_factory.mktemp("lenet5-quick")
-    settings = {**get_recipe(NAME).quick, "data_root": str(data_root), "download": False}
-    threads = torch.get_num_threads()
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("LEARNLAB_RUNS", str(folder / "runs"))
-        torch.set_num_threads(1)
-        try:
-            run = run_recipe(NAME, {**settings, "progress": False}, run_dir=folder / "lenet5")
-        finally:
-            torch.set_num_threads(threads)
-    return folder / "runs", run.run_dir, run.summary
+@pytest.fixture
+def quick_run(recipe_quick_run):
+    """The session's one quick run (2 seeds) that the tests below read, or copy and resume:
+    (its runs folder, its run directory, its summary). Read-only: shared with other tests."""
+    run_dir = recipe_quick_run(NAME)
+    summary = json.loads((run_dir.parent / "returned.json").read_text())["summary"]
+    return run_dir.parent / "runs", run_dir, summary
 
 
 def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(
-    quick_run, monkeypatch, capsys
+    quick_run, tmp_path, monkeypatch, capsys
 ):
-    runs, run_dir, summary = quick_run
+    runs, shared_run_dir, summary = quick_run
+    run_dir = tmp_path / "lenet5"  # a copy: the page is rebuilt below
+    shutil.copytree(shared_run_dir, run_dir)
     seeds = [json.loads((run_dir / f"seed-{s}" / "summary.json").read_text()) for s in (0, 1)]
     assert [s["seed"] for s in seeds] == [0, 1]
     accuracies = [s["test_accuracy"] for s in seeds]
@@ -125,8 +120,6 @@ def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(
 
 
 def test_resume_keeps_the_finished_seeds(tmp_path, quick_run, capsys):
-    import shutil
-
     _, finished, first = quick_run
     run_dir = tmp_path / "lenet5"
     shutil.copytree(finished, run_dir)

@@ -19,7 +19,6 @@ from learnlab import config as cfg
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
 from learnlab.recipes.lottery_ticket.config import LotteryTicketConfig
-from learnlab.recipes.runner import run_recipe
 
 NAME = "lottery-ticket"
 
@@ -70,9 +69,11 @@ def test_a_pruning_fraction_outside_zero_one_from_the_cli_exits_2(tmp_path, caps
     assert not (tmp_path / "x").exists()
 
 
-def test_quick_run_reports_every_level_and_the_controls_at_the_report_levels(tmp_path, quick):
+def test_quick_run_reports_every_level_and_the_controls_at_the_report_levels(
+    tmp_path, quick_run_copy
+):
     run_dir = tmp_path / NAME
-    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
+    summary = quick_run_copy(NAME, run_dir).summary
     assert [round(summary[f"pm_r{r}"], 1) for r in range(3)] == [100.0, 80.0, 64.1]
     assert summary["seeds"] == 2
     # the report levels (21.1% ... 3.6%) are all closest to round 2 of a quick run: the

@@ -16,8 +16,8 @@ NAME = "multitask-canvas"
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
-def test_quick_run_compares_both_weightings_with_the_single_task_networks(tmp_path, quick):
-    published = run_recipe(NAME, quick(NAME), run_dir=tmp_path / "run")
+def test_quick_run_compares_both_weightings_with_the_single_task_networks(tmp_path, quick_run_copy):
+    published = quick_run_copy(NAME, tmp_path / "run")
     summary, result = published.summary, published.result
     assert summary["seeds"] == 3
     for key in ("class_only_accuracy", "average_accuracy", "uncertainty_accuracy"):

@@ -15,16 +15,17 @@ from learnlab import config as cfg
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
 from learnlab.recipes.optimizer_race.config import OptimizerRaceConfig
-from learnlab.recipes.runner import run_recipe
 
 NAME = "optimizer-race"
 
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
-def test_quick_run_races_every_optimizer_with_the_lr_its_grid_chose(tmp_path, quick):
+def test_quick_run_races_every_optimizer_with_the_lr_its_grid_chose(
+    tmp_path, quick, quick_run_copy
+):
     run_dir = tmp_path / "race"
-    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
+    summary = quick_run_copy(NAME, run_dir).summary
     config = OptimizerRaceConfig(**quick(NAME))
     tables = json.loads((run_dir / "tables.json").read_text())
     grid = tables["learning-rate grid (chosen by the final training objective)"]

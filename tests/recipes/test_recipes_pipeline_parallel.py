@@ -13,7 +13,6 @@ from learnlab import config as cfg
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
 from learnlab.recipes.pipeline_parallel.config import PipelineParallelConfig
-from learnlab.recipes.runner import run_recipe
 
 NAME = "pipeline-parallel"
 
@@ -48,8 +47,8 @@ def test_bad_counts_from_the_cli_exit_2_without_a_traceback(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-def test_quick_run_matches_unsplit_training_and_reports_the_bubble(tmp_path, quick):
-    summary = run_recipe(NAME, quick(NAME), run_dir=tmp_path / NAME).summary
+def test_quick_run_matches_unsplit_training_and_reports_the_bubble(tmp_path, quick_run_copy):
+    summary = quick_run_copy(NAME, tmp_path / NAME).summary
     assert multiprocessing.active_children() == []
     assert summary["stage_layers"] == "flatten fc1 act1 | fc2 act2 fc3 act3 fc4 act4 out"
     assert summary["train_steps"] == 4

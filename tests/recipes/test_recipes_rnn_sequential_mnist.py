@@ -136,13 +136,11 @@ def test_dry_run_builds_the_three_models_and_writes_nothing(tmp_path, capsys):
 # -- the quick configuration, end to end ----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory, data_root):
-    """The quick configuration through `run_recipe` (kept out of the run index)."""
-    run_dir = tmp_path_factory.mktemp("rnn") / "quick"
-    settings = {**QUICK, "data_root": str(data_root), "download": False}
-    run_recipe(NAME, settings, run_dir=run_dir, index=False)
-    return run_dir
+@pytest.fixture
+def quick_run(recipe_quick_run):
+    """The session's one run of the quick configuration through `run_recipe` (read-only: the
+    contract test reads it too)."""
+    return recipe_quick_run(NAME)
 
 
 def _summary(run_dir) -> dict:
@@ -211,10 +209,14 @@ def test_quick_run_from_the_cli_writes_the_parent_and_three_model_parts(
         )
 
 
-def test_report_is_rebuilt_byte_for_byte_from_the_run_directory(quick_run):
-    pages = [quick_run / "report.html", quick_run / "gru" / "report.html"]
+def test_report_is_rebuilt_byte_for_byte_from_the_run_directory(tmp_path, quick_run):
+    run_dir = tmp_path / "copy"
+    shutil.copytree(quick_run, run_dir)
+    pages = [run_dir / "report.html", run_dir / "gru" / "report.html"]
     before = [page.read_bytes() for page in pages]
-    assert main(["report", str(quick_run)]) == 0
+    for page in pages:
+        page.unlink()
+    assert main(["report", str(run_dir)]) == 0
     assert [page.read_bytes() for page in pages] == before
 
 

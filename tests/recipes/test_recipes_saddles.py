@@ -109,9 +109,9 @@ def test_starts_train_the_first_units_and_keep_the_others_silent_a_critical_embe
         assert 0 < float((a - b).abs().max()) <= config.noise
 
 
-def test_quick_run_reports_every_search_and_the_rank_correlation(tmp_path, quick):
+def test_quick_run_reports_every_search_and_the_rank_correlation(tmp_path, quick_run_copy):
     run_dir = tmp_path / "saddles"
-    summary = run_recipe(NAME, quick(NAME), run_dir=run_dir).summary
+    summary = quick_run_copy(NAME, run_dir).summary
     assert summary["starts"] == 8 and summary["parameters"] == 343
     assert summary["points_kept"] + summary["points_rejected"] == 8
     rows = json.loads((run_dir / "tables.json").read_text())["critical-point searches"]

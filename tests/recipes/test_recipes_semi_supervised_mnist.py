@@ -37,8 +37,8 @@ def test_the_defaults_are_100_labels_three_seeds():
     assert 0 < config.threshold < 1
 
 
-def test_quick_run_reports_every_method_with_spreads(quick, tmp_path):
-    result = run_recipe(NAME, quick(NAME), run_dir=tmp_path / NAME).result
+def test_quick_run_reports_every_method_with_spreads(quick_run_copy, tmp_path):
+    result = quick_run_copy(NAME, tmp_path / NAME).result
     summary = result.summary
     for method in METHODS:
         key = method.replace("-", "_")

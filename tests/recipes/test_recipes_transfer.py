@@ -70,9 +70,11 @@ def test_bad_settings_from_the_cli_exit_2_without_a_traceback(setting, match, tm
     assert not run_dir.exists()
 
 
-def test_quick_run_tables_every_k_against_scratch_and_resumes_the_source(tmp_path, quick, capsys):
+def test_quick_run_tables_every_k_against_scratch_and_resumes_the_source(
+    tmp_path, quick_run_copy, capsys
+):
     run_dir = tmp_path / NAME
-    published = run_recipe(NAME, quick(NAME), run_dir=run_dir)
+    published = quick_run_copy(NAME, run_dir)
     summary, tables = published.summary, published.result.tables
     assert summary["seeds"] == 2 and summary["layers"] == 5
     table = next(rows for title, rows in tables.items() if title.startswith("USPS test error"))

@@ -12,7 +12,6 @@ import torch
 from learnlab import config as cfg
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
-from learnlab.recipes.runner import run_recipe
 from learnlab.recipes.unrolled_mrf.config import UnrolledMrfConfig
 from learnlab.recipes.unrolled_mrf.data import corrupt, noise_log_odds_weight
 
@@ -20,8 +19,8 @@ NAME = "unrolled-mrf"
 pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 
 
-def test_quick_run_compares_the_four_methods_over_seeds_and_against_k(tmp_path, quick):
-    published = run_recipe(NAME, quick(NAME), run_dir=tmp_path / "mrf")
+def test_quick_run_compares_the_four_methods_over_seeds_and_against_k(tmp_path, quick_run_copy):
+    published = quick_run_copy(NAME, tmp_path / "mrf")
     summary = published.summary
     assert summary["seeds"] == 3 and summary["iterations"] == 3
     for method in ("noisy", "hand", "learned", "cnn"):

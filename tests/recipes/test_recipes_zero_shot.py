@@ -24,8 +24,10 @@ pytestmark = pytest.mark.usefixtures("isolated_one_thread")
 EXTRA_ABSENT = importlib.util.find_spec(WORDS_MODULE) is None
 
 
-def test_quick_run_reports_unseen_accuracy_against_chance_over_splits_and_seeds(tmp_path, quick):
-    published = run_recipe(NAME, quick(NAME), run_dir=tmp_path / "zs")
+def test_quick_run_reports_unseen_accuracy_against_chance_over_splits_and_seeds(
+    tmp_path, quick_run_copy
+):
+    published = quick_run_copy(NAME, tmp_path / "zs")
     summary = published.summary
     assert (summary["splits"], summary["seeds"], summary["runs"]) == (2, 2, 4)
     assert summary["chance_unseen"] == pytest.approx(1 / 3)
