@@ -63,9 +63,9 @@ def test_the_defaults_are_the_papers_f1_with_adam_at_256_and_ten_percent():
             "activation": "relu",
         }
         assert train.schedule == "constant" and train.val_fraction == 0 and train.seed == 0
-        assert train.init == "default"  # PyTorch's; Keras 1's Glorot uniform is an option
-    glorot = LargeBatchConfig(init="glorot_uniform")
-    assert {t.init for t in get_recipe(NAME).train_configs(glorot)} == {"glorot_uniform"}
+        assert train.init == "glorot_uniform"  # Keras 1's Dense default; PyTorch's an option
+    pytorch = LargeBatchConfig(init="default")
+    assert {t.init for t in get_recipe(NAME).train_configs(pytorch)} == {"default"}
     assert large_batch_size(LargeBatchConfig(limit_train=1000)) == 100
 
 

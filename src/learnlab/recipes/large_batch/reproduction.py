@@ -69,7 +69,11 @@ REPRODUCTION = Reproduction(
     setup=(
         "Network F1 (784 inputs, 5 hidden layers of 512 units, each batch normalised with "
         "ReLU, 10 softmax outputs: 1,462,794 parameters) on all 60,000 MNIST training images, "
-        "Adam at its default learning rate 1e-3, small batch 256 against large batch 6,000 "
+        "Adam at its default learning rate 1e-3, the weights initialised as Keras 1's Dense "
+        "layers (Glorot uniform, zero biases: the authors' framework's default; with "
+        "PyTorch's initialisation, --set init=default, the large batch was as accurate as the "
+        "small: LB - SB +0.10 +- 0.07 points over 5 seeds), small batch 256 against large "
+        "batch 6,000 "
         "(10% of the training set), the same seed (so the same initial weights) for both, no "
         "validation split. 5 seeds per regime as the paper's 5 runs, each trained until the "
         "epoch's training loss has not fallen below 0.999 times its best for 3 epochs in a row "
