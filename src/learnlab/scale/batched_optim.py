@@ -208,12 +208,11 @@ class BatchedOptimizer:
     def _stacked_step(self, grads: Sequence[Tensor]) -> None:
         """The kernel once on the whole stacked tensors (`stacked=True`): on the parameters
         with the members' one learning rate, else on u = p / lr_k with lr 1, then p = lr_k u."""
-        names = [n for n in ("momentum_buffer", *_MOMENTS) if n in self.state[0]]
-        state = [[s[n] for s in self.state] for n in names]
+        params, *state = self._stacked_tensors
         grads = [g.contiguous() for g in grads]  # the kernel walks p and g in one order
         (lr, _, momentum), *others = self._groups
         if not others:
-            self._kernel([self.params, grads, *state], lr, 0.0, momentum)
+            self._kernel([params, grads, *state], lr, 0.0, momentum)
             return
         if self._scaled is None:
             self._scaled = [p / f["lr"] for p, f in zip(self.params, self._factors, strict=True)]
@@ -289,9 +288,10 @@ class BatchedOptimizer:
                 state[name] = torch.zeros_like(p, memory_format=torch.contiguous_format)
         # Adam's kernel reads a float32 step count per tensor; all tensors share this one
         self._step_count = torch.zeros((), dtype=torch.float32, device=self.params[0].device)
-        stacked = (self.params, *[[state[n] for state in self.state] for n in names])
-        # member k's slices, made once: parameters and state are updated in place
-        self._slices = [_member_slices(tensors) for tensors in stacked]
+        # the kernel's lists (parameters, then each state's tensors), made once: parameters and
+        # state are updated in place; whole for the stacked path, member k's slices otherwise
+        self._stacked_tensors = (self.params, *[[s[n] for s in self.state] for n in names])
+        self._slices = [_member_slices(tensors) for tensors in self._stacked_tensors]
 
     def _sgd(self, grads: Sequence[Tensor]) -> None:
         for p, g, state, f in zip(self.params, grads, self.state, self._factors, strict=True):

@@ -1,10 +1,9 @@
 """The part that measures one seed's two trained minima: for every seed the accuracy on the whole
 training set (eval mode) and the test accuracy with batch norm normalising each test batch by
-its own statistics (Keras 1's mode=2); for the
-measured seeds Keskar's sharpness of the training loss (full space and a random subspace, each
-eps, with batch norm by batch and by running statistics) and the top Hessian eigenvalue; for
-the first seed the loss along the line through the small-batch and the large-batch solutions
-(the paper's figure 3)."""
+its own statistics (Keras 1's mode=2); for the measured seeds Keskar's sharpness of the training
+loss (full space and a random subspace, each eps, with batch norm by batch and by running
+statistics) and the top Hessian eigenvalue; for the first seed the loss along the line through
+the small-batch and the large-batch solutions (the paper's figure 3)."""
 
 from __future__ import annotations
 
@@ -54,11 +53,10 @@ def measure_minima(
     line: bool = False,
     sharpness: bool = True,
 ) -> Result:
-    """Load one seed's two trained models (from their parts' directories, so --resume needs
-    no retraining), evaluate them on the training set (eval mode) and on the test set with batch
-    statistics and, with `sharpness`,
-    measure them on the fixed training subset; `line`: also the loss along the line through
-    them."""
+    """Load one seed's two trained models (from their parts' directories, so --resume needs no
+    retraining), evaluate them on the training set (eval mode) and on the test set with
+    batch statistics and, with `sharpness`, measure them on the fixed training subset;
+    `line`: also the loss along the line through them."""
     from learnlab.models.saved import load_model
     from learnlab.objectives.supervised import CrossEntropy
     from learnlab.pipeline.train_job import prepare_data
