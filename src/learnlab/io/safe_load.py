@@ -122,9 +122,14 @@ def require_safetensors(path: str | Path, *, what: str = "weights file") -> Path
         head, size = _read_head(path)
     except OSError as exc:
         raise DataError(f"cannot read {what} {path}: {exc}") from exc
+    _refuse_unless_safetensors(path, head, size, what)
+    return path
+
+
+def _refuse_unless_safetensors(path: Path, head: bytes, size: int, what: str) -> None:
     problem = sniff(head, size)
     if problem is None:
-        return path
+        return
     raise UnsafeFileError(
         f"{what} {path} is not a safetensors file: {problem}.\n"
         "learnlab reads weights only from safetensors and metadata only from JSON; it never "
@@ -134,26 +139,92 @@ def require_safetensors(path: str | Path, *, what: str = "weights file") -> Path
     )
 
 
+def read_safetensors_bytes(path: str | Path, *, what: str = "weights file") -> bytes:
+    """The whole of a safetensors file, read in one pass and checked as `require_safetensors`
+    does; parse it with `parse_safetensors`.
+
+    Why one read: safetensors' `safe_open` takes the header from one opening of the file and,
+    for torch, maps the data through another opening by name, so a file replaced (atomically)
+    between the two gives the new data at the old offsets. A checkpoint read while its run
+    writes the next one then fails its checksum. These bytes are one version of the file.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {what} {path}: {exc}") from exc
+    _refuse_unless_safetensors(path, _head_of(data), len(data), what)
+    return data
+
+
+def _head_of(data: bytes) -> bytes:
+    if len(data) < 8:
+        return data
+    (header_len,) = struct.unpack("<Q", data[:8])
+    return data[: 8 + min(header_len, MAX_HEADER_BYTES)]
+
+
+def parse_safetensors(data: bytes) -> tuple[dict[str, Any], dict[str, str]]:
+    """(tensors on the CPU, header metadata) of the bytes `read_safetensors_bytes` returned.
+
+    Raises safetensors' or json's own exceptions for data damaged past the header; callers
+    turn them into a message naming the file.
+    """
+    from safetensors.torch import load
+
+    loaded = load(data)  # in the file's order; sorted by name, as safe_open's keys() are
+    return {name: loaded[name] for name in sorted(loaded)}, _metadata(data)
+
+
+def _metadata(head: bytes) -> dict[str, str]:
+    """The `__metadata__` of a header that `sniff` passed (its JSON is an object)."""
+    (header_len,) = struct.unpack("<Q", head[:8])
+    return dict(json.loads(head[8 : 8 + header_len]).get("__metadata__") or {})
+
+
 def read_safetensors(
     path: str | Path, *, what: str = "weights file", tensors: bool = True
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """(tensors, header metadata) of a safetensors file, on the CPU; never unpickles.
 
-    The file is checked by `require_safetensors` first; a file that passes but is damaged
-    further on (cut short, data not covering the header's offsets) gets a DataError naming it
-    instead of safetensors' own exception. `tensors=False` reads only the header.
+    The file is read once and checked as `require_safetensors` does; a file that passes but
+    is damaged further on (cut short, data not covering the header's offsets) gets a
+    DataError naming it instead of safetensors' own exception. `tensors=False` reads only
+    the header (and checks that the file is long enough for its offsets).
     """
-    from safetensors import safe_open
-
-    path = require_safetensors(path, what=what)
+    path = Path(path)
+    if not tensors:  # the header alone: one opening reads and checks it
+        try:
+            head, size = _read_head(path)
+        except OSError as exc:
+            raise DataError(f"cannot read {what} {path}: {exc}") from exc
+        _refuse_unless_safetensors(path, head, size, what)
+        missing = _data_missing(head, size)
+        if missing:  # safetensors would refuse to open it: say so now, as for a full read
+            raise _damaged(path, what, f"{missing:,} bytes of tensor data missing")
+        return {}, _metadata(head)
+    data = read_safetensors_bytes(path, what=what)
     try:
-        with safe_open(str(path), framework="pt") as file:
-            metadata = dict(file.metadata() or {})
-            loaded = {k: file.get_tensor(k) for k in file.keys()} if tensors else {}  # noqa: SIM118
+        return parse_safetensors(data)
     except Exception as exc:  # safetensors raises several types for damaged files
-        raise DataError(
-            f"{what} {path} cannot be read: it is damaged ({exc}).\n"
-            "It was probably cut short or changed after it was written; use another copy, or "
-            "run again what produced it."
-        ) from exc
-    return loaded, metadata
+        raise _damaged(path, what, str(exc)) from exc
+
+
+def _damaged(path: Path, what: str, why: str) -> DataError:
+    return DataError(
+        f"{what} {path} cannot be read: it is damaged ({why}).\n"
+        "It was probably cut short or changed after it was written; use another copy, or "
+        "run again what produced it."
+    )
+
+
+def _data_missing(head: bytes, size: int) -> int:
+    """How many bytes the header's tensor offsets reach past the end of the file (0: none)."""
+    (header_len,) = struct.unpack("<Q", head[:8])
+    entries = json.loads(head[8 : 8 + header_len])
+    ends = [
+        int(entry["data_offsets"][1])
+        for name, entry in entries.items()
+        if name != "__metadata__" and isinstance(entry, dict) and "data_offsets" in entry
+    ]
+    return max(0, 8 + header_len + max(ends, default=0) - size)

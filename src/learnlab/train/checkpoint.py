@@ -81,9 +81,7 @@ def load_state(path: Path) -> dict[str, Any]:
     A missing file, a file that is not a safetensors checkpoint, one cut short or with changed
     bytes gets a DataError naming the file and saying what to do.
     """
-    from safetensors import safe_open
-
-    from learnlab.io.safe_load import require_safetensors
+    from learnlab.io.safe_load import parse_safetensors, read_safetensors_bytes
     from learnlab.train.state_codec import decode
 
     path = Path(path)
@@ -93,11 +91,11 @@ def load_state(path: Path) -> dict[str, Any]:
             "Pass --resume the run directory of an earlier `learnlab train` (it holds "
             "checkpoint.safetensors) or the checkpoint file itself."
         )
-    require_safetensors(path, what="checkpoint")  # a pickle is refused before any parsing
+    # one read (a run may be replacing the file meanwhile); a pickle is refused before parsing
+    data = read_safetensors_bytes(path, what="checkpoint")
     try:
-        with safe_open(str(path), framework="pt") as f:
-            header = (f.metadata() or {}).get(METADATA_KEY)
-            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 - safe_open has no __iter__
+        tensors, metadata = parse_safetensors(data)
+        header = metadata.get(METADATA_KEY)
     except Exception as exc:  # safetensors raises several types for damaged files
         raise _damaged(path, f"not a readable safetensors file: {exc}") from exc
     if header is None:
