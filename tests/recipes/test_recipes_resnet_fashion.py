@@ -23,7 +23,7 @@ from learnlab.recipes import get_recipe, recipe_names
 from learnlab.recipes.resnet_fashion import TARGET, ResnetFashionConfig
 from learnlab.recipes.runner import run_recipe
 from learnlab.recipes.targets import Target, target_note
-from learnlab.runs import read_index
+from learnlab.runs.index import RunIndex
 
 NAME = "resnet-fashion"
 # the time a loaded machine may take over the claimed limit before the slow test fails: the
@@ -43,17 +43,6 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
-
-
-def quick_argv(data_root) -> list[str]:
-    """--set options of the recipe's quick configuration (tables as dotted keys)."""
-    settings = {**get_recipe(NAME).quick, "data_root": str(data_root), "download": False}
-    argv = []
-    for key, value in settings.items():
-        items = value.items() if isinstance(value, dict) else [(None, value)]
-        for sub, item in items:
-            argv += ["--set", f"{key}{'.' + sub if sub else ''}={json.dumps(item)}"]
-    return argv
 
 
 # -- the configuration ------------------------------------------------------------------------
@@ -176,12 +165,10 @@ def test_dry_run_builds_the_model_and_writes_nothing(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-def test_quick_run_from_the_cli_writes_the_run_the_target_and_a_rebuildable_report(
-    tmp_path, data_root, capsys
-):
-    run_dir = tmp_path / "resnet"
-    assert main(["run", NAME, "--run-dir", str(run_dir), *quick_argv(data_root)]) == 0
-    assert capsys.readouterr().out.strip().splitlines()[-1] == str(run_dir)
+def test_quick_run_writes_the_run_and_the_target(recipe_quick_run):
+    """The session's one quick run (the contract test rebuilds its page byte for byte; the
+    README and other recipes run `learnlab run NAME` through the CLI)."""
+    run_dir = recipe_quick_run(NAME)
     for name in ("config.json", "model.safetensors", "summary.json", "report.html"):
         assert (run_dir / name).is_file(), name
 
@@ -203,14 +190,8 @@ def test_quick_run_from_the_cli_writes_the_run_the_target_and_a_rebuildable_repo
     assert "Target: &gt;= 92.5% test accuracy in at most 15 minutes" in page
     assert "Accuracy target NOT met" in page or "Accuracy target met" in page
     assert "issue" not in page.lower()
-    (entry,) = read_index()
+    (entry,) = RunIndex(run_dir.parent / "runs").entries()
     assert entry["kind"] == NAME and entry["test_accuracy"] == summary["test_accuracy"]
-
-    report = run_dir / "report.html"
-    before = report.read_bytes()
-    report.unlink()
-    assert main(["report", str(run_dir)]) == 0
-    assert report.read_bytes() == before
 
 
 # -- the claim --------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ import torch
 from learnlab import config as cfg
 from learnlab.cli import main
 from learnlab.io.errors import ConfigError
-from learnlab.recipes.reproduce import TABLE_NAME
 from learnlab.recipes.runner import run_recipe
 from learnlab.recipes.saddles.config import SaddlesConfig
 from learnlab.recipes.saddles.search import (
@@ -151,13 +150,16 @@ def test_newton_mr_on_hessian_vector_products_finds_the_quick_runs_critical_poin
     assert summary["spearman_rho"] > 0.5
 
 
-def test_reproduce_quick_writes_the_paper_table(tmp_path, quick, capsys):
-    argv = ["reproduce", NAME, "--quick", "--run-dir", str(tmp_path / "run")]
-    for key, value in quick(NAME).items():
-        argv += ["--set", f"{key}={json.dumps(value)}"]
-    assert main(argv) == 0
-    (row,) = json.loads((tmp_path / "run" / "tables.json").read_text())[TABLE_NAME]
-    assert row["paper"] == "1.00" and row["quantity"].startswith("Spearman rho")
+def test_the_quick_run_is_judged_against_the_paper(tmp_path, recipe_quick_run):
+    """The reproduction's table for the session's quick run (`reproduce --from` judges a
+    finished run without running it again; `reproduce NAME --quick` itself is tested for two
+    other recipes in test_recipes_reproduction.py)."""
+    page = tmp_path / "page.md"
+    assert main(["reproduce", "--from", str(recipe_quick_run(NAME)), "--page", str(page)]) == 0
+    (row,) = [line for line in page.read_text().splitlines() if line.startswith("| Spearman")]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[0].startswith("Spearman rho") and cells[1] == "1.00"
+    assert -1 <= float(cells[2]) <= 1
 
 
 @pytest.mark.slow
