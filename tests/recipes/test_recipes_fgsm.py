@@ -59,10 +59,6 @@ def test_quick_run_attacks_every_model_and_reports_the_targets(tmp_path, data_ro
     assert len(tables[TABLE_NAME]) == len(get_recipe(NAME).reproduction.claims)
     page = (run_dir / "report.html").read_text()
     assert "clean and adversarial test images" in page and "against the attack" in page
-    before = (run_dir / "report.html").read_bytes()
-    (run_dir / "report.html").unlink()
-    assert main(["report", str(run_dir)]) == 0
-    assert (run_dir / "report.html").read_bytes() == before
 
 
 @pytest.mark.parametrize(

@@ -85,8 +85,7 @@ def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(
     quick_run, tmp_path, monkeypatch, capsys
 ):
     runs, shared_run_dir, summary = quick_run
-    run_dir = tmp_path / "lenet5"  # a copy: the page is rebuilt below
-    shutil.copytree(shared_run_dir, run_dir)
+    run_dir = shared_run_dir  # read only (the contract test rebuilds its pages byte for byte)
     seeds = [json.loads((run_dir / f"seed-{s}" / "summary.json").read_text()) for s in (0, 1)]
     assert [s["seed"] for s in seeds] == [0, 1]
     accuracies = [s["test_accuracy"] for s in seeds]
@@ -113,10 +112,6 @@ def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(
     page = report.read_text()
     assert "2 seeds (0, 1), each a training run of its own" in page
     assert 'href="seed-0/report.html"' in page and (run_dir / "seed-1" / "report.html").is_file()
-    before = report.read_bytes()
-    report.unlink()
-    assert main(["report", str(run_dir)]) == 0
-    assert report.read_bytes() == before
 
 
 def test_resume_keeps_the_finished_seeds(tmp_path, quick_run, capsys):
