@@ -19,6 +19,19 @@ settings.load_profile("explore" if os.environ.get("LEARNLAB_HYPOTHESIS") == "exp
 # of a count chosen from the machine's load of the moment (tests of that choice unset this).
 os.environ.setdefault("LEARNLAB_THREADS", "1")
 
+
+def pytest_configure(config):
+    """Under pytest-xdist (`make test` starts one worker per core) each worker's torch computes
+    on one thread. With torch's default of a thread per core in every worker the cores are
+    oversubscribed, and OpenMP's threads spin while they wait, burning the CPU that the other
+    worker needs: tests/analysis, models, optim and scale took 83-94 s with two workers on 2
+    cores, and 35 s like this. A test that compares with a subprocess passes it its count."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        torch.set_num_threads(1)
+
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "datasets"
 

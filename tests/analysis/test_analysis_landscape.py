@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -321,8 +322,10 @@ def test_a_killed_scan_leaves_its_finished_rows_and_resumes_to_the_same_grid(tmp
     script, path = tmp_path / "scan.py", tmp_path / "plane.json"
     script.write_text(KILLED_SCAN)
     here = str(Path(__file__).parent)
+    # the same thread count as this process, whose scan the resumed one must equal bit for bit
+    env = {**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())}
     killed = subprocess.run(
-        [sys.executable, str(script), str(path), "10", here], capture_output=True
+        [sys.executable, str(script), str(path), "10", here], capture_output=True, env=env
     )
     assert killed.returncode == -9, killed.stderr
     assert len(json.loads(path.read_text())["points"]) == 8  # two rows of four
@@ -331,6 +334,7 @@ def test_a_killed_scan_leaves_its_finished_rows_and_resumes_to_the_same_grid(tmp
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     model, objective, batch, axis = killed_scan_inputs()
     whole = loss_plane(model, objective, batch, alphas=axis, betas=axis, batch_norm="recompute")
