@@ -263,7 +263,13 @@ def test_read_safetensors_reads_the_header_alone_or_everything(tmp_path):
     tensors, metadata = read_safetensors(path)
     assert torch.equal(tensors["w"], torch.arange(6.0).reshape(2, 3)) and metadata == {"k": "v"}
     assert read_safetensors(path, tensors=False) == ({}, {"k": "v"})
-    path.write_bytes(path.read_bytes()[:-4])  # the header alone still finds data missing
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-4])  # the header alone still finds data missing
+    for tensors in (True, False):
+        with pytest.raises(DataError, match="it is damaged"):
+            read_safetensors(path, tensors=tensors)
+    path.write_bytes(whole.replace(b'"data_offsets":[0,24]', b'"data_offsets":[0,""]'))
+    assert len(path.read_bytes()) == len(whole)  # only the offsets are wrong
     for tensors in (True, False):
         with pytest.raises(DataError, match="it is damaged"):
             read_safetensors(path, tensors=tensors)

@@ -199,7 +199,10 @@ def read_safetensors(
         except OSError as exc:
             raise DataError(f"cannot read {what} {path}: {exc}") from exc
         _refuse_unless_safetensors(path, head, size, what)
-        missing = _data_missing(head, size)
+        try:
+            missing = _data_missing(head, size)
+        except (TypeError, ValueError, IndexError) as exc:  # offsets that are not numbers
+            raise _damaged(path, what, f"its header's data offsets are not valid: {exc}") from exc
         if missing:  # safetensors would refuse to open it: say so now, as for a full read
             raise _damaged(path, what, f"{missing:,} bytes of tensor data missing")
         return {}, _metadata(head)
