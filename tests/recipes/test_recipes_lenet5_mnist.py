@@ -81,9 +81,7 @@ def quick_run(recipe_quick_run):
     return run_dir.parent / "runs", run_dir, summary
 
 
-def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(
-    quick_run, tmp_path, monkeypatch, capsys
-):
+def test_quick_run_trains_each_seed_as_a_part_and_reports_mean_and_spread(quick_run, monkeypatch):
     runs, shared_run_dir, summary = quick_run
     run_dir = shared_run_dir  # read only (the contract test rebuilds its pages byte for byte)
     seeds = [json.loads((run_dir / f"seed-{s}" / "summary.json").read_text()) for s in (0, 1)]

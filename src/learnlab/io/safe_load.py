@@ -64,9 +64,9 @@ class UnsafeFileError(DataError):
 def sniff(head: bytes, size: int) -> str | None:
     """Why a file that starts with `head` and has `size` bytes is not safetensors, or None.
 
-    `head` must hold the first min(size, 8 + N) bytes, where N is the header length the first
-    8 bytes announce (see `require_safetensors`); only bytes are compared, nothing is parsed
-    except the JSON header of a file that passes every other test.
+    `head` must hold at least the first min(size, 8 + N) bytes, where N is the header length
+    the first 8 bytes announce (see `require_safetensors`); only bytes are compared, nothing
+    is parsed except the JSON header of a file that passes every other test.
     """
     problem = _structure_problem(head, size)
     if problem is not None:
@@ -153,15 +153,8 @@ def read_safetensors_bytes(path: str | Path, *, what: str = "weights file") -> b
         data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read {what} {path}: {exc}") from exc
-    _refuse_unless_safetensors(path, _head_of(data), len(data), what)
+    _refuse_unless_safetensors(path, data, len(data), what)  # sniff reads only the header
     return data
-
-
-def _head_of(data: bytes) -> bytes:
-    if len(data) < 8:
-        return data
-    (header_len,) = struct.unpack("<Q", data[:8])
-    return data[: 8 + min(header_len, MAX_HEADER_BYTES)]
 
 
 def parse_safetensors(data: bytes) -> tuple[dict[str, Any], dict[str, str]]:
@@ -173,13 +166,17 @@ def parse_safetensors(data: bytes) -> tuple[dict[str, Any], dict[str, str]]:
     from safetensors.torch import load
 
     loaded = load(data)  # in the file's order; sorted by name, as safe_open's keys() are
-    return {name: loaded[name] for name in sorted(loaded)}, _metadata(data)
+    return {name: loaded[name] for name in sorted(loaded)}, _metadata(_header(data)[1])
 
 
-def _metadata(head: bytes) -> dict[str, str]:
-    """The `__metadata__` of a header that `sniff` passed (its JSON is an object)."""
+def _header(head: bytes) -> tuple[int, dict[str, Any]]:
+    """(length, parsed JSON) of the header of a file that `sniff` passed (an object)."""
     (header_len,) = struct.unpack("<Q", head[:8])
-    return dict(json.loads(head[8 : 8 + header_len]).get("__metadata__") or {})
+    return header_len, json.loads(head[8 : 8 + header_len])
+
+
+def _metadata(header: dict[str, Any]) -> dict[str, str]:
+    return dict(header.get("__metadata__") or {})
 
 
 def read_safetensors(
@@ -199,13 +196,14 @@ def read_safetensors(
         except OSError as exc:
             raise DataError(f"cannot read {what} {path}: {exc}") from exc
         _refuse_unless_safetensors(path, head, size, what)
+        header_len, header = _header(head)
         try:
-            missing = _data_missing(head, size)
+            missing = _data_missing(header, 8 + header_len, size)
         except (TypeError, ValueError, IndexError) as exc:  # offsets that are not numbers
             raise _damaged(path, what, f"its header's data offsets are not valid: {exc}") from exc
         if missing:  # safetensors would refuse to open it: say so now, as for a full read
             raise _damaged(path, what, f"{missing:,} bytes of tensor data missing")
-        return {}, _metadata(head)
+        return {}, _metadata(header)
     data = read_safetensors_bytes(path, what=what)
     try:
         return parse_safetensors(data)
@@ -221,13 +219,12 @@ def _damaged(path: Path, what: str, why: str) -> DataError:
     )
 
 
-def _data_missing(head: bytes, size: int) -> int:
-    """How many bytes the header's tensor offsets reach past the end of the file (0: none)."""
-    (header_len,) = struct.unpack("<Q", head[:8])
-    entries = json.loads(head[8 : 8 + header_len])
+def _data_missing(header: dict[str, Any], data_start: int, size: int) -> int:
+    """How many bytes the header's tensor offsets (counted from `data_start`) reach past the
+    end of a file of `size` bytes (0: none)."""
     ends = [
         int(entry["data_offsets"][1])
-        for name, entry in entries.items()
+        for name, entry in header.items()
         if name != "__metadata__" and isinstance(entry, dict) and "data_offsets" in entry
     ]
-    return max(0, 8 + header_len + max(ends, default=0) - size)
+    return max(0, data_start + max(ends, default=0) - size)
