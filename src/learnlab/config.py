@@ -3,7 +3,9 @@
 Precedence, lowest first: the model's defaults, the `--config` TOML file, the command's own
 flags (--lr, --epochs...), then each `--set` in order. Values of `--set` are read as TOML
 (`--set lr=0.1`, `--set model_options.width=128`, `--set grad_clip=1.0`); a value that is not
-valid TOML is taken as a string (`--set optimizer=sgd`). Every failure becomes a ConfigError
+valid TOML is taken as a string (`--set optimizer=sgd`), except a bracketed one: a list of
+words needs its quotes (`--set 'methods=["maml"]'`), and without them the error shows the
+quoted form. Every failure becomes a ConfigError
 whose message names the key, what was wrong and what is allowed.
 """
 
@@ -323,11 +325,26 @@ def parse_assignment(text: str) -> tuple[list[str], Any]:
             f"--set {text!r} is not of the form key=value.\n"
             "Example: --set lr=0.1 --set model_options.width=128"
         )
+    raw = raw.strip()
     try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError as exc:
+        if raw[:1] in "[{":
+            # a list or table that is not TOML is a typo, never meant as a string
+            raise ConfigError(
+                f"--set {text!r}: the value is not a valid TOML list or table ({exc}).\n"
+                "Words inside one need double quotes, and the whole --set single quotes in "
+                f"a shell: --set '{key}={_quoted_words(raw)}'"
+            ) from None
+        value = raw
     return key.split("."), value
+
+
+def _quoted_words(raw: str) -> str:
+    """`[a, b]` -> `["a", "b"]`: the likely intent of an unquoted list, for the hint."""
+    inner = raw.strip("[]{} ")
+    words = [w.strip().strip("'\"") for w in inner.split(",") if w.strip()]
+    return "[" + ", ".join(f'"{w}"' for w in words) + "]" if raw.startswith("[") else raw
 
 
 def apply_assignments(data: dict[str, Any], assignments: list[str]) -> dict[str, Any]:

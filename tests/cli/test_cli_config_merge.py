@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from learnlab.config import TrainConfig, build_config, parse_assignment
+import pytest
+
+from learnlab.config import ConfigError, TrainConfig, build_config, parse_assignment
 
 
 def test_precedence_and_nested_options(tmp_path):
@@ -31,3 +33,14 @@ def test_set_values_are_read_as_toml_else_as_strings():
     assert parse_assignment("flag=true") == (["flag"], True)
     assert parse_assignment("name=sgd") == (["name"], "sgd")
     assert parse_assignment('name="1e-3"') == (["name"], "1e-3")
+
+
+def test_a_list_that_is_not_toml_is_refused_with_the_quoted_form():
+    with pytest.raises(ConfigError) as err:
+        parse_assignment("regularizers=[augmentation, dropout]")
+    message = str(err.value)
+    assert "not a valid TOML list" in message
+    assert """--set 'regularizers=["augmentation", "dropout"]'""" in message
+    assert parse_assignment('regularizers=["augmentation"]') == (["regularizers"], ["augmentation"])
+    with pytest.raises(ConfigError, match="not a valid TOML list or table"):
+        parse_assignment("options={width 3}")

@@ -53,7 +53,7 @@ def test_quick_run_compares_every_method_with_pixels_over_three_seeds(tmp_path, 
         ("test_shots=[2000]", "has"),  # more shots than a test class has
         ("train_digits=[0,1,5]", "share"),
         ("test_way=6", "test_way"),
-        ("methods=[knn]", "methods"),
+        ('methods=["knn"]', "methods"),
         ("train_way=30", "train_way"),
     ],
 )

@@ -63,7 +63,7 @@ def test_bad_settings_are_a_config_error_naming_them(setting, named):
 
 @pytest.mark.parametrize(
     ("setting", "named"),
-    [("canvas=20", "canvas"), ("weightings=[sum]", "weightings")],
+    [("canvas=20", "canvas"), ('weightings=["sum"]', "weightings")],
 )
 def test_bad_settings_exit_2_naming_the_setting(tmp_path, capsys, setting, named):
     assert main(["run", NAME, "--run-dir", str(tmp_path / "x"), "--set", setting]) == 2

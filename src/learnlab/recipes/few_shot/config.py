@@ -28,7 +28,7 @@ class FewShotConfig(DataRecipeConfig):
     encoder: str = "conv4"  # Snell et al.'s encoder (width = embedding: no linear layer)
     encoder_options: dict[str, Any] = Field(default_factory=lambda: {"width": 32})
     embedding: int = Field(32, ge=1, le=4096)
-    # MAML is an option (`--set methods=[prototypical,siamese,maml]`): its per-episode
+    # MAML is an option (`--set 'methods=["prototypical", "siamese", "maml"]'`): its per-episode
     # adaptation at test time costs more than the default budget of 10 minutes allows.
     # Measured (2026-12-06, one thread, first-order, the defaults, seeds 0-2, each batch's own
     # normalisation statistics at test time): per seed about 62 s of CPU to train (800
