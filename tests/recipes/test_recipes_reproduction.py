@@ -76,6 +76,30 @@ def test_rows_say_agree_within_the_tolerance_and_why_otherwise():
     assert setup_changes(["seed=1", "epochs=2"]) == ["epochs=2"]
 
 
+def test_a_claim_the_run_left_out_is_shown_as_not_measured_not_a_crash():
+    """--set can leave out the variant a claim reads: its row says so, the others are judged."""
+    reads_other = Claim(
+        quantity="training accuracy (%), true labels",
+        paper=100.0,
+        measure=lambda s: 100 * s["train_accuracy_labels_0"],
+        tolerance=1.0,
+        why_different="-",
+        spread=lambda s: read_spread(s, "labels_0"),
+    )
+    reproduction = Reproduction(TOY.paper, "toy", (reads_other, *TOY.claims), quick={})
+    summary = {"test_accuracy": 0.9885}
+    missing, measured = comparison_rows(
+        reproduction, summary, quick=False, assignments=["label_fractions=[1.0]"]
+    )
+    assert missing["measured (mean)"] == "not measured" and missing["paper"] == "100.00"
+    assert (missing["seeds"], missing["difference"]) == ("n/a", "n/a")
+    assert missing["why they differ"] == (
+        "not measured: label_fractions=[1.0] left out what it needs ('train_accuracy_labels_0')"
+    )
+    assert measured["measured (mean)"] == "1.15"
+    assert list(missing) == list(measured)
+
+
 SEEDED = Claim(
     quantity="test error (%)",
     paper=1.0,

@@ -25,7 +25,7 @@ from typing import Any
 
 from learnlab.io.atomic import atomic_write_text
 from learnlab.io.errors import ConfigError
-from learnlab.recipes.paper import Reproduction, Spread
+from learnlab.recipes.paper import Claim, Reproduction, Spread
 
 TABLE_NAME = "paper vs measured"
 
@@ -98,9 +98,14 @@ def comparison_rows(
     paper; other seeds are the same setup and are judged."""
     rows = []
     for claim in reproduction.claims:
-        ours = float(claim.measure(summary))
+        try:
+            ours = float(claim.measure(summary))
+            spread = claim.spread(summary) if claim.spread is not None else None
+        except KeyError as missing:
+            # the run's settings left out what the claim reads (a variant, a part)
+            rows.append(unmeasured_row(claim, str(missing), assignments))
+            continue
         difference = ours - claim.paper
-        spread = claim.spread(summary) if claim.spread is not None else None
         if quick:
             verdict = reproduction.quick_note
         elif setup_changes(assignments):
@@ -121,6 +126,22 @@ def comparison_rows(
             }
         )
     return rows
+
+
+def unmeasured_row(claim: Claim, missing: str, assignments: Sequence[str]) -> dict[str, str]:
+    """The row of a claim whose quantity this run did not measure (its summary lacks
+    `missing`): the paper's number beside "not measured" and the settings that left it out."""
+    changed = ", ".join(setup_changes(assignments)) or "this run's settings"
+    return {
+        "quantity": claim.quantity,
+        "paper": f"{claim.paper:.{claim.digits}f}",
+        "measured (mean)": "not measured",
+        "seeds": "n/a",
+        "std": "n/a",
+        "range": "n/a",
+        "difference": "n/a",
+        "why they differ": f"not measured: {changed} left out what it needs ({missing})",
+    }
 
 
 def spread_cells(spread: Spread | None, digits: int) -> dict[str, str]:
