@@ -1,12 +1,9 @@
 """Validated configuration: TOML files and `--set key=value` overrides into pydantic models.
 
 Precedence, lowest first: the model's defaults, the `--config` TOML file, the command's own
-flags (--lr, --epochs...), then each `--set` in order. Values of `--set` are read as TOML
-(`--set lr=0.1`, `--set model_options.width=128`, `--set grad_clip=1.0`); a value that is not
-valid TOML is taken as a string (`--set optimizer=sgd`), except a bracketed one: a list of
-words needs its quotes (`--set 'methods=["maml"]'`), and without them the error shows the
-quoted form. Every failure becomes a ConfigError
-whose message names the key, what was wrong and what is allowed.
+flags (--lr, --epochs...), then each `--set` in order (read as `learnlab.config_text` says:
+`--set lr=0.1`, `--set model_options.width=128`, `--set optimizer=sgd`). Every failure becomes
+a ConfigError whose message names the key, what was wrong and what is allowed.
 """
 
 from __future__ import annotations
@@ -14,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import tomllib
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -25,6 +21,7 @@ from pydantic import (
     field_validator,
 )
 
+from learnlab.config_text import apply_assignments, read_toml
 from learnlab.io.errors import ConfigError
 
 
@@ -300,70 +297,6 @@ def check_fits_data(config: TrainConfig, input_shape: tuple[int, ...], has_val: 
 
 
 # -- reading and merging ------------------------------------------------------------------
-
-
-def read_toml(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist.\nGive the path of a TOML file.")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
-    except OSError as exc:
-        raise ConfigError(
-            f"config file {path} cannot be read: {exc.strerror}.\nGive a readable TOML file."
-        ) from exc
-
-
-def parse_assignment(text: str) -> tuple[list[str], Any]:
-    """`a.b=value` -> (["a", "b"], value read as TOML, else as the raw string)."""
-    key, sep, raw = text.partition("=")
-    key = key.strip()
-    if not sep or not key or any(not part for part in key.split(".")):
-        raise ConfigError(
-            f"--set {text!r} is not of the form key=value.\n"
-            "Example: --set lr=0.1 --set model_options.width=128"
-        )
-    raw = raw.strip()
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError as exc:
-        if raw[:1] in "[{":
-            # a list or table that is not TOML is a typo, never meant as a string
-            raise ConfigError(
-                f"--set {text!r}: the value is not a valid TOML list or table ({exc}).\n"
-                "Words inside one need double quotes, and the whole --set single quotes in "
-                f"a shell: --set '{key}={_quoted_words(raw)}'"
-            ) from None
-        value = raw
-    return key.split("."), value
-
-
-def _quoted_words(raw: str) -> str:
-    """`[a, b]` -> `["a", "b"]`: the likely intent of an unquoted list, for the hint."""
-    inner = raw.strip("[]{} ")
-    words = [w.strip().strip("'\"") for w in inner.split(",") if w.strip()]
-    return "[" + ", ".join(f'"{w}"' for w in words) + "]" if raw.startswith("[") else raw
-
-
-def apply_assignments(data: dict[str, Any], assignments: list[str]) -> dict[str, Any]:
-    """A copy of `data` with every `key=value` of `assignments` applied in order."""
-    result = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
-    for text in assignments:
-        path, value = parse_assignment(text)
-        node = result
-        for part in path[:-1]:
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            elif not isinstance(child, dict):
-                raise ConfigError(
-                    f"--set {text!r}: {part!r} holds a value, not a table of options."
-                )
-            node = child
-        node[path[-1]] = value
-    return result
 
 
 def validate(model: type[StrictModel], data: dict[str, Any], *, source: str = "config"):

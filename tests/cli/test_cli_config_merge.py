@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from learnlab.config import ConfigError, TrainConfig, build_config, parse_assignment
+from learnlab.config import ConfigError, TrainConfig, build_config
+from learnlab.config_text import parse_assignment
 
 
 def test_precedence_and_nested_options(tmp_path):

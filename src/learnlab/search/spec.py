@@ -25,7 +25,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from learnlab.config import StrictModel, TrainConfig, apply_assignments, read_toml, validate
+from learnlab.config import StrictModel, TrainConfig, validate
+from learnlab.config_text import apply_assignments, read_toml
 from learnlab.io.errors import ConfigError
 from learnlab.search import space as space_module
 from learnlab.search.space import Param
