@@ -43,7 +43,7 @@ def parse_assignment(text: str) -> tuple[list[str], Any]:
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError as exc:
-        if raw[:1] in "[{":
+        if raw.startswith(("[", "{")):
             # a list or table that is not TOML is a typo, never meant as a string
             raise ConfigError(
                 f"--set {text!r}: the value is not a valid TOML list or table ({exc}).\n"
@@ -54,11 +54,24 @@ def parse_assignment(text: str) -> tuple[list[str], Any]:
     return key.split("."), value
 
 
+QUOTES = "'\""
+
+
 def _quoted_words(raw: str) -> str:
-    """`[a, b]` -> `["a", "b"]`: the likely intent of an unquoted list, for the hint."""
-    inner = raw.strip("[]{} ")
-    words = [w.strip().strip("'\"") for w in inner.split(",") if w.strip()]
-    return "[" + ", ".join(f'"{w}"' for w in words) + "]" if raw.startswith("[") else raw
+    """`[a, 2]` -> `["a", 2]`: the likely intent of an unquoted list, for the hint (items
+    that are TOML values already, numbers or true/false, stay as they are)."""
+    if not raw.startswith("["):
+        return raw
+    items = [w.strip() for w in raw.strip("[] ").split(",") if w.strip()]
+    return "[" + ", ".join(w if _is_toml(w) else f'"{w.strip(QUOTES)}"' for w in items) + "]"
+
+
+def _is_toml(value: str) -> bool:
+    try:
+        tomllib.loads(f"v = {value}")
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
 
 
 def apply_assignments(data: dict[str, Any], assignments: list[str]) -> dict[str, Any]:

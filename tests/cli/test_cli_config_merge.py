@@ -45,3 +45,6 @@ def test_a_list_that_is_not_toml_is_refused_with_the_quoted_form():
     assert parse_assignment('regularizers=["augmentation"]') == (["regularizers"], ["augmentation"])
     with pytest.raises(ConfigError, match="not a valid TOML list or table"):
         parse_assignment("options={width 3}")
+    with pytest.raises(ConfigError, match=r"""--set 'shots=\[1, "five"\]'"""):
+        parse_assignment("shots=[1, five")  # unclosed, a word unquoted: numbers stay numbers
+    assert parse_assignment("name=") == (["name"], "")  # an empty value is still a string
