@@ -26,6 +26,7 @@ ROOT = "learnlab"
 # exist yet (deploy) hold their place.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("io", "formatting", "machine"),  # errors, atomic files, number formatting, the device
+    ("config_text",),  # settings as text: TOML files and --set assignments, before validation
     ("data",),
     ("models",),
     ("objectives",),
