@@ -57,8 +57,15 @@ def join() -> bool:
 
 
 def leave() -> None:
-    """Leave the process group (at the end of a run), if in one."""
+    """Leave the process group (at the end of a run), if in one, once every rank is here.
+
+    The ranks leave together: a rank that destroyed its gloo group and exited while a peer was
+    still at work (the leader writing the run's report) aborted now and then in torch's
+    teardown ("terminate called without an active exception", SIGABRT), and torchrun then
+    stopped the leader half-way through its files."""
     if dist.is_initialized():
+        with collective_errors():
+            dist.barrier()
         dist.destroy_process_group()
 
 

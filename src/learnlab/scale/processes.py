@@ -136,6 +136,8 @@ def _worker(
     import torch
     import torch.distributed as dist
 
+    from learnlab.scale.distributed import leave
+
     torch.set_num_threads(1)  # the workers share the cores; each takes one
     limit = datetime.timedelta(seconds=timeout)
     try:
@@ -146,8 +148,10 @@ def _worker(
         )
         try:
             torch.save(fn(rank, world_size, *args), Path(folder) / f"rank{rank}.pt")
+            leave()  # together with the other ranks (why: its docstring)
         finally:
-            dist.destroy_process_group()
+            if dist.is_initialized():  # fn raised
+                dist.destroy_process_group()
     except BaseException as error:  # the parent names it (plain text: nothing to unpickle)
         last = traceback.format_exception_only(type(error), error)[-1].strip()
         (Path(folder) / f"rank{rank}.error").write_text(last, encoding="utf-8")
