@@ -64,17 +64,19 @@ def recipe_quick_run(tmp_path_factory, data_root):
     import json
     import os
 
+    # A report shows paths (data_root) relative to its run directory, so a copy's rebuilt
+    # report equals the shared run's only when both lie as deep: the run is as many folders
+    # deep as a test's tmp_path / "copy" (whose tmp_path is in the worker's base temp folder).
     base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # gw0, gw1...: one base temp per worker
-        base = base.parent
-    cache = base / "recipe-quick-runs"
+    xdist = bool(os.environ.get("PYTEST_XDIST_WORKER"))  # gw0, gw1...: a base temp per worker
+    cache = base.parent / "recipe-quick-runs" if xdist else base  # xdist: shared, beside them
     cache.mkdir(exist_ok=True)
 
     def run(name: str) -> Path:
         from learnlab.recipes.runner import run_recipe
 
         settings = quick_settings(name, data_root)
-        folder = cache / name
+        folder = cache / (name if xdist else f"recipe-quick-run-{name}")
         run_dir = folder / "run"
         with open(cache / f"{name}.lock", "w") as lock:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # released when the file closes
