@@ -102,6 +102,8 @@ def comparison_rows(
             ours = float(claim.measure(summary))
             spread = claim.spread(summary) if claim.spread is not None else None
         except KeyError as missing:
+            if not setup_changes(assignments):  # the paper's or the quick setup measures all
+                raise
             # the run's settings left out what the claim reads (a variant, a part)
             rows.append(unmeasured_row(claim, str(missing), assignments))
             continue
@@ -131,7 +133,7 @@ def comparison_rows(
 def unmeasured_row(claim: Claim, missing: str, assignments: Sequence[str]) -> dict[str, str]:
     """The row of a claim whose quantity this run did not measure (its summary lacks
     `missing`): the paper's number beside "not measured" and the settings that left it out."""
-    changed = ", ".join(setup_changes(assignments)) or "this run's settings"
+    changed = ", ".join(setup_changes(assignments))
     return {
         "quantity": claim.quantity,
         "paper": f"{claim.paper:.{claim.digits}f}",
