@@ -27,8 +27,8 @@ def test_no_rank_leaves_before_the_last_one_arrives():
     (called_0, left_0, in_group_0), (called_1, left_1, in_group_1) = run_on_processes(
         leaves_while_rank_0_works, 2, timeout=60
     )
-    assert called_1 < called_0  # rank 1 arrived first, while rank 0 was still at work
-    assert left_1 >= called_0 and left_0 >= called_0  # and waited for it
+    # rank 1 arrives while rank 0 still works (1.5 s), and no rank leaves before both arrived
+    assert max(called_0, called_1) <= min(left_0, left_1)
     assert not in_group_0 and not in_group_1  # both left the group
 
 
