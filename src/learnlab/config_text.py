@@ -54,7 +54,7 @@ def parse_assignment(text: str) -> tuple[list[str], Any]:
     return key.split("."), value
 
 
-QUOTES = "'\""
+_QUOTES = "'\""
 
 
 def _quoted_words(raw: str) -> str:
@@ -63,7 +63,7 @@ def _quoted_words(raw: str) -> str:
     if not raw.startswith("["):
         return raw
     items = [w.strip() for w in raw.strip("[] ").split(",") if w.strip()]
-    return "[" + ", ".join(w if _is_toml(w) else f'"{w.strip(QUOTES)}"' for w in items) + "]"
+    return "[" + ", ".join(w if _is_toml(w) else f'"{w.strip(_QUOTES)}"' for w in items) + "]"
 
 
 def _is_toml(value: str) -> bool:

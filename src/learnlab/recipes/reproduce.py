@@ -96,22 +96,22 @@ def comparison_rows(
     the paper's number and a verdict (agrees within the tolerance, or why the numbers differ).
     A quick run, or one whose settings were changed with --set, is not judged against the
     paper; other seeds are the same setup and are judged."""
+    changed = ", ".join(setup_changes(assignments))  # "" for the paper's setup
     rows = []
     for claim in reproduction.claims:
         try:
             ours = float(claim.measure(summary))
             spread = claim.spread(summary) if claim.spread is not None else None
         except KeyError as missing:
-            if not setup_changes(assignments):  # the paper's or the quick setup measures all
+            if not changed:  # the paper's or the quick setup measures every claim
                 raise
             # the run's settings left out what the claim reads (a variant, a part)
-            rows.append(unmeasured_row(claim, str(missing), assignments))
+            rows.append(unmeasured_row(claim, str(missing), changed))
             continue
         difference = ours - claim.paper
         if quick:
             verdict = reproduction.quick_note
-        elif setup_changes(assignments):
-            changed = ", ".join(setup_changes(assignments))
+        elif changed:
             verdict = f"settings changed ({changed}): not the paper's setup"
         elif abs(difference) <= claim.tolerance:
             verdict = f"agrees (within ±{claim.tolerance:.{claim.digits}f})"
@@ -130,10 +130,10 @@ def comparison_rows(
     return rows
 
 
-def unmeasured_row(claim: Claim, missing: str, assignments: Sequence[str]) -> dict[str, str]:
+def unmeasured_row(claim: Claim, missing: str, changed: str) -> dict[str, str]:
     """The row of a claim whose quantity this run did not measure (its summary lacks
-    `missing`): the paper's number beside "not measured" and the settings that left it out."""
-    changed = ", ".join(setup_changes(assignments))
+    `missing`): the paper's number beside "not measured" and the settings (`changed`, the
+    --set overrides that changed the setup) that left it out."""
     return {
         "quantity": claim.quantity,
         "paper": f"{claim.paper:.{claim.digits}f}",
